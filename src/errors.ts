@@ -1,0 +1,37 @@
+/** Stable codes for failures a user can cause or meet; the CLI prints the message as one line. */
+export type ErrorCode =
+  | 'INPUT_NOT_FOUND'
+  | 'INPUT_UNREADABLE'
+  | 'INPUT_NOT_VIDEO'
+  | 'INPUT_CORRUPT'
+  | 'STYLE_NOT_IMAGE'
+  | 'BAD_OPTION'
+  | 'OUTPUT_INVALID'
+  | 'OUTPUT_WRITE_FAILED'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_INVALID'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'FFMPEG_FAILED'
+  | 'INFERENCE_FAILED'
+  | 'SCHEDULE_INVALID'
+  | 'SOURCE_FAILED'
+  | 'ABORTED';
+
+export class StylecastError extends Error {
+  override name = 'StylecastError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isAbortError(error: unknown): boolean {
+  return (
+    (error instanceof StylecastError && error.code === 'ABORTED') ||
+    (error instanceof Error && error.name === 'AbortError')
+  );
+}
