@@ -5,7 +5,7 @@
 
 import { describeValue } from './describe-value.js';
 
-const CLOCK = /^(?:(\d+):)?(\d+):(\d{1,2})(?:\.(\d+))?$/;
+const CLOCK = /^(?:(\d+):)?(\d+):(\d{2})(?:\.(\d+))?$/;
 const DECIMAL = /^\d+(?:\.\d+)?$/;
 
 /**
