@@ -112,22 +112,24 @@ export function createTimeline(schedule: Schedule, levels: number): Timeline {
   };
 
   const stateAt = (timeMs: number): TimelineState | null => {
-    let t = Math.max(0, timeMs + TIME_TOLERANCE_MS);
+    // `t` places the frame; `within` (a microsecond later) decides which side of an edge it is on.
+    let t = Math.max(0, timeMs);
     let firstPass = true;
-    if (periodMs !== undefined && t >= periodMs) {
-      t -= Math.floor(t / periodMs) * periodMs;
+    if (periodMs !== undefined && t + TIME_TOLERANCE_MS >= periodMs) {
+      t -= Math.floor((t + TIME_TOLERANCE_MS) / periodMs) * periodMs;
       firstPass = false;
     }
-    const k = partIndexAt(t);
+    const within = t + TIME_TOLERANCE_MS;
+    const k = partIndexAt(within);
     const part = parts[k]!;
     // The window at this part's start (the wrap's only from the second pass on)...
     const opening = k === 0 ? (firstPass ? undefined : wrap) : boundaries[k];
-    if (opening && opening.kind !== 'none' && t < part.startMs + opening.halfMs) {
+    if (opening && opening.kind !== 'none' && within < part.startMs + opening.halfMs) {
       return mix(opening, (t - (part.startMs - opening.halfMs)) / (2 * opening.halfMs));
     }
     // ...or the one at its end (the wrap's, for the last part of a loop).
     const closing = k + 1 < parts.length ? boundaries[k + 1] : wrap;
-    if (closing && closing.kind !== 'none' && t >= part.endMs - closing.halfMs) {
+    if (closing && closing.kind !== 'none' && within >= part.endMs - closing.halfMs) {
       return mix(closing, (t - (part.endMs - closing.halfMs)) / (2 * closing.halfMs));
     }
     return part.state;
@@ -212,7 +214,8 @@ function makeBoundary(from: Part, to: Part, atMs: number): Boundary {
 }
 
 /** The state `progress` (0 → 1) of the way through a boundary's window. */
-function mix(boundary: Boundary, progress: number): TimelineState | null {
+function mix(boundary: Boundary, rawProgress: number): TimelineState | null {
+  const progress = Math.min(1, Math.max(0, rawProgress));
   const from = boundary.from.state;
   const to = boundary.to.state;
   switch (boundary.kind) {
