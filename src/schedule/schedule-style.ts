@@ -57,7 +57,7 @@ export async function createScheduleStyle(
     return code;
   };
 
-  let originMs = typeof options.origin === 'number' ? options.origin : undefined;
+  let originMs = options.origin === 'first-frame' ? undefined : (options.origin ?? 0);
   let lastPtsMs = NaN;
   let lastSettings: StyleSettings | null = null;
 
