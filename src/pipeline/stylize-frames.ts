@@ -55,7 +55,7 @@ export async function stylizeFrames(options: StylizeFramesOptions): Promise<numb
         signal.throwIfAborted();
         return pool.stylize(frames, chosen);
       })
-      .then((done) => done.forEach((frame) => inOrder.put(frame)))
+      .then((done) => done?.forEach((frame) => inOrder.put(frame)))
       .catch(fail);
   };
 
