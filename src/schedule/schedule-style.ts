@@ -11,9 +11,9 @@ import type { StyleForFrame, StyleSettings } from '../types.js';
 import type { Schedule } from './schedule.js';
 import { createTimeline, type TimelineState } from './timeline.js';
 
-/** What encodes a style image to its code; the runtime's style-code cache fits this shape. */
+/** What encodes a style image file to its code: the runtime's `StyleCodes` (src/infer). */
 export interface StyleEncoder {
-  encode(imagePath: string): Promise<Float32Array>;
+  fromFile(imagePath: string): Promise<Float32Array>;
 }
 
 export interface ScheduleStyleOptions {
@@ -33,7 +33,7 @@ export async function createScheduleStyle(
   options: ScheduleStyleOptions,
 ): Promise<StyleForFrame> {
   const timeline = createTimeline(schedule, options.levels);
-  const codes = await Promise.all(schedule.images.map((image) => options.encoder.encode(image)));
+  const codes = await Promise.all(schedule.images.map((image) => options.encoder.fromFile(image)));
   const codeSize = codes[0]?.length ?? 0;
   codes.forEach((code, i) => {
     if (code.length !== codeSize) {

@@ -13,7 +13,7 @@ function schedule(document: unknown): Schedule {
 /** Codes of 4 values: image n's code is [n, n, n, n] (n from 1, in order of first encode). */
 class CountingEncoder implements StyleEncoder {
   calls: string[] = [];
-  async encode(imagePath: string): Promise<Float32Array> {
+  async fromFile(imagePath: string): Promise<Float32Array> {
     this.calls.push(imagePath);
     const n = Number(/(\d+)\.jpg$/.exec(imagePath)![1]);
     return new Float32Array(4).fill(n);
@@ -166,7 +166,7 @@ describe('createScheduleStyle', () => {
 
   it('passes on the encoder’s failure', async () => {
     const encoder: StyleEncoder = {
-      encode: () => Promise.reject(new Error('no such model')),
+      fromFile: () => Promise.reject(new Error('no such model')),
     };
     await expect(
       createScheduleStyle(schedule(THREE_SEGMENTS), { encoder, levels: 2 }),
