@@ -1,0 +1,173 @@
+/**
+ * End to end: a generated clip rendered with a 3-segment schedule (styled, blended, unstyled)
+ * through the real pipeline and the tiny fixture model, to lossless FFV1. Unstyled frames must be
+ * pixel-identical to the decoded source; styled frames must differ from it and match renders with
+ * each segment's style alone.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFrames } from '../../src/decode/decode-frames.js';
+import { spawnFfmpeg } from '../../src/ffmpeg.js';
+import { InferencePool } from '../../src/infer/inference-pool.js';
+import { loadModel } from '../../src/infer/load-model.js';
+import { blendCodes, StyleCodes } from '../../src/infer/style-codes.js';
+import { renderVideo } from '../../src/pipeline/render-video.js';
+import { loadSchedule } from '../../src/schedule/load-schedule.js';
+import { createScheduleStyle } from '../../src/schedule/schedule-style.js';
+import type { StyleForFrame, StyleSettings } from '../../src/types.js';
+
+const TINY_MODEL = path.resolve(import.meta.dirname, '../fixtures/models/tiny');
+const WIDTH = 64;
+const HEIGHT = 48;
+const FPS = 10;
+
+let dir: string;
+let source: string;
+let pool: InferencePool;
+let codes: StyleCodes;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'stylecast-schedule-e2e-'));
+  source = path.join(dir, 'source.mkv');
+  await spawnFfmpeg(
+    [
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}:duration=3`,
+      '-c:v',
+      'ffv1',
+      source,
+    ],
+    { task: 'generating a test clip' },
+  ).done;
+  // Two style images far apart in colour, so their codes differ.
+  const noise = (seed: number) =>
+    Buffer.from(Array.from({ length: 32 * 32 * 3 }, (_, i) => (i * seed * 37 + seed * 11) % 256));
+  await sharp(noise(3), { raw: { width: 32, height: 32, channels: 3 } })
+    .png()
+    .toFile(path.join(dir, 'red.png'));
+  await sharp({ create: { width: 32, height: 32, channels: 3, background: '#20e040' } })
+    .png()
+    .toFile(path.join(dir, 'green.png'));
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu', workers: 1 });
+  codes = new StyleCodes(pool);
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function decodeAll(file: string): Promise<Uint8Array[]> {
+  const frames: Uint8Array[] = [];
+  for await (const frame of decodeFrames({
+    inputArgs: ['-i', file],
+    width: WIDTH,
+    height: HEIGHT,
+    fps: FPS,
+    label: file,
+  })) {
+    frames.push(frame.data);
+  }
+  return frames;
+}
+
+async function render(name: string, styleFor: StyleForFrame): Promise<Uint8Array[]> {
+  const output = path.join(dir, name);
+  await renderVideo({ input: source, output, pool, styleFor, lossless: true });
+  return decodeAll(output);
+}
+
+function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += Math.abs(a[i]! - b[i]!);
+  return sum / a.length;
+}
+
+describe('render with a schedule', () => {
+  it('leaves unstyled frames pixel-identical and gives styled frames their segment’s style', async () => {
+    const scheduleFile = path.join(dir, 'schedule.json');
+    await writeFile(
+      scheduleFile,
+      JSON.stringify({
+        transition: 0.2,
+        segments: [
+          { start: 0, end: 1, style: 'red.png' },
+          {
+            start: 1,
+            end: 2,
+            style: [
+              { image: 'red.png', weight: 0.3 },
+              { image: 'green.png', weight: 0.7 },
+            ],
+            alpha: 0.8,
+          },
+          { start: 2, end: 3, style: null },
+        ],
+      }),
+    );
+    const { schedule } = await loadSchedule(scheduleFile, {
+      durationMs: 3000,
+      levels: pool.model.card.levels,
+    });
+    const styleFor = await createScheduleStyle(schedule, {
+      encoder: codes,
+      levels: pool.model.card.levels,
+    });
+    expect(codes.size).toBe(2);
+
+    const sourceFrames = await decodeAll(source);
+    expect(sourceFrames).toHaveLength(30);
+    const scheduled = await render('scheduled.mkv', styleFor);
+    expect(scheduled).toHaveLength(30);
+
+    // Single-style renders of each styled segment's settings, for comparison.
+    const red = await codes.fromFile(path.join(dir, 'red.png'));
+    const green = await codes.fromFile(path.join(dir, 'green.png'));
+    const constant =
+      (settings: StyleSettings): StyleForFrame =>
+      () =>
+        settings;
+    const levels = pool.model.card.levels;
+    const redOnly = await render(
+      'red.mkv',
+      constant({ code: red, alpha: new Float32Array(levels).fill(1), preserveColor: false }),
+    );
+    const blendOnly = await render(
+      'blend.mkv',
+      constant({
+        code: blendCodes([
+          { code: red, weight: 0.3 },
+          { code: green, weight: 0.7 },
+        ]),
+        alpha: new Float32Array(levels).fill(0.8),
+        preserveColor: false,
+      }),
+    );
+    expect(codes.size).toBe(2); // still each image encoded once
+
+    // Frames at i * 100 ms. Windows: 0.9–1.1 s (blend), 1.9–2.1 s (fade out); frame 21 (2.1 s)
+    // is the first with alpha 0, so the first unstyled one.
+    for (let i = 0; i < 30; i++) {
+      const frame = scheduled[i]!;
+      if (i >= 21) {
+        expect(Buffer.compare(frame, sourceFrames[i]!), `frame ${i} is the source's`).toBe(0);
+        continue;
+      }
+      expect(meanAbsDiff(frame, sourceFrames[i]!), `frame ${i} is styled`).toBeGreaterThan(10);
+      if (i <= 9) expect(meanAbsDiff(frame, redOnly[i]!), `frame ${i} is red`).toBeLessThan(0.5);
+      if (i >= 11 && i <= 19) {
+        expect(meanAbsDiff(frame, blendOnly[i]!), `frame ${i} is the blend`).toBeLessThan(0.5);
+        expect(meanAbsDiff(frame, redOnly[i]!), `frame ${i} is not red`).toBeGreaterThan(10);
+      }
+    }
+    // Mid-transition frames are between the two styles.
+    const middle = scheduled[10]!;
+    expect(meanAbsDiff(middle, redOnly[10]!)).toBeGreaterThan(10);
+    expect(meanAbsDiff(middle, blendOnly[10]!)).toBeGreaterThan(10);
+  });
+});
