@@ -15,8 +15,7 @@ import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { blendCodes, StyleCodes } from '../../src/infer/style-codes.js';
 import { renderVideo } from '../../src/pipeline/render-video.js';
-import { loadSchedule } from '../../src/schedule/load-schedule.js';
-import { createScheduleStyle } from '../../src/schedule/schedule-style.js';
+import { openSchedule } from '../../src/schedule/open-schedule.js';
 import type { StyleForFrame, StyleSettings } from '../../src/types.js';
 
 const TINY_MODEL = path.resolve(import.meta.dirname, '../fixtures/models/tiny');
@@ -110,14 +109,12 @@ describe('render with a schedule', () => {
         ],
       }),
     );
-    const { schedule } = await loadSchedule(scheduleFile, {
-      durationMs: 3000,
-      levels: pool.model.card.levels,
-    });
-    const styleFor = await createScheduleStyle(schedule, {
+    const { styleFor, warnings } = await openSchedule(scheduleFile, {
       encoder: codes,
       levels: pool.model.card.levels,
+      durationMs: 3000,
     });
+    expect(warnings).toEqual([]);
     expect(codes.size).toBe(2);
 
     const sourceFrames = await decodeAll(source);
