@@ -5,7 +5,7 @@
  * are resolved against the schedule's folder but not opened here (`checkScheduleImages` does).
  */
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import { describeValue } from './describe-value.js';
 import { formatTime, parseTime } from './parse-time.js';
 import type { ScheduleProblem } from './schedule-problem.js';
@@ -59,13 +59,36 @@ export function parseSchedule(text: string, options: ParseScheduleOptions): Sche
   try {
     document = isYamlPath(options.path) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    const what = isYamlPath(options.path) ? 'YAML' : 'JSON';
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    result.problems.push({ field: '', message: `not valid ${what}: ${reason}` });
+    const message = error instanceof Error ? error.message : String(error);
+    result.problems.push({
+      field: '',
+      message: isYamlPath(options.path)
+        ? `not valid YAML: ${message.split('\n')[0]}`
+        : `not valid JSON: ${describeJsonError(message, text)}`,
+    });
     return result;
   }
   validateDocument(document, options, result);
   return result;
+}
+
+/**
+ * `JSON.parse`'s message without the echo of the whole text, and with a line and column: from
+ * its `at position N` when it gives one, else from where the YAML parser (a JSON superset) stops.
+ */
+function describeJsonError(message: string, text: string): string {
+  const reason = message
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/ in JSON at position \d+.*$/s, '');
+  const position = / at position (\d+)/.exec(message);
+  let where: { line: number; col: number } | undefined;
+  if (position) {
+    const before = text.slice(0, Number(position[1])).split('\n');
+    where = { line: before.length, col: (before[before.length - 1]?.length ?? 0) + 1 };
+  } else {
+    where = parseDocument(text).errors[0]?.linePos?.[0];
+  }
+  return where ? `${reason} (line ${where.line}, column ${where.col})` : reason;
 }
 
 function isYamlPath(file: string): boolean {
