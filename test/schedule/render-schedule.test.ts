@@ -11,14 +11,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../src/decode/decode-frames.js';
 import { spawnFfmpeg } from '../../src/ffmpeg.js';
-import { InferencePool } from '../../src/infer/inference-pool.js';
-import { loadModel } from '../../src/infer/load-model.js';
-import { blendCodes, StyleCodes } from '../../src/infer/style-codes.js';
+import type { InferencePool } from '../../src/infer/inference-pool.js';
+import { blendCodes, type StyleCodes } from '../../src/infer/style-codes.js';
 import { renderVideo } from '../../src/pipeline/render-video.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
 import type { StyleForFrame, StyleSettings } from '../../src/types.js';
-
-const TINY_MODEL = path.resolve(import.meta.dirname, '../fixtures/models/tiny');
+import { openTinyPool } from '../helpers/tiny-model.js';
 const WIDTH = 64;
 const HEIGHT = 48;
 const FPS = 10;
@@ -52,8 +50,7 @@ beforeAll(async () => {
   await sharp({ create: { width: 32, height: 32, channels: 3, background: '#20e040' } })
     .png()
     .toFile(path.join(dir, 'green.png'));
-  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu', workers: 1 });
-  codes = new StyleCodes(pool);
+  ({ pool, styles: codes } = await openTinyPool({ workers: 1 }));
 });
 
 afterAll(async () => {
@@ -61,13 +58,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function decodeAll(file: string): Promise<Uint8Array[]> {
+/** Every frame as the pipeline's decoder delivers it. */
+async function decodeAll(file: string, fps = FPS): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = [];
   for await (const frame of decodeFrames({
     inputArgs: ['-i', file],
     width: WIDTH,
     height: HEIGHT,
-    fps: FPS,
+    fps,
     label: file,
   })) {
     frames.push(frame.data);
@@ -75,10 +73,15 @@ async function decodeAll(file: string): Promise<Uint8Array[]> {
   return frames;
 }
 
-async function render(name: string, styleFor: StyleForFrame): Promise<Uint8Array[]> {
+async function render(
+  name: string,
+  styleFor: StyleForFrame,
+  input = source,
+  fps = FPS,
+): Promise<Uint8Array[]> {
   const output = path.join(dir, name);
-  await renderVideo({ input: source, output, pool, styleFor, lossless: true });
-  return decodeAll(output);
+  await renderVideo({ input, output, pool, styleFor, lossless: true });
+  return decodeAll(output, fps);
 }
 
 function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
@@ -167,4 +170,50 @@ describe('render with a schedule', () => {
     expect(meanAbsDiff(middle, redOnly[10]!)).toBeGreaterThan(10);
     expect(meanAbsDiff(middle, blendOnly[10]!)).toBeGreaterThan(10);
   });
+
+  // A cut at 1 s: the first unstyled frame is the first whose time is at or after 1 s.
+  const rates: [string, number, number][] = [
+    ['24', 24, 24], // 1 s is frame 24 exactly
+    ['25', 25, 25],
+    ['30000/1001', 29.97, 30], // frame 29 is at 967.6 ms, frame 30 at 1001 ms
+  ];
+  for (const [rate, fps, firstUnstyled] of rates) {
+    it(`switches on the right frame at ${rate} fps`, async () => {
+      const clip = path.join(dir, `clip-${fps}.mkv`);
+      await spawnFfmpeg(
+        [
+          '-f',
+          'lavfi',
+          '-i',
+          `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${rate}:duration=2`,
+          '-c:v',
+          'ffv1',
+          clip,
+        ],
+        { task: 'generating a test clip' },
+      ).done;
+      const file = path.join(dir, `cut-${fps}.json`);
+      await writeFile(
+        file,
+        JSON.stringify({
+          transition: 0,
+          segments: [
+            { start: 0, end: 1, style: 'green.png' },
+            { start: 1, end: 2, style: null },
+          ],
+        }),
+      );
+      const { styleFor } = await openSchedule(file, {
+        encoder: codes,
+        levels: pool.model.card.levels,
+      });
+      const sourceFrames = await decodeAll(clip, fps);
+      const out = await render(`cut-${fps}.mkv`, styleFor, clip, fps);
+      expect(out).toHaveLength(sourceFrames.length);
+      const unstyled = out.map((frame, i) => Buffer.compare(frame, sourceFrames[i]!) === 0);
+      expect(unstyled.indexOf(true)).toBe(firstUnstyled);
+      expect(unstyled.slice(0, firstUnstyled).every((same) => !same)).toBe(true);
+      expect(unstyled.slice(firstUnstyled).every((same) => same)).toBe(true);
+    });
+  }
 });
