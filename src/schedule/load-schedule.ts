@@ -18,7 +18,7 @@ export interface LoadScheduleOptions {
 
 export interface LoadedSchedule {
   schedule: Schedule;
-  /** Things the user should hear about that do not stop the schedule (an end past the video). */
+  /** Things the user should hear about that do not stop the schedule (times beyond the video's end). */
   warnings: ScheduleProblem[];
 }
 

@@ -16,7 +16,7 @@ export interface OpenScheduleOptions extends ScheduleStyleOptions {
 export interface OpenedSchedule {
   schedule: Schedule;
   styleFor: StyleForFrame;
-  /** To show the user before the work starts (an end past the video's end). */
+  /** To show the user before the work starts (times beyond the video's end). */
   warnings: ScheduleProblem[];
 }
 

@@ -31,7 +31,7 @@ export interface ScheduleParseResult {
   schedule: Schedule | undefined;
   /** Errors: the schedule must not be used while there are any. */
   problems: ScheduleProblem[];
-  /** Worth telling the user, but the schedule works (an end beyond the video's end). */
+  /** Worth telling the user, but the schedule works (times beyond the video's end). */
   warnings: ScheduleProblem[];
   /** Every style image the file names, resolved, even when other fields had problems. */
   imageRefs: { path: string; field: string }[];
@@ -164,7 +164,7 @@ function validateDocument(
   checkLevels(levelsSeen, options.levels, problem);
   checkOverlaps(spans, problem);
   if (options.durationMs !== undefined) {
-    checkAgainstDuration(spans, options.durationMs, problem, warning);
+    checkAgainstDuration(spans, options.durationMs, warning);
   }
 
   if (!segmentsValid || result.problems.length > 0) return;
@@ -490,19 +490,19 @@ function showSpan(span: SegmentSpan): string {
   return `${formatTime(span.startMs / 1000)}–${formatTime(span.endMs / 1000)}`;
 }
 
+/** Warnings, not errors: the schedule still works on a shorter video (a re-cut, a loop). */
 function checkAgainstDuration(
   spans: readonly SegmentSpan[],
   durationMs: number,
-  problem: (field: string, message: string) => void,
   warning: (field: string, message: string) => void,
 ): void {
   const videoEnd = formatTime(durationMs / 1000);
   for (const segment of spans) {
     const at = `segments[${segment.index}]`;
     if (segment.startMs >= durationMs) {
-      problem(
+      warning(
         `${at}.start`,
-        `${formatTime(segment.startMs / 1000)} is at or beyond the video's end (${videoEnd}); the segment would never show`,
+        `${formatTime(segment.startMs / 1000)} is at or beyond the video's end (${videoEnd}); the segment never shows`,
       );
     } else if (segment.endMs > durationMs) {
       warning(

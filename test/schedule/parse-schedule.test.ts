@@ -430,14 +430,6 @@ describe('parseSchedule: every error names the field and what was wrong', () => 
     ]);
   });
 
-  it('a segment starting at or after the end of the video (an error)', () => {
-    expect(
-      problems({ segments: [seg(), seg({ start: 12, end: 14 })] }, { durationMs: 12_000 }),
-    ).toEqual([
-      "segments[1].start: 0:12.000 is at or beyond the video's end (0:12.000); the segment would never show",
-    ]);
-  });
-
   it('reports every problem at once, in file order', () => {
     const result = parse({
       transition: 'x',
@@ -460,6 +452,18 @@ describe('parseSchedule: every error names the field and what was wrong', () => 
 });
 
 describe('parseSchedule: warnings', () => {
+  it('a segment starting at or after the end of the video: it never shows', () => {
+    const result = parse(
+      { segments: [seg(), seg({ start: 12, end: 14 })] },
+      { durationMs: 12_000 },
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.schedule).toBeDefined();
+    expect(result.warnings.map(formatProblem)).toEqual([
+      "segments[1].start: 0:12.000 is at or beyond the video's end (0:12.000); the segment never shows",
+    ]);
+  });
+
   it('an end beyond the video: the segment is cut there', () => {
     const result = parse(
       { segments: [seg({ end: 10 }), seg({ start: 10, end: '0:13' })] },

@@ -150,18 +150,30 @@ describe('registerScheduleCommand', () => {
     expect(text.endsWith('\n')).toBe(true);
   });
 
-  it('fails on a schedule segment that starts after the video', async () => {
+  it('warns about a segment that starts after the video, and exits normally', async () => {
     const file = await writeSchedule('cli-late.json', {
       segments: [{ start: 11, end: 12, style: 'a.jpg' }],
     });
-    const { program: root } = program();
+    const { program: root, output } = program();
+    await root.parseAsync(['schedule', 'check', file, '--video', video], { from: 'user' });
+    expect(output.join('')).toContain(
+      "segments[0].start: 0:11.000 is at or beyond the video's end (0:10.000); the segment never shows",
+    );
+  });
+
+  it('fails with every problem when the schedule is invalid', async () => {
+    const file = await writeSchedule('cli-bad.json', {
+      segments: [{ start: 3, end: 1, style: 'nope.jpg' }],
+    });
+    const { program: root, output } = program();
     await expect(
-      root.parseAsync(['schedule', 'check', file, '--video', video], { from: 'user' }),
+      root.parseAsync(['schedule', 'check', file], { from: 'user' }),
     ).rejects.toMatchObject({
       code: 'SCHEDULE_INVALID',
-      message: expect.stringContaining(
-        "segments[0].start: 0:11.000 is at or beyond the video's end",
+      message: expect.stringMatching(
+        /has 2 problems:\n {2}segments\[0\]\.end: .*\n {2}segments\[0\]\.style: .*nope\.jpg does not exist$/,
       ),
     });
+    expect(output).toEqual([]);
   });
 });
