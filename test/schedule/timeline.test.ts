@@ -512,3 +512,103 @@ describe('createTimeline: loop', () => {
     expect(t.stateAt(10_000)).toBe(t.stateAt(4000));
   });
 });
+
+describe('createTimeline: random schedules', () => {
+  /** A small seeded PRNG (mulberry32), so a failure can be replayed. */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+
+  function randomSchedule(next: () => number): unknown {
+    const segments: unknown[] = [];
+    let cursor = next() < 0.5 ? 0 : Math.round(next() * 2000) / 1000;
+    const count = 1 + Math.floor(next() * 6);
+    for (let i = 0; i < count; i++) {
+      const length = Math.round((0.05 + next() * 3) * 1000) / 1000;
+      const images = ['a.jpg', 'b.jpg', 'c.jpg'].filter(() => next() < 0.5);
+      segments.push({
+        start: cursor,
+        end: cursor + length,
+        style:
+          next() < 0.25 || images.length === 0
+            ? null
+            : images.map((image) => ({ image, weight: 0.1 + next() })),
+        alpha: next() < 0.5 ? Math.round(next() * 100) / 100 : [next(), next()],
+        preserveColor: next() < 0.3,
+        ...(next() < 0.3 ? { transition: Math.round(next() * 3000) / 1000 } : {}),
+      });
+      cursor += length + (next() < 0.5 ? 0 : Math.round(next() * 1500) / 1000);
+    }
+    return { transition: Math.round(next() * 2000) / 1000, loop: next() < 0.3, segments };
+  }
+
+  it('keep weights summing to 1, alpha in range, and change only smoothly except at cuts', () => {
+    for (let seed = 1; seed <= 60; seed++) {
+      const next = random(seed);
+      const parsed = parseSchedule(JSON.stringify(randomSchedule(next)), {
+        path: '/s/schedule.json',
+      });
+      // Random alphas are kept away from null-segment warnings' concerns; only errors matter.
+      expect(parsed.problems, `seed ${seed}`).toEqual([]);
+      const timeline = createTimeline(parsed.schedule!, 2);
+      const lastEnd = parsed.schedule!.segments.at(-1)!.endMs;
+      const horizon = (timeline.periodMs ?? lastEnd) * (timeline.periodMs ? 2.5 : 1) + 1000;
+      // Boundaries without a window (cuts) may jump; find them over the sampled horizon.
+      const cuts = new Set<number>();
+      const period = timeline.periodMs;
+      for (const segment of parsed.schedule!.segments) {
+        for (const edge of [segment.startMs, segment.endMs]) {
+          for (let k = 0; period !== undefined ? k * period <= horizon : k === 0; k++) {
+            cuts.add(edge + k * (period ?? 0));
+          }
+        }
+      }
+      const windows = timeline.transitions.flatMap((w) =>
+        Array.from({ length: period ? 4 : 1 }, (_, k) => ({
+          start: w.startMs + k * (period ?? 0),
+          end: w.endMs + k * (period ?? 0),
+          at: w.atMs + k * (period ?? 0),
+        })),
+      );
+      const problems: string[] = [];
+      const stepMs = 0.5;
+      let previous = timeline.stateAt(0);
+      for (let t = stepMs; t <= horizon; t += stepMs) {
+        const state = timeline.stateAt(t);
+        if (state) {
+          const sum = state.weights.reduce((a, b) => a + b, 0);
+          if (Math.abs(sum - 1) > 1e-9) problems.push(`weights sum ${sum} at ${t}`);
+          for (const w of state.weights) if (w < -1e-12) problems.push(`weight ${w} at ${t}`);
+          for (const a of state.alpha) if (!(a >= 0 && a <= 1)) problems.push(`alpha ${a} at ${t}`);
+        }
+        const crossedEdge = [...cuts].some((edge) => edge > t - stepMs - 1e-6 && edge <= t + 1e-6);
+        const window = windows.find((w) => t - stepMs >= w.start - 1e-6 && t <= w.end + 1e-6);
+        // Smoothstep's steepest slope is 1.5 per window; a fade-through runs each half at twice that.
+        const allowed = window ? (3 * stepMs) / (window.end - window.start) + 1e-6 : 1e-9;
+        if (!(crossedEdge && !window)) {
+          const alphaOf = (s: TimelineState | null) => (s ? Math.max(...s.alpha) : 0);
+          if (Math.abs(alphaOf(state) - alphaOf(previous)) > allowed) {
+            problems.push(`alpha jumps ${alphaOf(previous)} → ${alphaOf(state)} at ${t}`);
+          }
+          if (state && previous && state.preserveColor === previous.preserveColor) {
+            const jump = Math.max(
+              ...state.weights.map((w, i) => Math.abs(w - previous!.weights[i]!)),
+            );
+            // Weights may switch only where alpha is 0 (a fade through it).
+            if (jump > allowed && alphaOf(state) > 1e-3 && alphaOf(previous) > 1e-3) {
+              problems.push(`weights jump ${jump} at ${t}`);
+            }
+          }
+        }
+        previous = state;
+      }
+      expect(problems.slice(0, 5), `seed ${seed}`).toEqual([]);
+    }
+  });
+});
