@@ -13,7 +13,7 @@ import { decodeFrames } from '../../src/decode/decode-frames.js';
 import { spawnFfmpeg } from '../../src/ffmpeg.js';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
 import { blendCodes, type StyleCodes } from '../../src/infer/style-codes.js';
-import { renderVideo } from '../../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
 import type { StyleForFrame, StyleSettings } from '../../src/types.js';
 import { openTinyPool } from '../helpers/tiny-model.js';
@@ -80,7 +80,7 @@ async function render(
   fps = FPS,
 ): Promise<Uint8Array[]> {
   const output = path.join(dir, name);
-  await renderVideo({ input, output, pool, styleFor, lossless: true });
+  await renderVideo(await planRender({ input, output, lossless: true }), { pool, styleFor });
   return decodeAll(output, fps);
 }
 
