@@ -3,6 +3,18 @@
  * `Schedule`. Pure: no file system. It reports every problem it finds, not just the first, each
  * naming the field's path (`segments[2].end: must be after start (start 9 ≥ end 8)`). Style images
  * are resolved against the schedule's folder but not opened here (`checkScheduleImages` does).
+ *
+ * The format:
+ * - `segments` (required, at least one), each with
+ *   - `start`, `end`: seconds (`4.5`) or `"[h:]mm:ss[.fff]"` (`"0:04.5"`); end after start;
+ *   - `style`: an image path, a blend list of paths or `{ image, weight }` (weights above 0,
+ *     default 1, normalized to sum to 1), or `null` for unstyled (the original pixels);
+ *   - optional `alpha` (0..1, or one per model level; default 1), `preserveColor` (default
+ *     false), `transition` (overrides the file's), `name` (shown by `schedule check`).
+ * - `transition`: seconds, default 0.5; `loop`: repeat the schedule (live), default false.
+ * Segments may be listed in any order but must not overlap (touching is fine); times in no
+ * segment are unstyled. Unknown fields are errors (a typo must not be silently ignored). Times
+ * beyond the video's end are warnings.
  */
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
