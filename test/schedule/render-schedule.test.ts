@@ -216,4 +216,54 @@ describe('render with a schedule', () => {
       expect(unstyled.slice(firstUnstyled).every((same) => same)).toBe(true);
     });
   }
+
+  it('moves monotonically from one style to the next across a transition', async () => {
+    // A still picture, so only the style changes from frame to frame.
+    const still = path.join(dir, 'still.mkv');
+    await spawnFfmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `smptebars=size=${WIDTH}x${HEIGHT}:rate=${FPS}:duration=3`,
+        '-c:v',
+        'ffv1',
+        still,
+      ],
+      { task: 'generating a still clip' },
+    ).done;
+    const file = path.join(dir, 'crossfade.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        transition: 1.4,
+        segments: [
+          { start: 0, end: 1.5, style: 'red.png' },
+          { start: 1.5, end: 4, style: 'green.png', alpha: 0.6 },
+        ],
+      }),
+    );
+    const levels = pool.model.card.levels;
+    const { styleFor } = await openSchedule(file, { encoder: codes, levels });
+    const out = await render('crossfade.mkv', styleFor, still);
+    const settings = async (image: string, alpha: number): Promise<StyleSettings> => ({
+      code: await codes.fromFile(path.join(dir, image)),
+      alpha: new Float32Array(levels).fill(alpha),
+      preserveColor: false,
+    });
+    const redSettings = await settings('red.png', 1);
+    const greenSettings = await settings('green.png', 0.6);
+    const redOnly = await render('still-red.mkv', () => redSettings, still);
+    const greenOnly = await render('still-green.mkv', () => greenSettings, still);
+    // The window is 0.8–2.2 s: frame 8 is red alone, frames 9 to 21 blend, frame 22 is green.
+    const toRed = out.map((frame, i) => meanAbsDiff(frame, redOnly[i]!));
+    const toGreen = out.map((frame, i) => meanAbsDiff(frame, greenOnly[i]!));
+    expect(toRed[8]).toBe(0);
+    expect(toGreen[22]).toBeLessThan(0.5);
+    expect(toRed[22]).toBeGreaterThan(10);
+    for (let i = 9; i <= 22; i++) {
+      expect(toRed[i]!, `frame ${i} moves away from red`).toBeGreaterThan(toRed[i - 1]!);
+      expect(toGreen[i]!, `frame ${i} moves towards green`).toBeLessThan(toGreen[i - 1]!);
+    }
+  });
 });
