@@ -10,6 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../src/decode/decode-frames.js';
+import { probeMedia } from '../../src/decode/probe.js';
 import { spawnFfmpeg } from '../../src/ffmpeg.js';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
 import { blendCodes, type StyleCodes } from '../../src/infer/style-codes.js';
@@ -177,6 +178,29 @@ describe('render with a schedule', () => {
     ['25', 25, 25],
     ['30000/1001', 29.97, 30], // frame 29 is at 967.6 ms, frame 30 at 1001 ms
   ];
+  /** Renders `clip` with a cut to unstyled at 1 s; returns which output frames are the source's. */
+  async function unstyledAfterCut(clip: string, fps: number): Promise<boolean[]> {
+    const file = path.join(dir, `cut-${path.basename(clip)}.json`);
+    await writeFile(
+      file,
+      JSON.stringify({
+        transition: 0,
+        segments: [
+          { start: 0, end: 1, style: 'green.png' },
+          { start: 1, end: 3, style: null },
+        ],
+      }),
+    );
+    const { styleFor } = await openSchedule(file, {
+      encoder: codes,
+      levels: pool.model.card.levels,
+    });
+    const sourceFrames = await decodeAll(clip, fps);
+    const out = await render(`cut-${path.basename(clip)}`, styleFor, clip, fps);
+    expect(out).toHaveLength(sourceFrames.length);
+    return out.map((frame, i) => Buffer.compare(frame, sourceFrames[i]!) === 0);
+  }
+
   for (const [rate, fps, firstUnstyled] of rates) {
     it(`switches on the right frame at ${rate} fps`, async () => {
       const clip = path.join(dir, `clip-${fps}.mkv`);
@@ -192,30 +216,40 @@ describe('render with a schedule', () => {
         ],
         { task: 'generating a test clip' },
       ).done;
-      const file = path.join(dir, `cut-${fps}.json`);
-      await writeFile(
-        file,
-        JSON.stringify({
-          transition: 0,
-          segments: [
-            { start: 0, end: 1, style: 'green.png' },
-            { start: 1, end: 2, style: null },
-          ],
-        }),
-      );
-      const { styleFor } = await openSchedule(file, {
-        encoder: codes,
-        levels: pool.model.card.levels,
-      });
-      const sourceFrames = await decodeAll(clip, fps);
-      const out = await render(`cut-${fps}.mkv`, styleFor, clip, fps);
-      expect(out).toHaveLength(sourceFrames.length);
-      const unstyled = out.map((frame, i) => Buffer.compare(frame, sourceFrames[i]!) === 0);
+      const unstyled = await unstyledAfterCut(clip, fps);
       expect(unstyled.indexOf(true)).toBe(firstUnstyled);
       expect(unstyled.slice(0, firstUnstyled).every((same) => !same)).toBe(true);
       expect(unstyled.slice(firstUnstyled).every((same) => same)).toBe(true);
     });
   }
+
+  it('switches on the right frame of a variable-frame-rate clip (rendered at its average rate)', async () => {
+    // 20 fps, except 0.45–2 s where only every third frame is kept: frames at 0.6, 0.75, … 1.95.
+    const clip = path.join(dir, 'clip-vfr.mkv');
+    await spawnFfmpeg(
+      [
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=size=${WIDTH}x${HEIGHT}:rate=20:duration=3`,
+        '-vf',
+        "select='lt(n,10)+gte(n,40)+not(mod(n,3))'",
+        '-vsync',
+        'vfr',
+        '-c:v',
+        'ffv1',
+        clip,
+      ],
+      { task: 'generating a variable-rate clip' },
+    ).done;
+    const info = await probeMedia(clip);
+    // The pipeline renders at the probed rate; the cut is at the first frame at or after 1 s.
+    const unstyled = await unstyledAfterCut(clip, info.fps);
+    const first = Math.ceil(info.fps - 1e-9);
+    expect(unstyled.indexOf(true)).toBe(first);
+    expect(unstyled.slice(0, first).every((same) => !same)).toBe(true);
+    expect(unstyled.slice(first).every((same) => same)).toBe(true);
+  });
 
   it('moves monotonically from one style to the next across a transition', async () => {
     // A still picture, so only the style changes from frame to frame.
