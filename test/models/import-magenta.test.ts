@@ -1,0 +1,197 @@
+import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ContractModel,
+  SHARED,
+  imageScores,
+  maxAbsDiff,
+  meanAbsDiff,
+  readRaw,
+  readRgb,
+  runPython,
+  tempDir,
+  writePng,
+  type ModelJson,
+} from './import-helpers.js';
+
+const IMPORTER = 'models/import/magenta.py';
+const WEIGHTS = path.join(SHARED, 'weights/magenta-arbitrary-v1-256-int8');
+const CONTENT = path.join(SHARED, 'data/eval/e1.content.jpg');
+const STYLE = path.join(SHARED, 'data/eval/e1.style.jpg');
+
+describe('magenta importer', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let modelDir: string;
+  let model: ContractModel;
+  let styleCode: Float32Array;
+
+  beforeAll(async () => {
+    tmp = await tempDir('magenta');
+    modelDir = path.join(tmp.dir, 'models', 'magenta');
+    const r = await runPython(IMPORTER, ['--weights', WEIGHTS, '--out', modelDir]);
+    expect(r.stderr.trim().split('\n').at(-1) ?? '', 'importer failed').not.toMatch(/^error/);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(modelDir);
+    model = await ContractModel.open(modelDir);
+    styleCode = await model.encodeStyle(STYLE);
+  });
+
+  afterAll(async () => {
+    await model?.release();
+    await tmp?.remove();
+  });
+
+  it('writes a model.json that follows the contract', async () => {
+    const meta = JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8')) as ModelJson;
+    expect(meta).toMatchObject({
+      name: 'magenta-arbitrary',
+      family: 'magenta',
+      styleEncoder: 'style_encoder.onnx',
+      stylizer: 'stylizer.onnx',
+      codeSize: 100,
+      levels: 1,
+      sizeMultiple: 4,
+      styleSize: 256,
+    });
+    expect(meta.license).toMatch(/Apache-2\.0/);
+    expect(meta.source).toMatch(/prediction_int8\.tflite.*transfer_int8\.tflite/);
+    expect(model.styleEncoder.inputNames).toEqual(['style']);
+    expect(model.styleEncoder.outputNames).toEqual(['code']);
+    expect(model.stylizer.inputNames).toEqual(['image', 'code', 'alpha']);
+    expect(model.stylizer.outputNames).toEqual(['stylized']);
+    expect(styleCode.length).toBe(100);
+    expect(styleCode.every(Number.isFinite)).toBe(true);
+  });
+
+  it.each([
+    [320, 180],
+    [256, 256],
+  ])('stylizes a photo at %i×%i toward its style', async (width, height) => {
+    const content = await readRgb(CONTENT, width, height);
+    const [out] = await model.stylize([content], [styleCode], [[1]]);
+    const contentPng = path.join(tmp.dir, `content-${width}x${height}.png`);
+    const outPng = path.join(tmp.dir, `out-${width}x${height}.png`);
+    await writePng(contentPng, content);
+    await writePng(outPng, out!);
+    const unstyled = await imageScores(CONTENT, STYLE, contentPng);
+    const styled = await imageScores(CONTENT, STYLE, outPng);
+    // e1's content is far from its style (≈ 2× the distance the teacher reaches at 720p).
+    expect(styled.style).toBeLessThan(0.75 * unstyled.style);
+  });
+
+  it('matches the torch module it was exported from', async () => {
+    const content = await readRgb(CONTENT, 160, 96);
+    const contentPng = path.join(tmp.dir, 'ref-content.png');
+    const stylePng = path.join(tmp.dir, 'ref-style.png');
+    const refRaw = path.join(tmp.dir, 'ref-out.raw');
+    await writePng(contentPng, content);
+    await writePng(stylePng, await readRgb(STYLE, 256, 256));
+    const r = await runPython('test/models/magenta_reference.py', [
+      WEIGHTS,
+      contentPng,
+      stylePng,
+      '0.7',
+      refRaw,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const ref = JSON.parse(r.stdout) as { code: number[] };
+    expect(maxAbsDiff(styleCode, ref.code)).toBeLessThan(1e-3);
+    const [out] = await model.stylize([content], [styleCode], [[0.7]]);
+    const expected = await readRaw(refRaw, 160, 96);
+    // float32 in two runtimes, rounded to uint8: at most an off-by-one here and there.
+    expect(maxAbsDiff(out!.data, expected.data)).toBeLessThanOrEqual(2);
+    expect(meanAbsDiff(out!.data, expected.data)).toBeLessThan(0.05);
+  });
+
+  it('stylizes a batch with a code and alpha per frame; alpha 0 stays near the content', async () => {
+    const content = await readRgb(CONTENT, 128, 72);
+    const [full, none] = await model.stylize(
+      [content, content],
+      [styleCode, styleCode],
+      [[1], [0]],
+    );
+    const [alone] = await model.stylize([content], [styleCode], [[1]]);
+    expect(maxAbsDiff(full!.data, alone!.data)).toBeLessThanOrEqual(1);
+    expect(meanAbsDiff(none!.data, content.data)).toBeLessThan(meanAbsDiff(full!.data, content.data));
+  });
+});
+
+describe('magenta importer on bad weights', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => {
+    tmp = await tempDir('magenta-bad');
+  });
+  afterAll(async () => {
+    await tmp?.remove();
+  });
+
+  /** A weights folder with the predictor and transformer given as (source file | bytes). */
+  async function weights(name: string, files: Record<string, string | Buffer>): Promise<string> {
+    const dir = path.join(tmp.dir, name);
+    await mkdir(dir, { recursive: true });
+    for (const [file, content] of Object.entries(files)) {
+      if (typeof content === 'string') await symlink(content, path.join(dir, file));
+      else await writeFile(path.join(dir, file), content);
+    }
+    return dir;
+  }
+
+  async function importFails(dir: string, message: RegExp): Promise<void> {
+    const out = path.join(tmp.dir, 'out', path.basename(dir));
+    const r = await runPython(IMPORTER, ['--weights', dir, '--out', out]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toMatch(message);
+    await expect(stat(out)).rejects.toThrow();
+  }
+
+  const predictor = path.join(WEIGHTS, 'prediction_int8.tflite');
+  const transformer = path.join(WEIGHTS, 'transfer_int8.tflite');
+
+  it('says when the weights folder is missing', async () => {
+    await importFails(path.join(tmp.dir, 'nowhere'), /weights folder not found/);
+  });
+
+  it('says which file is missing', async () => {
+    await importFails(
+      await weights('missing', { 'prediction_int8.tflite': predictor }),
+      /transfer_int8\.tflite: transformer file not found/,
+    );
+  });
+
+  it('says when a file is truncated', async () => {
+    const bytes = await readFile(transformer);
+    await importFails(
+      await weights('truncated', {
+        'prediction_int8.tflite': predictor,
+        'transfer_int8.tflite': bytes.subarray(0, Math.floor(bytes.length / 2)),
+      }),
+      /transfer_int8\.tflite: .*truncated/,
+    );
+  });
+
+  it('says when a file is not a TFLite model', async () => {
+    await importFails(
+      await weights('format', {
+        'prediction_int8.tflite': Buffer.from('PK\u0003\u0004 this is a zip, not a flatbuffer'),
+        'transfer_int8.tflite': transformer,
+      }),
+      /prediction_int8\.tflite: not a TFLite model/,
+    );
+  });
+
+  it('says when a file has the wrong shapes', async () => {
+    await importFails(
+      await weights('shapes', {
+        'prediction_int8.tflite': transformer,
+        'transfer_int8.tflite': transformer,
+      }),
+      /expected a style predictor/,
+    );
+  });
+
+});
