@@ -3,10 +3,10 @@
 spelled out layer by layer as AdaIN's own net.py (relu4_1) and the WCT release (relu3_1) define
 them, and AdaIN is its function.py's calc_mean_std / adaptive_instance_normalization.
 
-    /usr/bin/python3 test/models/adain_reference.py CUT ENCODER.pth DECODER.pth CONTENT.png STYLE.png ALPHA OUT.raw
+    /usr/bin/python3 test/models/adain_reference.py CUT ENCODER.pth DECODER.pth STYLE.png [CONTENT.png ALPHA OUT.raw]...
 
-CUT is relu3_1 or relu4_1. STYLE.png is already at the model's style size. Writes the stylized
-content as packed RGB bytes to OUT.raw and prints {"code": [...]} (style mean then std).
+CUT is relu3_1 or relu4_1. STYLE.png is already at the model's style size. For each job writes the
+stylized content as packed RGB bytes to OUT.raw; prints {"code": [...]} (style mean then std).
 """
 import json
 import sys
@@ -104,20 +104,23 @@ def image(path):
 
 
 def main():
-    cut, enc, dec, content, style, alpha, out = sys.argv[1:8]
+    cut, enc, dec, style = sys.argv[1:5]
+    jobs = sys.argv[5:]
     torch.set_num_threads(2)
     encoder, decoder = networks(cut, enc, dec)
-    alpha = float(alpha)
     with torch.no_grad():
         fs = encoder(image(style))
-        fc = encoder(image(content))
         s_mean, s_std = calc_mean_std(fs)
-        c_mean, c_std = calc_mean_std(fc)
-        t = (fc - c_mean.expand(fc.size())) / c_std.expand(fc.size()) * s_std.expand(fc.size()) + s_mean.expand(fc.size())
-        t = alpha * t + (1 - alpha) * fc
-        y = decoder(t).clamp(0, 1)
-    pixels = (y[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-    Path(out).write_bytes(pixels.tobytes())
+        for content, alpha, out in zip(jobs[0::3], jobs[1::3], jobs[2::3]):
+            alpha = float(alpha)
+            fc = encoder(image(content))
+            c_mean, c_std = calc_mean_std(fc)
+            size = fc.size()
+            t = (fc - c_mean.expand(size)) / c_std.expand(size) * s_std.expand(size) + s_mean.expand(size)
+            t = alpha * t + (1 - alpha) * fc
+            y = decoder(t).clamp(0, 1)
+            pixels = (y[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+            Path(out).write_bytes(pixels.tobytes())
     print(json.dumps({"code": torch.cat([s_mean.flatten(), s_std.flatten()]).tolist()}))
 
 

@@ -170,9 +170,12 @@ export interface Scores {
   content: number;
 }
 
-/** stylemetrics.py's style and content distances of OUTPUT for CONTENT and STYLE. */
-export async function imageScores(content: string, style: string, output: string): Promise<Scores> {
-  const r = await runPython(STYLEMETRICS, ['image', content, style, output]);
+/**
+ * stylemetrics.py's figures for every DIR/<name>.out.png against <name>.content.* and
+ * <name>.style.*, by name (one Python start for all of them).
+ */
+export async function pairScores(dir: string): Promise<Record<string, Scores>> {
+  const r = await runPython(STYLEMETRICS, ['pairs', dir]);
   if (r.code !== 0) throw new Error(`stylemetrics failed (${r.code}): ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout) as Scores;
+  return (JSON.parse(r.stdout) as { pairs: Record<string, Scores> }).pairs;
 }
