@@ -13,6 +13,8 @@ import {
   type ModelJson,
 } from './import-helpers.js';
 
+// Python (torch) starts and VGG runs share two cores with model training: be patient, not flaky.
+const HEAVY = 600_000;
 const IMPORTER = 'models/import/adain.py';
 const VGG = path.join(SHARED, 'weights/vgg19-normalised-relu3_1');
 const ENCODER_3 = path.join(VGG, 'vgg_normalised_conv3_1.pth');
@@ -68,7 +70,7 @@ async function compareWithReference(
   return worst;
 }
 
-describe('adain importer on the relu3_1 VGG-19 weights', () => {
+describe('adain importer on the relu3_1 VGG-19 weights', { timeout: HEAVY }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let modelDir: string;
   let model: ContractModel;
@@ -89,7 +91,7 @@ describe('adain importer on the relu3_1 VGG-19 weights', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe(modelDir);
     model = await ContractModel.open(modelDir);
-  });
+  }, HEAVY);
 
   afterAll(async () => {
     await model?.release();
@@ -126,7 +128,7 @@ describe('adain importer on the relu3_1 VGG-19 weights', () => {
   });
 });
 
-describe('adain importer on relu4_1 weights (random, in the release layout)', () => {
+describe('adain importer on relu4_1 weights (random, in the release layout)', { timeout: HEAVY }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let weights: string;
   let modelDir: string;
@@ -148,7 +150,7 @@ describe('adain importer on relu4_1 weights (random, in the release layout)', ()
     ]);
     expect(r.code, r.stderr).toBe(0);
     model = await ContractModel.open(modelDir);
-  });
+  }, HEAVY);
 
   afterAll(async () => {
     await model?.release();
@@ -185,7 +187,7 @@ describe('adain importer on relu4_1 weights (random, in the release layout)', ()
   });
 });
 
-describe('adain importer on bad weights', () => {
+describe('adain importer on bad weights', { timeout: HEAVY }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {

@@ -15,12 +15,14 @@ import {
   type ModelJson,
 } from './import-helpers.js';
 
+// Python (torch) starts and VGG runs share two cores with model training: be patient, not flaky.
+const HEAVY = 600_000;
 const IMPORTER = 'models/import/magenta.py';
 const WEIGHTS = path.join(SHARED, 'weights/magenta-arbitrary-v1-256-int8');
 const CONTENT = path.join(SHARED, 'data/eval/e1.content.jpg');
 const STYLE = path.join(SHARED, 'data/eval/e1.style.jpg');
 
-describe('magenta importer', () => {
+describe('magenta importer', { timeout: HEAVY }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
   let modelDir: string;
   let model: ContractModel;
@@ -35,7 +37,7 @@ describe('magenta importer', () => {
     expect(r.stdout.trim()).toBe(modelDir);
     model = await ContractModel.open(modelDir);
     styleCode = await model.encodeStyle(STYLE);
-  });
+  }, HEAVY);
 
   afterAll(async () => {
     await model?.release();
@@ -130,7 +132,7 @@ describe('magenta importer', () => {
   });
 });
 
-describe('magenta importer on bad weights', () => {
+describe('magenta importer on bad weights', { timeout: HEAVY }, () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
