@@ -55,7 +55,11 @@ def read_state_dict(path, role):
     if not (is_zip or is_pickle):
         fail(f"{path}: not a PyTorch weights file (expected a .pth state_dict, found bytes {head!r})")
     try:
-        state = torch.load(path, map_location="cpu")
+        state = torch.load(path, map_location="cpu", weights_only=True)  # tensors only: no code runs
+    except pickle.UnpicklingError as e:
+        if "Weights only load failed" in str(e):
+            fail(f"{path}: holds Python objects besides tensors; import only plain state_dicts")
+        fail(f"{path}: cannot read the {role} weights, the file is truncated or corrupt ({str(e).splitlines()[0]})")
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         fail(f"{path}: cannot read the {role} weights, the file is truncated or corrupt ({reason})")

@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import torch
@@ -62,7 +63,8 @@ def float_to_frames(x):
 
 def _export(module, args, path, input_names, output_names, dynamic_axes):
     module.eval()
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's tracer notes are not the user's concern
         torch.onnx.export(module, args, str(path), input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes, opset_version=OPSET, do_constant_folding=True)
     import onnx
@@ -79,6 +81,8 @@ def write_model(out, meta, style_encoder, stylizer, example_size=(64, 64)):
     existing model folder at `out` is replaced.
     """
     out = Path(out).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        fail(f"{out} exists and is not a folder; choose another --out")
     if out.exists() and not (out / "model.json").exists() and any(out.iterdir()):
         fail(f"{out} exists and is not a stylecast model folder; choose another --out")
     out.parent.mkdir(parents=True, exist_ok=True)

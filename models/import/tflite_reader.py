@@ -229,13 +229,12 @@ class TfliteModel:
             return q.astype(np.float32)
         scale, zero = quant.scale.astype(np.float64), quant.zero_point.astype(np.float64)
         if scale.size > 1:  # per-channel along quantized_dimension
-            shape = [1] * q.ndim
-            shape[quant.axis] = scale.size
             if q.shape[quant.axis] != scale.size:
                 raise TfliteError(f"tensor {t.name!r}: {scale.size} per-channel scales for "
                                   f"dimension {quant.axis} of size {q.shape[quant.axis]}")
-            scale, zero = scale.reshape(shape), (zero if zero.size > 1 else np.zeros(1)).reshape(-1)
-            zero = zero.reshape(shape) if zero.size == scale.size else zero
+            shape = [1] * q.ndim
+            shape[quant.axis] = scale.size
+            scale, zero = scale.reshape(shape), zero.reshape(shape)
         return (scale * (q.astype(np.float64) - zero)).astype(np.float32)
 
 
