@@ -57,9 +57,10 @@ def read_state_dict(path, role):
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)  # tensors only: no code runs
     except pickle.UnpicklingError as e:
-        if "Weights only load failed" in str(e):
-            fail(f"{path}: holds Python objects besides tensors; import only plain state_dicts")
-        fail(f"{path}: cannot read the {role} weights, the file is truncated or corrupt ({str(e).splitlines()[0]})")
+        reason = str(e).split("WeightsUnpickler error: ")[-1].splitlines()[0]
+        if reason.startswith("Unsupported"):  # a pickled object that is not a tensor or container
+            fail(f"{path}: holds Python objects besides tensors ({reason}); import only plain state_dicts")
+        fail(f"{path}: cannot read the {role} weights, the file is truncated or corrupt ({reason})")
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         fail(f"{path}: cannot read the {role} weights, the file is truncated or corrupt ({reason})")
