@@ -1,0 +1,42 @@
+import { access, constants, stat } from 'node:fs/promises';
+import { ffmpegLog } from '../ffmpeg.js';
+import { StylecastError } from '../errors.js';
+import { parseFrameCount, parseProbe, type MediaInfo } from './parse-probe.js';
+
+export type { MediaInfo } from './parse-probe.js';
+
+/** Fails with a readable error unless `path` is an existing, readable file. */
+export async function assertReadableFile(path: string, what = 'Input'): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (!info) throw new StylecastError('INPUT_NOT_FOUND', `${what} not found: ${path}`);
+  if (!info.isFile()) throw new StylecastError('INPUT_UNREADABLE', `${what} is not a file: ${path}`);
+  await access(path, constants.R_OK).catch(() => {
+    throw new StylecastError('INPUT_UNREADABLE', `${what} is not readable: ${path}`);
+  });
+}
+
+/**
+ * Size, rate, duration, rotation and audio of a media file, read from ffmpeg's own log. With
+ * `countFrames`, the video packets are counted too (a stream copy: fast, no decoding).
+ */
+export async function probeMedia(path: string, options: { countFrames?: boolean } = {}): Promise<MediaInfo> {
+  await assertReadableFile(path);
+  const { stderr } = await ffmpegLog(['-i', path], `probing ${path}`);
+  const info = parseProbe(stderr);
+  if (!info) {
+    const reason = stderr.split('\n').reverse().find((line) => line.includes(path) || /invalid|error/i.test(line));
+    throw new StylecastError(
+      'INPUT_NOT_VIDEO',
+      `Not a video ffmpeg can read: ${path}` + (reason ? ` (${reason.replace(`${path}: `, '').trim()})` : ''),
+    );
+  }
+  if (options.countFrames) {
+    const counted = await ffmpegLog(
+      ['-stats', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
+      `counting frames of ${path}`,
+    );
+    const frames = parseFrameCount(counted.stderr);
+    if (frames !== null && frames > 0) info.frameCount = frames;
+  }
+  return info;
+}

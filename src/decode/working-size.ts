@@ -1,0 +1,35 @@
+/** Parses `--size`: `1280x720` (fit inside, aspect kept) or `720p` (that height, aspect kept). */
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+const EXPLICIT = /^(\d+)x(\d+)$/;
+const LINES = /^(\d+)p$/;
+
+export function parseSizeOption(text: string): Size {
+  const explicit = EXPLICIT.exec(text);
+  if (explicit) return positive({ width: Number(explicit[1]), height: Number(explicit[2]) }, text);
+  const lines = LINES.exec(text);
+  if (lines) return positive({ width: Number.POSITIVE_INFINITY, height: Number(lines[1]) }, text);
+  throw new RangeError(`Expected \`size\` to look like 1280x720 or 720p, got \`${text}\``);
+}
+
+function positive(size: Size, text: string): Size {
+  if (size.width < 2 || size.height < 2 || size.height > 8192 || (Number.isFinite(size.width) && size.width > 8192)) {
+    throw new RangeError(`Expected \`size\` between 2 and 8192 pixels a side, got \`${text}\``);
+  }
+  return size;
+}
+
+/**
+ * The frame size to work at: the source scaled to fit `limit` with its aspect ratio, rounded to
+ * even numbers (H.264 4:2:0 needs them). Without a limit, the source's own size.
+ */
+export function workingSize(source: Size, limit?: Size): Size {
+  if (!limit) return source;
+  const scale = Math.min(limit.width / source.width, limit.height / source.height);
+  const even = (value: number): number => Math.max(2, Math.round(value / 2) * 2);
+  return { width: even(source.width * scale), height: even(source.height * scale) };
+}

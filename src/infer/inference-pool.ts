@@ -1,0 +1,243 @@
+/**
+ * A pool of inference workers. Each worker owns its sessions; a batch goes to an idle worker,
+ * or waits for one. A worker that dies fails only the batch it held and is replaced.
+ */
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { StylecastError } from '../errors.js';
+import type { Frame, StyleSettings } from '../types.js';
+import { candidateProviders, INSTALL_HINT, type Device, type Provider } from './execution-provider.js';
+import type { ModelFiles } from './load-model.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+const PRESERVE_COLOR_GRAPH = fileURLToPath(new URL('../../models/common/preserve_color.onnx', import.meta.url));
+const MAX_RESTARTS = 3;
+
+export interface PoolOptions {
+  device?: Device;
+  /** Worker threads, each with its own sessions. */
+  workers?: number;
+  /** ONNX Runtime intra-op threads per worker. */
+  threads?: number;
+}
+
+/**
+ * Defaults, from `npm run bench` on a 2-core machine with the CPU provider: one session per core,
+ * each single-threaded, gave the most frames per second — ONNX Runtime's intra-op threads spend
+ * time synchronising on the small per-layer work of a real-time model, two independent runs do
+ * not. A GPU provider gets one worker: the device is the bottleneck, not the threads feeding it.
+ */
+export function defaultPoolShape(provider: Provider | 'auto', cores = availableParallelism()): Required<Omit<PoolOptions, 'device'>> {
+  if (provider === 'cpu' || provider === 'auto') return { workers: Math.max(1, cores), threads: 1 };
+  return { workers: 1, threads: 1 };
+}
+
+interface Pending {
+  resolve: (reply: WorkerReply) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  pending: Map<number, Pending>;
+}
+
+function workerUrl(): URL {
+  return new URL(`./infer-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+}
+
+/** Under the TypeScript sources (tests, tsx) the worker is a .ts file: load tsx in it first. */
+function spawnWorker(url: URL, init: WorkerInit): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { workerData: init });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(boot, { eval: true, workerData: init });
+}
+
+export class InferencePool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private nextId = 0;
+  private restarts = 0;
+  private closed = false;
+  private fatal: StylecastError | null = null;
+
+  private constructor(
+    readonly model: ModelFiles,
+    readonly provider: Provider,
+    private readonly init: WorkerInit,
+  ) {}
+
+  static async open(model: ModelFiles, options: PoolOptions = {}): Promise<InferencePool> {
+    const device = options.device ?? 'auto';
+    const shapeFor = defaultPoolShape(device === 'auto' ? 'auto' : device);
+    const init: WorkerInit = {
+      styleEncoderPath: model.styleEncoderPath,
+      stylizerPath: model.stylizerPath,
+      preserveColorPath: PRESERVE_COLOR_GRAPH,
+      providers: candidateProviders(device),
+      threads: options.threads ?? shapeFor.threads,
+      codeSize: model.card.codeSize,
+      levels: model.card.levels,
+      sizeMultiple: model.card.sizeMultiple,
+    };
+    // The first worker decides the provider; the rest open with that one directly.
+    const first = await startWorker(init);
+    const pool = new InferencePool(model, first.provider, { ...init, providers: [first.provider] });
+    const shape = defaultPoolShape(first.provider);
+    const count = options.workers ?? (options.threads === undefined ? shape.workers : Math.max(1, Math.floor(shape.workers / init.threads)));
+    pool.adopt(first.worker);
+    const rest = await Promise.all(Array.from({ length: count - 1 }, () => startWorker(pool.init)));
+    rest.forEach(({ worker }) => pool.adopt(worker));
+    return pool;
+  }
+
+  get workerCount(): number {
+    return this.slots.length;
+  }
+
+  get threadsPerWorker(): number {
+    return this.init.threads;
+  }
+
+  /** Stylizes frames of one size as one batch; resolves with new frames (inputs are consumed). */
+  async stylize(frames: Frame[], settings: StyleSettings[]): Promise<Frame[]> {
+    const first = frames[0];
+    if (!first) return [];
+    const { codeSize, levels } = this.model.card;
+    const codes = new Float32Array(frames.length * codeSize);
+    const alphas = new Float32Array(frames.length * levels);
+    settings.forEach((s, i) => {
+      codes.set(s.code, i * codeSize);
+      alphas.set(s.alpha, i * levels);
+    });
+    const buffers = frames.map((f) =>
+      f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength ? (f.data.buffer as ArrayBuffer) : f.data.slice().buffer,
+    );
+    const reply = await this.request(
+      (id) => ({
+        type: 'stylize',
+        id,
+        width: first.width,
+        height: first.height,
+        frames: buffers,
+        codes,
+        alphas,
+        preserveColor: settings.map((s) => s.preserveColor),
+      }),
+      buffers,
+    );
+    if (reply.type !== 'stylized') throw new Error('unexpected reply');
+    return reply.frames.map((buffer, i) => ({ ...frames[i]!, data: new Uint8Array(buffer) }));
+  }
+
+  /** Runs the style encoder on an RGB image already resized to the model's `styleSize`. */
+  async encodeStyle(pixels: Uint8Array, width: number, height: number): Promise<Float32Array> {
+    const copy = pixels.slice().buffer;
+    const reply = await this.request((id) => ({ type: 'encode-style', id, width, height, pixels: copy }), [copy]);
+    if (reply.type !== 'style-code') throw new Error('unexpected reply');
+    return reply.code;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    this.slots.length = 0;
+  }
+
+  private adopt(worker: Worker): void {
+    const slot: Slot = { worker, busy: false, pending: new Map() };
+    worker.on('message', (reply: WorkerReply) => {
+      if (!('id' in reply)) return;
+      const pending = slot.pending.get(reply.id);
+      slot.pending.delete(reply.id);
+      if (reply.type === 'failed') {
+        pending?.reject(new StylecastError('INFERENCE_FAILED', `Inference failed: ${reply.message}`));
+      } else {
+        pending?.resolve(reply);
+      }
+    });
+    worker.on('error', () => {}); // reported through 'exit' below, once
+    worker.once('exit', (code) => this.replace(slot, code));
+    this.slots.push(slot);
+    this.release(slot);
+  }
+
+  private replace(slot: Slot, code: number): void {
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    const error = new StylecastError('INFERENCE_FAILED', `An inference worker stopped (exit code ${code}) while running a batch`);
+    for (const pending of slot.pending.values()) pending.reject(error);
+    if (this.closed) return;
+    this.restarts += 1;
+    if (this.restarts > MAX_RESTARTS) {
+      this.fatal = new StylecastError('INFERENCE_FAILED', `Inference workers keep stopping (${this.restarts} restarts); giving up`);
+      for (const wake of this.waiting.splice(0)) wake(slot);
+      return;
+    }
+    startWorker(this.init).then(
+      ({ worker }) => this.adopt(worker),
+      (startError: Error) => {
+        this.fatal = startError instanceof StylecastError ? startError : new StylecastError('INFERENCE_FAILED', startError.message);
+      },
+    );
+  }
+
+  private release(slot: Slot): void {
+    slot.busy = false;
+    const next = this.waiting.shift();
+    if (next) {
+      slot.busy = true;
+      next(slot);
+    }
+  }
+
+  private async acquire(): Promise<Slot> {
+    if (this.fatal) throw this.fatal;
+    const idle = this.slots.find((slot) => !slot.busy);
+    if (idle) {
+      idle.busy = true;
+      return idle;
+    }
+    const slot = await new Promise<Slot>((resolve) => this.waiting.push(resolve));
+    if (this.fatal) throw this.fatal;
+    return slot;
+  }
+
+  private async request(build: (id: number) => WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+    if (this.closed) throw new StylecastError('ABORTED', 'The inference pool is closed');
+    const slot = await this.acquire();
+    const id = this.nextId++;
+    try {
+      return await new Promise<WorkerReply>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage(build(id), transfer);
+      });
+    } finally {
+      if (this.slots.includes(slot)) this.release(slot);
+    }
+  }
+}
+
+function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: Provider }> {
+  const worker = spawnWorker(workerUrl(), init);
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number): void =>
+      reject(new StylecastError('INFERENCE_FAILED', `An inference worker stopped while starting (exit code ${code})`));
+    worker.once('exit', onExit);
+    worker.once('error', (error) => reject(new StylecastError('INFERENCE_FAILED', `An inference worker failed to start: ${error.message}`)));
+    worker.once('message', (reply: WorkerReply) => {
+      worker.off('exit', onExit);
+      if (reply.type === 'ready') return resolve({ worker, provider: reply.provider });
+      void worker.terminate();
+      if (reply.type === 'init-failed' && reply.code === 'PROVIDER_UNAVAILABLE') {
+        const providers = init.providers;
+        const hint = providers.length === 1 ? ` — ${INSTALL_HINT[providers[0]!]}` : '';
+        return reject(new StylecastError('PROVIDER_UNAVAILABLE', `No execution provider loaded (${reply.message})${hint}`));
+      }
+      reject(new StylecastError('MODEL_INVALID', reply.type === 'init-failed' ? reply.message : 'worker did not start'));
+    });
+  });
+}

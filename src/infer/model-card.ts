@@ -1,0 +1,31 @@
+/** `model.json`: what a model folder promises (DESIGN.md, "Model contract"). */
+import { z } from 'zod';
+
+const fileName = z
+  .string()
+  .min(1)
+  .refine((name) => !name.includes('/') && !name.includes('\\') && name !== '..', 'must be a file name inside the model folder');
+const positiveInt = z.number().int().positive();
+
+export const modelCardSchema = z.object({
+  name: z.string().min(1),
+  family: z.string().min(1),
+  styleEncoder: fileName,
+  stylizer: fileName,
+  codeSize: positiveInt,
+  levels: positiveInt,
+  sizeMultiple: positiveInt,
+  styleSize: positiveInt,
+  license: z.string().min(1),
+  source: z.string().min(1),
+  description: z.string().optional(),
+});
+
+export type ModelCard = z.infer<typeof modelCardSchema>;
+
+/** One line per problem: `codeSize: expected number, got string`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
