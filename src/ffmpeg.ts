@@ -176,3 +176,11 @@ export function writeWithBackpressure(stream: Writable, chunk: Uint8Array): Prom
     stream.once('error', onError);
   });
 }
+
+/** ffmpeg's frame rate for a number: NTSC rates as exact fractions (29.97 → 30000/1001). */
+export function fpsArgument(fps: number): string {
+  const ntsc = Math.round((fps * 1001) / 1000);
+  if (Math.abs(fps - (ntsc * 1000) / 1001) < 0.005 && Math.abs(fps - ntsc) > 0.005)
+    return `${ntsc * 1000}/1001`;
+  return String(Math.round(fps * 1000) / 1000);
+}

@@ -1,4 +1,4 @@
-import { spawnFfmpeg } from '../ffmpeg.js';
+import { fpsArgument, spawnFfmpeg } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
 import { RawVideoToFrames } from './raw-video-to-frames.js';
@@ -33,7 +33,7 @@ export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Fram
     '-vsync',
     'cfr',
     '-r',
-    String(fps),
+    fpsArgument(fps),
     '-pix_fmt',
     'rgb24',
     '-f',
@@ -55,7 +55,10 @@ export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Fram
     }
     await ffmpeg.done;
     if (splitter.leftoverBytes > 0) {
-      throw new StylecastError('INPUT_CORRUPT', `${options.label} ended in the middle of frame ${decoded}`);
+      throw new StylecastError(
+        'INPUT_CORRUPT',
+        `${options.label} ended in the middle of frame ${decoded}`,
+      );
     }
   } finally {
     await ffmpeg.stop();

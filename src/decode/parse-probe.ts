@@ -62,10 +62,13 @@ export function parseProbe(log: string): MediaInfo | null {
 
   const duration = DURATION.exec(log);
   const durationMs = duration
-    ? Math.round((Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000)
+    ? Math.round(
+        (Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000,
+      )
     : null;
 
-  const pixelFormat = /Video: [^\n]*?, (yuv\w+|rgb\w+|bgr\w+|gray\w*|gbr\w+|nv\w+|p0\w+)/.exec(videoLine)?.[1] ?? '';
+  const pixelFormat =
+    /Video: [^\n]*?, (yuv\w+|rgb\w+|bgr\w+|gray\w*|gbr\w+|nv\w+|p0\w+)/.exec(videoLine)?.[1] ?? '';
   const bitDepth = Number(/p(\d\d)(?:le|be)$/.exec(pixelFormat)?.[1] ?? 8);
   const audio = AUDIO_STREAM.exec(log);
 

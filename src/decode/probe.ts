@@ -9,7 +9,8 @@ export type { MediaInfo } from './parse-probe.js';
 export async function assertReadableFile(path: string, what = 'Input'): Promise<void> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new StylecastError('INPUT_NOT_FOUND', `${what} not found: ${path}`);
-  if (!info.isFile()) throw new StylecastError('INPUT_UNREADABLE', `${what} is not a file: ${path}`);
+  if (!info.isFile())
+    throw new StylecastError('INPUT_UNREADABLE', `${what} is not a file: ${path}`);
   await access(path, constants.R_OK).catch(() => {
     throw new StylecastError('INPUT_UNREADABLE', `${what} is not readable: ${path}`);
   });
@@ -19,15 +20,22 @@ export async function assertReadableFile(path: string, what = 'Input'): Promise<
  * Size, rate, duration, rotation and audio of a media file, read from ffmpeg's own log. With
  * `countFrames`, the video packets are counted too (a stream copy: fast, no decoding).
  */
-export async function probeMedia(path: string, options: { countFrames?: boolean } = {}): Promise<MediaInfo> {
+export async function probeMedia(
+  path: string,
+  options: { countFrames?: boolean } = {},
+): Promise<MediaInfo> {
   await assertReadableFile(path);
   const { stderr } = await ffmpegLog(['-i', path], `probing ${path}`);
   const info = parseProbe(stderr);
   if (!info) {
-    const reason = stderr.split('\n').reverse().find((line) => line.includes(path) || /invalid|error/i.test(line));
+    const reason = stderr
+      .split('\n')
+      .reverse()
+      .find((line) => line.includes(path) || /invalid|error/i.test(line));
     throw new StylecastError(
       'INPUT_NOT_VIDEO',
-      `Not a video ffmpeg can read: ${path}` + (reason ? ` (${reason.replace(`${path}: `, '').trim()})` : ''),
+      `Not a video ffmpeg can read: ${path}` +
+        (reason ? ` (${reason.replace(`${path}: `, '').trim()})` : ''),
     );
   }
   if (options.countFrames) {

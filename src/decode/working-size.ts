@@ -17,7 +17,12 @@ export function parseSizeOption(text: string): Size {
 }
 
 function positive(size: Size, text: string): Size {
-  if (size.width < 2 || size.height < 2 || size.height > 8192 || (Number.isFinite(size.width) && size.width > 8192)) {
+  if (
+    size.width < 2 ||
+    size.height < 2 ||
+    size.height > 8192 ||
+    (Number.isFinite(size.width) && size.width > 8192)
+  ) {
     throw new RangeError(`Expected \`size\` between 2 and 8192 pixels a side, got \`${text}\``);
   }
   return size;

@@ -37,7 +37,10 @@ export function tensorrtCacheDir(): string {
  * Session options for one provider. TensorRT's fp16 and engine cache are set through the
  * environment variables its provider reads, which the Node binding passes through unchanged.
  */
-export function sessionOptions(provider: Provider, threads: number): InferenceSession.SessionOptions {
+export function sessionOptions(
+  provider: Provider,
+  threads: number,
+): InferenceSession.SessionOptions {
   if (provider === 'tensorrt') {
     process.env.ORT_TENSORRT_FP16_ENABLE ??= '1';
     process.env.ORT_TENSORRT_ENGINE_CACHE_ENABLE ??= '1';
@@ -70,7 +73,9 @@ export function providerLooksInstalled(provider: Provider): boolean {
   if (provider === 'webgpu') {
     // On Linux a GPU shows up as a DRM render node; elsewhere, let WebGPU answer for itself.
     if (process.platform !== 'linux') return true;
-    return existsSync('/dev/dri') && readdirSync('/dev/dri').some((name) => name.startsWith('renderD'));
+    return (
+      existsSync('/dev/dri') && readdirSync('/dev/dri').some((name) => name.startsWith('renderD'))
+    );
   }
   const dir = nativeLibraryDir();
   if (!dir) return false;

@@ -25,11 +25,15 @@ async function isModelDir(dir: string): Promise<boolean> {
 
 /** Finds a model folder by path (anything with a slash or an existing folder) or by name. */
 export async function findModel(nameOrPath: string): Promise<string> {
-  const looksLikePath = nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.startsWith('.');
+  const looksLikePath =
+    nameOrPath.includes('/') || nameOrPath.includes('\\') || nameOrPath.startsWith('.');
   if (looksLikePath) {
     const dir = resolve(nameOrPath);
     if (await isModelDir(dir)) return dir;
-    throw new StylecastError('MODEL_NOT_FOUND', `No model at ${dir}: expected a folder with a model.json`);
+    throw new StylecastError(
+      'MODEL_NOT_FOUND',
+      `No model at ${dir}: expected a folder with a model.json`,
+    );
   }
   for (const root of modelSearchPath()) {
     const dir = join(root, nameOrPath);

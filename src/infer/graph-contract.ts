@@ -51,19 +51,28 @@ export function checkGraph(
       const wanted = `${want.type} [${want.dims.map((d) => d ?? '?').join(',')}]`;
       if (!meta) {
         const names = actual.map((m) => m.name).join(', ');
-        problems.push(`${file}: missing ${kind} \`${want.name}\` (${wanted}); found ${names || 'none'}`);
+        problems.push(
+          `${file}: missing ${kind} \`${want.name}\` (${wanted}); found ${names || 'none'}`,
+        );
         continue;
       }
-      const rankOk = meta.isTensor && (meta.shape.length === 0 || meta.shape.length === want.dims.length);
+      const rankOk =
+        meta.isTensor && (meta.shape.length === 0 || meta.shape.length === want.dims.length);
       const dimsOk =
         meta.isTensor &&
-        want.dims.every((dim, i) => dim === null || typeof meta.shape[i] !== 'number' || meta.shape[i] === dim);
+        want.dims.every(
+          (dim, i) => dim === null || typeof meta.shape[i] !== 'number' || meta.shape[i] === dim,
+        );
       if (!meta.isTensor || meta.type !== want.type || !rankOk || !dimsOk) {
-        problems.push(`${file}: ${kind} \`${want.name}\` should be ${wanted}, found ${describe(meta)}`);
+        problems.push(
+          `${file}: ${kind} \`${want.name}\` should be ${wanted}, found ${describe(meta)}`,
+        );
       }
     }
     if (kind === 'input' && actual.length > expected.length) {
-      const extra = actual.filter((m) => !expected.some((e) => e.name === m.name)).map((m) => m.name);
+      const extra = actual
+        .filter((m) => !expected.some((e) => e.name === m.name))
+        .map((m) => m.name);
       problems.push(`${file}: unexpected inputs ${extra.join(', ')}`);
     }
   }

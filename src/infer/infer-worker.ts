@@ -8,11 +8,17 @@ import * as ort from 'onnxruntime-node';
 import { sessionOptions, type Provider } from './execution-provider.js';
 import { checkGraph, styleEncoderContract, stylizerContract } from './graph-contract.js';
 import { cropFrom, padInto, paddedSize } from './pad-frames.js';
-import type { EncodeStyleRequest, StylizeRequest, WorkerInit, WorkerReply } from './worker-protocol.js';
+import type {
+  EncodeStyleRequest,
+  StylizeRequest,
+  WorkerInit,
+  WorkerReply,
+} from './worker-protocol.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void =>
+  port.postMessage(message, transfer);
 
 interface Sessions {
   provider: Provider;
@@ -31,20 +37,31 @@ async function openSessions(): Promise<Sessions> {
     } catch (error) {
       const message = (error as Error).message.split('\n')[0] ?? '';
       // A provider that is missing fails the same way for every graph; a broken graph does not.
-      if (provider === 'cpu') throw Object.assign(new Error(`${init.stylizerPath}: ${message}`), { code: 'MODEL_INVALID' });
+      if (provider === 'cpu')
+        throw Object.assign(new Error(`${init.stylizerPath}: ${message}`), {
+          code: 'MODEL_INVALID',
+        });
       tried.push(`${provider}: ${message}`);
       continue;
     }
-    const styleEncoder = await ort.InferenceSession.create(init.styleEncoderPath, options).catch((error: Error) => {
-      throw Object.assign(new Error(`${init.styleEncoderPath}: ${error.message.split('\n')[0]}`), { code: 'MODEL_INVALID' });
-    });
+    const styleEncoder = await ort.InferenceSession.create(init.styleEncoderPath, options).catch(
+      (error: Error) => {
+        throw Object.assign(
+          new Error(`${init.styleEncoderPath}: ${error.message.split('\n')[0]}`),
+          { code: 'MODEL_INVALID' },
+        );
+      },
+    );
     const preserveColor = await ort.InferenceSession.create(init.preserveColorPath, options);
-    const card = { codeSize: init.codeSize, levels: init.levels } as Parameters<typeof stylizerContract>[0];
+    const card = { codeSize: init.codeSize, levels: init.levels } as Parameters<
+      typeof stylizerContract
+    >[0];
     const problems = [
       ...checkGraph(init.stylizerPath, stylizer, stylizerContract(card)),
       ...checkGraph(init.styleEncoderPath, styleEncoder, styleEncoderContract(card)),
     ];
-    if (problems.length > 0) throw Object.assign(new Error(problems.join('; ')), { code: 'MODEL_INVALID' });
+    if (problems.length > 0)
+      throw Object.assign(new Error(problems.join('; ')), { code: 'MODEL_INVALID' });
     port.postMessage({ type: 'ready', provider, tried } satisfies WorkerReply);
     return { provider, stylizer, styleEncoder, preserveColor };
   }
@@ -64,7 +81,15 @@ async function stylize(sessions: Sessions, request: StylizeRequest): Promise<Arr
   } else {
     batch = new Uint8Array(frameBytes * count);
     frames.forEach((buffer, i) =>
-      padInto(new Uint8Array(buffer), width, height, batch, i * frameBytes, padded.width, padded.height),
+      padInto(
+        new Uint8Array(buffer),
+        width,
+        height,
+        batch,
+        i * frameBytes,
+        padded.width,
+        padded.height,
+      ),
     );
   }
   const dims = [count, padded.height, padded.width, 3];
@@ -77,7 +102,10 @@ async function stylize(sessions: Sessions, request: StylizeRequest): Promise<Arr
   let stylized = result.stylized!.data as Uint8Array;
 
   if (request.preserveColor.some(Boolean)) {
-    const kept = await sessions.preserveColor.run({ content: image, stylized: new ort.Tensor('uint8', stylized, dims) });
+    const kept = await sessions.preserveColor.run({
+      content: image,
+      stylized: new ort.Tensor('uint8', stylized, dims),
+    });
     const preserved = kept.preserved!.data as Uint8Array;
     // Frames that asked for it take the preserved pixels; the others keep the stylized ones.
     const mixed = new Uint8Array(stylized);
@@ -98,7 +126,12 @@ async function stylize(sessions: Sessions, request: StylizeRequest): Promise<Arr
 }
 
 async function encodeStyle(sessions: Sessions, request: EncodeStyleRequest): Promise<Float32Array> {
-  const style = new ort.Tensor('uint8', new Uint8Array(request.pixels), [1, request.height, request.width, 3]);
+  const style = new ort.Tensor('uint8', new Uint8Array(request.pixels), [
+    1,
+    request.height,
+    request.width,
+    3,
+  ]);
   const result = await sessions.styleEncoder.run({ style });
   return new Float32Array(result.code!.data as Float32Array);
 }
@@ -108,7 +141,10 @@ async function main(): Promise<void> {
   try {
     sessions = await openSessions();
   } catch (error) {
-    const code = (error as { code?: string }).code === 'PROVIDER_UNAVAILABLE' ? 'PROVIDER_UNAVAILABLE' : 'MODEL_INVALID';
+    const code =
+      (error as { code?: string }).code === 'PROVIDER_UNAVAILABLE'
+        ? 'PROVIDER_UNAVAILABLE'
+        : 'MODEL_INVALID';
     reply({ type: 'init-failed', code, message: (error as Error).message });
     return;
   }
@@ -124,7 +160,11 @@ async function main(): Promise<void> {
           reply({ type: 'style-code', id: request.id, code: await encodeStyle(sessions, request) });
         }
       } catch (error) {
-        reply({ type: 'failed', id: request.id, message: (error as Error).message.split('\n')[0] ?? 'unknown error' });
+        reply({
+          type: 'failed',
+          id: request.id,
+          message: (error as Error).message.split('\n')[0] ?? 'unknown error',
+        });
       }
     });
   });

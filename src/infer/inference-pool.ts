@@ -8,11 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StylecastError } from '../errors.js';
 import type { Frame, StyleSettings } from '../types.js';
-import { candidateProviders, INSTALL_HINT, type Device, type Provider } from './execution-provider.js';
+import {
+  candidateProviders,
+  INSTALL_HINT,
+  type Device,
+  type Provider,
+} from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
-const PRESERVE_COLOR_GRAPH = fileURLToPath(new URL('../../models/common/preserve_color.onnx', import.meta.url));
+const PRESERVE_COLOR_GRAPH = fileURLToPath(
+  new URL('../../models/common/preserve_color.onnx', import.meta.url),
+);
 const MAX_RESTARTS = 3;
 
 export interface PoolOptions {
@@ -29,7 +36,10 @@ export interface PoolOptions {
  * time synchronising on the small per-layer work of a real-time model, two independent runs do
  * not. A GPU provider gets one worker: the device is the bottleneck, not the threads feeding it.
  */
-export function defaultPoolShape(provider: Provider | 'auto', cores = availableParallelism()): Required<Omit<PoolOptions, 'device'>> {
+export function defaultPoolShape(
+  provider: Provider | 'auto',
+  cores = availableParallelism(),
+): Required<Omit<PoolOptions, 'device'>> {
   if (provider === 'cpu' || provider === 'auto') return { workers: Math.max(1, cores), threads: 1 };
   return { workers: 1, threads: 1 };
 }
@@ -88,7 +98,11 @@ export class InferencePool {
     const first = await startWorker(init);
     const pool = new InferencePool(model, first.provider, { ...init, providers: [first.provider] });
     const shape = defaultPoolShape(first.provider);
-    const count = options.workers ?? (options.threads === undefined ? shape.workers : Math.max(1, Math.floor(shape.workers / init.threads)));
+    const count =
+      options.workers ??
+      (options.threads === undefined
+        ? shape.workers
+        : Math.max(1, Math.floor(shape.workers / init.threads)));
     pool.adopt(first.worker);
     const rest = await Promise.all(Array.from({ length: count - 1 }, () => startWorker(pool.init)));
     rest.forEach(({ worker }) => pool.adopt(worker));
@@ -115,7 +129,9 @@ export class InferencePool {
       alphas.set(s.alpha, i * levels);
     });
     const buffers = frames.map((f) =>
-      f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength ? (f.data.buffer as ArrayBuffer) : f.data.slice().buffer,
+      f.data.byteOffset === 0 && f.data.byteLength === f.data.buffer.byteLength
+        ? (f.data.buffer as ArrayBuffer)
+        : f.data.slice().buffer,
     );
     const reply = await this.request(
       (id) => ({
@@ -137,7 +153,10 @@ export class InferencePool {
   /** Runs the style encoder on an RGB image already resized to the model's `styleSize`. */
   async encodeStyle(pixels: Uint8Array, width: number, height: number): Promise<Float32Array> {
     const copy = pixels.slice().buffer;
-    const reply = await this.request((id) => ({ type: 'encode-style', id, width, height, pixels: copy }), [copy]);
+    const reply = await this.request(
+      (id) => ({ type: 'encode-style', id, width, height, pixels: copy }),
+      [copy],
+    );
     if (reply.type !== 'style-code') throw new Error('unexpected reply');
     return reply.code;
   }
@@ -155,7 +174,9 @@ export class InferencePool {
       const pending = slot.pending.get(reply.id);
       slot.pending.delete(reply.id);
       if (reply.type === 'failed') {
-        pending?.reject(new StylecastError('INFERENCE_FAILED', `Inference failed: ${reply.message}`));
+        pending?.reject(
+          new StylecastError('INFERENCE_FAILED', `Inference failed: ${reply.message}`),
+        );
       } else {
         pending?.resolve(reply);
       }
@@ -168,19 +189,28 @@ export class InferencePool {
 
   private replace(slot: Slot, code: number): void {
     this.slots.splice(this.slots.indexOf(slot), 1);
-    const error = new StylecastError('INFERENCE_FAILED', `An inference worker stopped (exit code ${code}) while running a batch`);
+    const error = new StylecastError(
+      'INFERENCE_FAILED',
+      `An inference worker stopped (exit code ${code}) while running a batch`,
+    );
     for (const pending of slot.pending.values()) pending.reject(error);
     if (this.closed) return;
     this.restarts += 1;
     if (this.restarts > MAX_RESTARTS) {
-      this.fatal = new StylecastError('INFERENCE_FAILED', `Inference workers keep stopping (${this.restarts} restarts); giving up`);
+      this.fatal = new StylecastError(
+        'INFERENCE_FAILED',
+        `Inference workers keep stopping (${this.restarts} restarts); giving up`,
+      );
       for (const wake of this.waiting.splice(0)) wake(slot);
       return;
     }
     startWorker(this.init).then(
       ({ worker }) => this.adopt(worker),
       (startError: Error) => {
-        this.fatal = startError instanceof StylecastError ? startError : new StylecastError('INFERENCE_FAILED', startError.message);
+        this.fatal =
+          startError instanceof StylecastError
+            ? startError
+            : new StylecastError('INFERENCE_FAILED', startError.message);
       },
     );
   }
@@ -206,7 +236,10 @@ export class InferencePool {
     return slot;
   }
 
-  private async request(build: (id: number) => WorkerRequest, transfer: ArrayBuffer[]): Promise<WorkerReply> {
+  private async request(
+    build: (id: number) => WorkerRequest,
+    transfer: ArrayBuffer[],
+  ): Promise<WorkerReply> {
     if (this.closed) throw new StylecastError('ABORTED', 'The inference pool is closed');
     const slot = await this.acquire();
     const id = this.nextId++;
@@ -225,9 +258,21 @@ function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: Prov
   const worker = spawnWorker(workerUrl(), init);
   return new Promise((resolve, reject) => {
     const onExit = (code: number): void =>
-      reject(new StylecastError('INFERENCE_FAILED', `An inference worker stopped while starting (exit code ${code})`));
+      reject(
+        new StylecastError(
+          'INFERENCE_FAILED',
+          `An inference worker stopped while starting (exit code ${code})`,
+        ),
+      );
     worker.once('exit', onExit);
-    worker.once('error', (error) => reject(new StylecastError('INFERENCE_FAILED', `An inference worker failed to start: ${error.message}`)));
+    worker.once('error', (error) =>
+      reject(
+        new StylecastError(
+          'INFERENCE_FAILED',
+          `An inference worker failed to start: ${error.message}`,
+        ),
+      ),
+    );
     worker.once('message', (reply: WorkerReply) => {
       worker.off('exit', onExit);
       if (reply.type === 'ready') return resolve({ worker, provider: reply.provider });
@@ -235,9 +280,19 @@ function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: Prov
       if (reply.type === 'init-failed' && reply.code === 'PROVIDER_UNAVAILABLE') {
         const providers = init.providers;
         const hint = providers.length === 1 ? ` — ${INSTALL_HINT[providers[0]!]}` : '';
-        return reject(new StylecastError('PROVIDER_UNAVAILABLE', `No execution provider loaded (${reply.message})${hint}`));
+        return reject(
+          new StylecastError(
+            'PROVIDER_UNAVAILABLE',
+            `No execution provider loaded (${reply.message})${hint}`,
+          ),
+        );
       }
-      reject(new StylecastError('MODEL_INVALID', reply.type === 'init-failed' ? reply.message : 'worker did not start'));
+      reject(
+        new StylecastError(
+          'MODEL_INVALID',
+          reply.type === 'init-failed' ? reply.message : 'worker did not start',
+        ),
+      );
     });
   });
 }

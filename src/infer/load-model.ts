@@ -19,7 +19,10 @@ export async function loadModel(nameOrPath: string): Promise<ModelFiles> {
   try {
     json = JSON.parse(await readFile(cardPath, 'utf8'));
   } catch (error) {
-    throw new StylecastError('MODEL_INVALID', `${cardPath} is not valid JSON: ${(error as Error).message}`);
+    throw new StylecastError(
+      'MODEL_INVALID',
+      `${cardPath} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   const parsed = modelCardSchema.safeParse(json);
   if (!parsed.success) {
@@ -35,7 +38,10 @@ export async function loadModel(nameOrPath: string): Promise<ModelFiles> {
     ['stylizer', files.stylizerPath],
   ] as const) {
     if (!(await stat(path).catch(() => null))?.isFile()) {
-      throw new StylecastError('MODEL_INVALID', `${cardPath}: ${field} names ${path}, which does not exist`);
+      throw new StylecastError(
+        'MODEL_INVALID',
+        `${cardPath}: ${field} names ${path}, which does not exist`,
+      );
     }
   }
   return { dir, card, ...files };

@@ -4,7 +4,10 @@ import { z } from 'zod';
 const fileName = z
   .string()
   .min(1)
-  .refine((name) => !name.includes('/') && !name.includes('\\') && name !== '..', 'must be a file name inside the model folder');
+  .refine(
+    (name) => !name.includes('/') && !name.includes('\\') && name !== '..',
+    'must be a file name inside the model folder',
+  );
 const positiveInt = z.number().int().positive();
 
 export const modelCardSchema = z.object({

@@ -3,8 +3,15 @@
  * Whole rows move with `TypedArray.set`, so the per-pixel work is only the few padded columns.
  */
 
-export function paddedSize(width: number, height: number, multiple: number): { width: number; height: number } {
-  return { width: Math.ceil(width / multiple) * multiple, height: Math.ceil(height / multiple) * multiple };
+export function paddedSize(
+  width: number,
+  height: number,
+  multiple: number,
+): { width: number; height: number } {
+  return {
+    width: Math.ceil(width / multiple) * multiple,
+    height: Math.ceil(height / multiple) * multiple,
+  };
 }
 
 /** Copies a packed RGB frame into `target` (at `offset`) laid out at `padW`×`padH`. */
@@ -29,12 +36,21 @@ export function padInto(
       target[rowStart + x + 2] = target[lastPixel + 2]!;
     }
   }
-  const lastRow = target.subarray(offset + (height - 1) * padRowBytes, offset + height * padRowBytes);
+  const lastRow = target.subarray(
+    offset + (height - 1) * padRowBytes,
+    offset + height * padRowBytes,
+  );
   for (let y = height; y < padH; y++) target.set(lastRow, offset + y * padRowBytes);
 }
 
 /** The top-left `width`×`height` of a frame laid out at `padW` (from `offset` in `source`). */
-export function cropFrom(source: Uint8Array, offset: number, padW: number, width: number, height: number): Uint8Array {
+export function cropFrom(
+  source: Uint8Array,
+  offset: number,
+  padW: number,
+  width: number,
+  height: number,
+): Uint8Array {
   const out = new Uint8Array(width * height * 3);
   const rowBytes = width * 3;
   for (let y = 0; y < height; y++) {

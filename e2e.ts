@@ -1,0 +1,11 @@
+import { loadModel } from './src/infer/load-model.ts';
+import { InferencePool } from './src/infer/inference-pool.ts';
+import { StyleCodes } from './src/infer/style-codes.ts';
+import { renderVideo } from './src/pipeline/render-video.ts';
+const model = await loadModel('./test/fixtures/models/tiny');
+const pool = await InferencePool.open(model);
+const styles = new StyleCodes(pool);
+const code = await styles.fromFile('../shared/data/paintings/gcompris/gcompris_details_030.jpg');
+const r = await renderVideo({ input: '/tmp/clip.mp4', output: '/tmp/out.mp4', pool, styleFor: () => ({ code, alpha: new Float32Array([1]), preserveColor: false }) });
+console.log(r);
+await pool.close();

@@ -1,0 +1,114 @@
+/** Encodes RGB frames to a video file, with the source's audio, under a temporary name. */
+import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
+import { StylecastError } from '../errors.js';
+import type { Frame } from '../types.js';
+import { outputFormat, type FormatChoice } from './output-format.js';
+import type { OutputFile } from './output-file.js';
+
+export interface VideoEncoderOptions extends FormatChoice {
+  output: OutputFile;
+  width: number;
+  height: number;
+  fps: number;
+  /** A file whose first audio stream is kept (copied where the container allows it). */
+  audio?: { path: string; codec: string | null };
+  signal?: AbortSignal;
+}
+
+const DISK_FULL = /No space left on device|ENOSPC/i;
+
+export class VideoEncoder {
+  private written = 0;
+  private failed: Error | null = null;
+
+  private constructor(
+    private readonly ffmpeg: FfmpegProcess,
+    private readonly options: VideoEncoderOptions,
+  ) {}
+
+  static open(options: VideoEncoderOptions): VideoEncoder {
+    const format = outputFormat(options.output.path, options);
+    const { width, height, fps, audio } = options;
+    const copyAudio =
+      audio?.codec != null &&
+      (format.copyableAudio === 'any' || format.copyableAudio.includes(audio.codec));
+    const args = [
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-s',
+      `${width}x${height}`,
+      '-r',
+      fpsArgument(fps),
+      '-i',
+      'pipe:0',
+      ...(audio ? ['-i', audio.path, '-map', '0:v:0', '-map', '1:a:0?'] : ['-map', '0:v:0']),
+      ...format.videoArgs({ width, height }),
+      ...(audio ? (copyAudio ? ['-c:a', 'copy'] : format.audioEncoder) : []),
+      ...format.extraArgs,
+      '-f',
+      format.muxer,
+      '-y',
+      options.output.tempPath,
+    ];
+    let encoder: VideoEncoder | undefined;
+    const ffmpeg = spawnFfmpeg(args, {
+      task: `encoding ${options.output.path}`,
+      signal: options.signal,
+      stdin: true,
+      progress: () => `frame ${encoder?.written ?? 0}`,
+    });
+    encoder = new VideoEncoder(ffmpeg, options);
+    return encoder;
+  }
+
+  get framesWritten(): number {
+    return this.written;
+  }
+
+  async write(frame: Frame): Promise<void> {
+    if (this.failed) throw this.failed;
+    const ok = await writeWithBackpressure(this.ffmpeg.stdin!, frame.data);
+    if (!ok) {
+      // ffmpeg closed its input: its exit status says why.
+      await this.ffmpeg.done.catch((error: Error) => (this.failed = this.explain(error)));
+      throw (
+        this.failed ??
+        new StylecastError(
+          'FFMPEG_FAILED',
+          `ffmpeg stopped reading frames for ${this.options.output.path} at frame ${this.written}`,
+        )
+      );
+    }
+    this.written += 1;
+  }
+
+  /** Closes the stream, waits for ffmpeg, and moves the file into place. */
+  async finish(): Promise<void> {
+    this.ffmpeg.stdin!.end();
+    try {
+      await this.ffmpeg.done;
+    } catch (error) {
+      await this.options.output.discard();
+      throw this.explain(error as Error);
+    }
+    await this.options.output.commit();
+  }
+
+  /** Stops ffmpeg and removes the partial file. */
+  async abort(): Promise<void> {
+    await this.ffmpeg.stop();
+    await this.options.output.discard();
+  }
+
+  private explain(error: Error): Error {
+    if (DISK_FULL.test(error.message) || DISK_FULL.test(this.ffmpeg.stderrTail())) {
+      return new StylecastError(
+        'OUTPUT_WRITE_FAILED',
+        `Disk full while writing ${this.options.output.path} (at frame ${this.written})`,
+      );
+    }
+    return error;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Style codes: each style image is encoded once (resized to the model's `styleSize`), cached by
+ * the hash of its bytes; a blend is the weighted sum of codes.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { StylecastError } from '../errors.js';
+import { assertReadableFile } from '../decode/probe.js';
+import type { InferencePool } from './inference-pool.js';
+
+export interface WeightedCode {
+  code: Float32Array;
+  weight: number;
+}
+
+/** Decodes image bytes to RGB resized to `side`×`side`, or fails saying it is not an image. */
+export async function styleImagePixels(
+  bytes: Uint8Array,
+  side: number,
+  label: string,
+): Promise<Uint8Array> {
+  try {
+    const { data } = await sharp(bytes, { failOn: 'error' })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .resize(side, side, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  } catch (error) {
+    throw new StylecastError(
+      'STYLE_NOT_IMAGE',
+      `Style is not an image that can be read: ${label} (${(error as Error).message})`,
+    );
+  }
+}
+
+export class StyleCodes {
+  private readonly cache = new Map<string, Promise<Float32Array>>();
+
+  constructor(private readonly pool: InferencePool) {}
+
+  get styleSize(): number {
+    return this.pool.model.card.styleSize;
+  }
+
+  /** The code of a style image file. */
+  async fromFile(path: string): Promise<Float32Array> {
+    await assertReadableFile(path, 'Style image');
+    return this.fromBytes(await readFile(path), path);
+  }
+
+  /** The code of image bytes (an upload, a file's contents); identical bytes are encoded once. */
+  fromBytes(bytes: Uint8Array, label = 'uploaded image'): Promise<Float32Array> {
+    const key = createHash('sha256').update(bytes).digest('hex');
+    let code = this.cache.get(key);
+    if (!code) {
+      code = styleImagePixels(bytes, this.styleSize, label).then((pixels) =>
+        this.pool.encodeStyle(pixels, this.styleSize, this.styleSize),
+      );
+      this.cache.set(key, code);
+      code.catch(() => this.cache.delete(key));
+    }
+    return code;
+  }
+
+  /** Number of distinct images encoded so far. */
+  get size(): number {
+    return this.cache.size;
+  }
+}
+
+/** The weighted sum of codes, weights normalised to sum to 1. */
+export function blendCodes(parts: readonly WeightedCode[]): Float32Array {
+  const first = parts[0];
+  if (!first) throw new RangeError('Expected at least one style to blend, got none');
+  const total = parts.reduce((sum, part) => sum + part.weight, 0);
+  for (const part of parts) {
+    if (!(part.weight > 0) || !Number.isFinite(part.weight)) {
+      throw new RangeError(`Expected style weights to be positive numbers, got \`${part.weight}\``);
+    }
+    if (part.code.length !== first.code.length) {
+      throw new RangeError(
+        `Expected codes of one length to blend, got ${first.code.length} and ${part.code.length}`,
+      );
+    }
+  }
+  const out = new Float32Array(first.code.length);
+  for (const { code, weight } of parts) {
+    const w = weight / total;
+    for (let i = 0; i < out.length; i++) out[i]! += w * code[i]!;
+  }
+  return out;
+}
+
+/** Alpha for every level: one number for all of them, or one per level. */
+export function alphaPerLevel(alpha: number | readonly number[], levels: number): Float32Array {
+  const values = typeof alpha === 'number' ? new Array<number>(levels).fill(alpha) : [...alpha];
+  if (values.length !== levels) {
+    throw new RangeError(
+      `Expected \`alpha\` to have one value per model level (${levels}), got ${values.length}`,
+    );
+  }
+  for (const value of values) {
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new RangeError(`Expected \`alpha\` to be a number from 0 to 1, got \`${value}\``);
+    }
+  }
+  return Float32Array.from(values);
+}

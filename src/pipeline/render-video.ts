@@ -1,0 +1,118 @@
+/**
+ * Render: a video file in, the same video stylized out — same length, frame rate, size and audio.
+ * Nothing is lost: every decoded frame is stylized and encoded exactly once, in order.
+ */
+import { decodeFrames } from '../decode/decode-frames.js';
+import { probeMedia, type MediaInfo } from '../decode/probe.js';
+import { workingSize, type Size } from '../decode/working-size.js';
+import { prepareOutput } from '../encode/output-file.js';
+import { outputFormat, type FormatChoice } from '../encode/output-format.js';
+import { VideoEncoder } from '../encode/video-encoder.js';
+import { StylecastError } from '../errors.js';
+import type { InferencePool } from '../infer/inference-pool.js';
+import type { StyleForFrame } from '../types.js';
+import { stylizeFrames } from './stylize-frames.js';
+
+export interface RenderProgress {
+  frames: number;
+  totalFrames: number;
+  elapsedMs: number;
+}
+
+export interface RenderVideoOptions extends FormatChoice {
+  input: string;
+  output: string;
+  pool: InferencePool;
+  styleFor: StyleForFrame;
+  /** Fit inside this size (aspect kept); default the source's size. */
+  size?: Size;
+  batchSize?: number;
+  signal?: AbortSignal;
+  onStart?: (info: MediaInfo, size: Size) => void;
+  onProgress?: (progress: RenderProgress) => void;
+}
+
+export interface RenderResult {
+  frames: number;
+  seconds: number;
+  fps: number;
+  width: number;
+  height: number;
+  output: string;
+}
+
+/** A file that decodes to fewer frames than its duration promises was cut short or damaged. */
+function missingFrames(info: MediaInfo, decoded: number): boolean {
+  if (info.durationMs === null) return false;
+  const expected = Math.round((info.durationMs / 1000) * info.fps);
+  return decoded < expected - Math.max(2, expected * 0.02);
+}
+
+export async function renderVideo(options: RenderVideoOptions): Promise<RenderResult> {
+  const started = performance.now();
+  const info = await probeMedia(options.input, { countFrames: true });
+  const size = workingSize({ width: info.width, height: info.height }, options.size);
+  outputFormat(options.output, options); // an unsupported output fails before any work
+  const output = await prepareOutput(options.output, [options.input]);
+  options.onStart?.(info, size);
+
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stop();
+
+  const encoder = VideoEncoder.open({
+    ...options,
+    output,
+    ...size,
+    fps: info.fps,
+    audio: info.hasAudio ? { path: options.input, codec: info.audioCodec } : undefined,
+    signal: controller.signal,
+  });
+  let written = 0;
+  try {
+    const frames = await stylizeFrames({
+      frames: decodeFrames({
+        inputArgs: ['-i', options.input],
+        ...size,
+        fps: info.fps,
+        label: options.input,
+        strict: true,
+        signal: controller.signal,
+      }),
+      pool: options.pool,
+      styleFor: options.styleFor,
+      batchSize: options.batchSize,
+      signal: controller.signal,
+      write: async (frame) => {
+        await encoder.write(frame);
+        written += 1;
+        options.onProgress?.({
+          frames: written,
+          totalFrames: info.frameCount,
+          elapsedMs: performance.now() - started,
+        });
+      },
+    });
+    if (frames === 0)
+      throw new StylecastError('INPUT_CORRUPT', `No frames could be decoded from ${options.input}`);
+    if (missingFrames(info, frames)) {
+      const expected = Math.round(((info.durationMs ?? 0) / 1000) * info.fps);
+      throw new StylecastError(
+        'INPUT_CORRUPT',
+        `${options.input} is damaged or cut short: decoded ${frames} of ${expected} frames`,
+      );
+    }
+    await encoder.finish();
+    const seconds = (performance.now() - started) / 1000;
+    return { frames, seconds, fps: frames / seconds, ...size, output: output.path };
+  } catch (error) {
+    controller.abort(error);
+    await encoder.abort();
+    if (options.signal?.aborted)
+      throw new StylecastError('ABORTED', `Stopped; no output was written to ${output.path}`);
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+}
