@@ -32,7 +32,7 @@ import {
 } from '../stream/stream-server.js';
 import type { Frame, StyleSettings } from '../types.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
-import type { LiveRecorder } from './live-recorder.js';
+import { startLiveRecorder } from './live-recorder.js';
 import { LiveStats } from './live-stats.js';
 import type { LiveStylizer } from './live-stylizer.js';
 
@@ -57,8 +57,8 @@ export interface LiveOptions {
   /** A source that delivers no frame for this long is treated as lost. */
   stallMs?: number;
   jpegQuality?: number;
-  /** Records the stylized stream; started once the frame size is known. */
-  record?: (video: { width: number; height: number; fps: number }) => Promise<LiveRecorder>;
+  /** Also records the stylized stream to this file (formats and rules as in render). */
+  record?: string;
   signal?: AbortSignal;
   /** Every source state change (for the CLI's log). */
   onSource?: (status: SourceStatus) => void;
@@ -72,6 +72,8 @@ export interface LiveSummary {
   sourceFrames: number;
   sentFrames: number;
   drops: number;
+  /** Frames in the recording (repeats that keep it in real time included). */
+  recordedFrames?: number;
 }
 
 export interface LiveRun {
@@ -170,7 +172,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   );
   const slot = new LiveFrameSlot<Captured>();
   const stats = new LiveStats(() => slot.dropped);
-  const recorder = options.record ? await options.record(video) : undefined;
+  const recorder = options.record ? await startLiveRecorder(options.record, video) : undefined;
   let server: StreamServer;
   try {
     server = await startStreamServer({
@@ -221,7 +223,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     const sentMs = Date.now();
     stats.sent(sentMs - captureMs);
     options.onFrameSent?.({ index: frame.index, captureMs, sentMs });
-    recorder?.offer(output);
+    recorder?.offer(output, captureMs);
   };
 
   const pump = (): void => {
@@ -340,6 +342,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       sourceFrames: stats.totalSource,
       sentFrames: stats.totalSent,
       drops: stats.drops,
+      ...(recorder ? { recordedFrames: recorder.framesWritten } : {}),
     };
   })();
   done.catch(() => {}); // observed by the caller through `done` or `stop()`
