@@ -66,12 +66,12 @@ export class LiveStats {
 
   private push(times: number[], at: number): void {
     times.push(at);
-    while (times.length > 0 && times[0]! < at - RATE_WINDOW_MS) times.shift();
+    while (times.length > 0 && times[0]! <= at - RATE_WINDOW_MS) times.shift();
   }
 
   private rate(times: number[]): number {
     const now = this.now();
-    while (times.length > 0 && times[0]! < now - RATE_WINDOW_MS) times.shift();
+    while (times.length > 0 && times[0]! <= now - RATE_WINDOW_MS) times.shift();
     return (times.length * 1000) / RATE_WINDOW_MS;
   }
 }
