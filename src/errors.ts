@@ -3,6 +3,7 @@ export type ErrorCode =
   | 'INPUT_NOT_FOUND'
   | 'INPUT_UNREADABLE'
   | 'INPUT_NOT_VIDEO'
+  | 'INPUT_NOT_IMAGE'
   | 'INPUT_CORRUPT'
   | 'STYLE_NOT_IMAGE'
   | 'BAD_OPTION'

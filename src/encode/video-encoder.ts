@@ -21,10 +21,19 @@ export class VideoEncoder {
   private written = 0;
   private failed: Error | null = null;
 
+  private readonly ffmpeg: FfmpegProcess;
+
   private constructor(
-    private readonly ffmpeg: FfmpegProcess,
+    args: string[],
     private readonly options: VideoEncoderOptions,
-  ) {}
+  ) {
+    this.ffmpeg = spawnFfmpeg(args, {
+      task: `encoding ${options.output.path}`,
+      signal: options.signal,
+      stdin: true,
+      progress: () => `frame ${this.written}`,
+    });
+  }
 
   static open(options: VideoEncoderOptions): VideoEncoder {
     const format = outputFormat(options.output.path, options);
@@ -52,15 +61,7 @@ export class VideoEncoder {
       '-y',
       options.output.tempPath,
     ];
-    let encoder: VideoEncoder | undefined;
-    const ffmpeg = spawnFfmpeg(args, {
-      task: `encoding ${options.output.path}`,
-      signal: options.signal,
-      stdin: true,
-      progress: () => `frame ${encoder?.written ?? 0}`,
-    });
-    encoder = new VideoEncoder(ffmpeg, options);
-    return encoder;
+    return new VideoEncoder(args, options);
   }
 
   get framesWritten(): number {

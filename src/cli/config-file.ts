@@ -1,0 +1,57 @@
+/**
+ * A config file supplies option values the user did not give as flags: JSON with the options'
+ * long names in camelCase (`{ "device": "cpu", "alpha": 0.8, "style": ["a.jpg@2", "b.jpg"] }`).
+ * Each value goes through the same parser as its flag.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { StylecastError } from '../errors.js';
+
+export const DEFAULT_CONFIG = 'stylecast.config.json';
+
+export function applyConfigFile(command: Command): void {
+  const given = command.opts<{ config?: string }>().config;
+  const path = resolve(given ?? DEFAULT_CONFIG);
+  if (!given && !existsSync(path)) return;
+  let values: Record<string, unknown>;
+  try {
+    values = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new StylecastError(
+      'BAD_OPTION',
+      `Could not read config file ${path}: ${(error as Error).message}`,
+    );
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) {
+    throw new StylecastError('BAD_OPTION', `Config file ${path} must hold a JSON object`);
+  }
+  for (const [key, value] of Object.entries(values)) {
+    const option = command.options.find((o) => o.attributeName() === key);
+    if (!option)
+      throw new StylecastError('BAD_OPTION', `Config file ${path}: unknown option \`${key}\``);
+    const source = command.getOptionValueSource(key);
+    if (source === 'cli' || source === 'env') continue; // a flag wins
+    const texts = Array.isArray(value) ? value : [value];
+    let parsed: unknown = option.isBoolean() ? Boolean(value) : undefined;
+    if (!option.isBoolean()) {
+      for (const text of texts) {
+        try {
+          parsed = option.parseArg ? option.parseArg(String(text), parsed as never) : String(text);
+        } catch (error) {
+          throw new StylecastError(
+            'BAD_OPTION',
+            `Config file ${path}: \`${key}\`: ${(error as Error).message}`,
+          );
+        }
+        if (option.argChoices && !option.argChoices.includes(String(text))) {
+          throw new StylecastError(
+            'BAD_OPTION',
+            `Config file ${path}: \`${key}\` must be one of ${option.argChoices.join(', ')}, got \`${text}\``,
+          );
+        }
+      }
+    }
+    command.setOptionValueWithSource(key, parsed, 'config');
+  }
+}

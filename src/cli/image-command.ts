@@ -1,0 +1,74 @@
+import { availableParallelism } from 'node:os';
+import { basename, extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Size } from '../decode/working-size.js';
+import type { Device } from '../infer/execution-provider.js';
+import { renderImage } from '../pipeline/render-image.js';
+import { applyConfigFile } from './config-file.js';
+import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';
+import { options } from './options.js';
+import { Reporter } from './reporter.js';
+
+interface ImageFlags extends StyleOptions {
+  output?: string;
+  size?: Size;
+  model: string;
+  device: Device;
+  threads?: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+export function registerImageCommand(program: Command): void {
+  program
+    .command('image')
+    .description('stylize a still image')
+    .argument('<input>', 'image file (JPEG, PNG, WebP, TIFF, …)')
+    .addOption(options.output())
+    .addOption(options.style())
+    .addOption(options.alpha())
+    .addOption(options.preserveColor())
+    .addOption(options.size())
+    .addOption(options.model())
+    .addOption(options.device())
+    .addOption(options.threads())
+    .addOption(options.quiet())
+    .addOption(options.json())
+    .addOption(options.config())
+    .action(async (input: string, _flags: ImageFlags, self: Command) => {
+      applyConfigFile(self);
+      const flags = self.opts<ImageFlags>();
+      const output = flags.output ?? resolve(`${basename(input, extname(input))}.stylized.png`);
+      const reporter = new Reporter(flags);
+      // One image: one worker, given every thread.
+      const stylizer = await openStylizer({
+        ...flags,
+        workers: 1,
+        threads: flags.threads ?? availableParallelism(),
+      });
+      try {
+        const style = await chosenStyle(stylizer, flags);
+        const result = await renderImage({
+          input,
+          output,
+          pool: stylizer.pool,
+          style,
+          size: flags.size,
+        });
+        reporter.result(
+          {
+            frames: 1,
+            seconds: Number(result.seconds.toFixed(3)),
+            width: result.width,
+            height: result.height,
+            model: stylizer.pool.model.card.name,
+            device: stylizer.pool.provider,
+            output: result.output,
+          },
+          `Wrote ${result.output} (${result.width}x${result.height}, ${result.seconds.toFixed(2)} s)`,
+        );
+      } finally {
+        await stylizer.close();
+      }
+    });
+}

@@ -1,0 +1,50 @@
+/** Opens the model and its inference pool, and encodes the chosen styles: what every command needs. */
+import { fileURLToPath } from 'node:url';
+import type { Device } from '../infer/execution-provider.js';
+import { InferencePool } from '../infer/inference-pool.js';
+import { loadModel } from '../infer/load-model.js';
+import type { StyleChoice } from '../infer/parse-style-option.js';
+import { alphaPerLevel, blendCodes, StyleCodes } from '../infer/style-codes.js';
+import type { StyleSettings } from '../types.js';
+
+export const SAMPLE_CLIP = fileURLToPath(new URL('../../assets/sample/clip.mp4', import.meta.url));
+export const SAMPLE_STYLE = fileURLToPath(
+  new URL('../../assets/sample/style.jpg', import.meta.url),
+);
+
+export interface StylizerOptions {
+  model: string;
+  device: Device;
+  workers?: number;
+  threads?: number;
+}
+
+export interface Stylizer {
+  pool: InferencePool;
+  styles: StyleCodes;
+  close(): Promise<void>;
+}
+
+export async function openStylizer(options: StylizerOptions): Promise<Stylizer> {
+  const model = await loadModel(options.model);
+  const pool = await InferencePool.open(model, options);
+  return { pool, styles: new StyleCodes(pool), close: () => pool.close() };
+}
+
+export interface StyleOptions {
+  style?: StyleChoice[];
+  alpha?: number | number[];
+  preserveColor?: boolean;
+}
+
+/** The settings for `--style`, `--alpha` and `--preserve-color`. Validated before any encoding. */
+export async function chosenStyle(
+  stylizer: Stylizer,
+  options: StyleOptions,
+): Promise<StyleSettings> {
+  const choices = options.style?.length ? options.style : [{ path: SAMPLE_STYLE, weight: 1 }];
+  const alpha = alphaPerLevel(options.alpha ?? 1, stylizer.pool.model.card.levels);
+  const codes = await Promise.all(choices.map((choice) => stylizer.styles.fromFile(choice.path)));
+  const code = blendCodes(codes.map((c, i) => ({ code: c, weight: choices[i]!.weight })));
+  return { code, alpha, preserveColor: Boolean(options.preserveColor) };
+}

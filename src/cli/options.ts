@@ -1,0 +1,114 @@
+/**
+ * Every CLI option, defined once: flag, description, parser (which validates). Commands pick the
+ * ones they take. Values resolve in one order: flag, then config file, then default.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { parseSizeOption } from '../decode/working-size.js';
+import { DEVICES, parseDevice } from '../infer/execution-provider.js';
+import { DEFAULT_MODEL } from '../infer/find-model.js';
+import { parseStyleOption, type StyleChoice } from '../infer/parse-style-option.js';
+
+/** Commander shows a parser's RangeError/TypeError as "option '--x' argument 'y' is invalid. …". */
+function parser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function positiveInteger(name: string): (text: string) => number {
+  return parser((text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`Expected \`${name}\` to be a positive integer, got \`${text}\``);
+    return value;
+  });
+}
+
+/** `0.7` for every level, or `0.2,0.5,1` one per level. */
+export function parseAlpha(text: string): number | number[] {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  for (const [i, value] of values.entries()) {
+    if (!Number.isFinite(value) || value < 0 || value > 1) {
+      throw new RangeError(
+        `Expected \`alpha\` to be a number from 0 to 1, got \`${text.split(',')[i]?.trim()}\``,
+      );
+    }
+  }
+  return values.length === 1 ? values[0]! : values;
+}
+
+const collectStyles = (text: string, previous: StyleChoice[] | undefined): StyleChoice[] => [
+  ...(previous ?? []),
+  parser(parseStyleOption)(text),
+];
+
+export const options = {
+  output: () => new Option('-o, --output <file>', 'where to write the result'),
+  style: () =>
+    new Option(
+      '-s, --style <image[@weight]>',
+      'style image; repeat to blend, weights after @ (default: the bundled sample style)',
+    ).argParser(collectStyles),
+  alpha: () =>
+    new Option(
+      '-a, --alpha <0..1>',
+      'style strength: one number, or one per model level (0.2,0.6,1)',
+    ).argParser(parser(parseAlpha)),
+  preserveColor: () =>
+    new Option(
+      '--preserve-color',
+      "keep the content's colours; take the style's texture and contrast",
+    ),
+  size: () =>
+    new Option(
+      '--size <WxH|Np>',
+      'working size, aspect kept: 1280x720 fits inside, 720p sets the height',
+    ).argParser(parser(parseSizeOption)),
+  model: () => new Option('-m, --model <name|path>', 'model name or folder').default(DEFAULT_MODEL),
+  device: () =>
+    new Option('-d, --device <device>', 'execution provider')
+      .choices(DEVICES)
+      .default('auto')
+      .argParser(parser(parseDevice)),
+  workers: () =>
+    new Option(
+      '--workers <n>',
+      'inference worker threads (default: chosen for this machine)',
+    ).argParser(positiveInteger('workers')),
+  threads: () =>
+    new Option(
+      '--threads <n>',
+      'ONNX Runtime threads per worker (default: chosen for this machine)',
+    ).argParser(positiveInteger('threads')),
+  batch: () =>
+    new Option('--batch <n>', 'frames per inference call')
+      .argParser(positiveInteger('batch'))
+      .default(1),
+  lossless: () => new Option('--lossless', 'write every pixel exactly (FFV1 in .mkv)'),
+  preset: () =>
+    new Option('--preset <name>', 'x264 preset for H.264 outputs')
+      .choices([
+        'ultrafast',
+        'superfast',
+        'veryfast',
+        'faster',
+        'fast',
+        'medium',
+        'slow',
+        'slower',
+        'veryslow',
+      ])
+      .default('veryfast'),
+  quiet: () => new Option('-q, --quiet', 'print nothing but errors'),
+  json: () => new Option('--json', 'print one JSON object with the results when done'),
+  verbose: () => new Option('--verbose', 'print stack traces with errors'),
+  config: () =>
+    new Option(
+      '--config <file>',
+      'JSON file of option values (default: ./stylecast.config.json if present)',
+    ),
+};

@@ -1,0 +1,98 @@
+import { basename, extname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Size } from '../decode/working-size.js';
+import type { Device } from '../infer/execution-provider.js';
+import { renderVideo } from '../pipeline/render-video.js';
+import type { StyleForFrame } from '../types.js';
+import { applyConfigFile } from './config-file.js';
+import { chosenStyle, openStylizer, SAMPLE_CLIP, type StyleOptions } from './open-stylizer.js';
+import { options } from './options.js';
+import { Reporter } from './reporter.js';
+import type { CommandContext } from './command-context.js';
+
+interface RenderFlags extends StyleOptions {
+  output?: string;
+  size?: Size;
+  model: string;
+  device: Device;
+  workers?: number;
+  threads?: number;
+  batch: number;
+  lossless?: boolean;
+  preset: string;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
+export function defaultVideoOutput(input: string, lossless?: boolean): string {
+  const ext = lossless ? '.mkv' : '.mp4';
+  if (input === SAMPLE_CLIP) return resolve(`stylecast-sample${ext}`);
+  return resolve(`${basename(input, extname(input))}.stylized${ext}`);
+}
+
+export function registerRenderCommand(program: Command, context: CommandContext): void {
+  const command = program
+    .command('render')
+    .description('stylize a video file (no input: the bundled sample clip and style)')
+    .argument('[input]', 'video file')
+    .addOption(options.output())
+    .addOption(options.style())
+    .addOption(options.alpha())
+    .addOption(options.preserveColor())
+    .addOption(options.size())
+    .addOption(options.model())
+    .addOption(options.device())
+    .addOption(options.workers())
+    .addOption(options.threads())
+    .addOption(options.batch())
+    .addOption(options.lossless())
+    .addOption(options.preset())
+    .addOption(options.quiet())
+    .addOption(options.json())
+    .addOption(options.config())
+    .action(async (inputArg: string | undefined, flags: RenderFlags, self: Command) => {
+      applyConfigFile(self);
+      flags = self.opts<RenderFlags>();
+      const input = inputArg ?? SAMPLE_CLIP;
+      const output = flags.output ?? defaultVideoOutput(input, flags.lossless);
+      const reporter = new Reporter(flags);
+      const stylizer = await openStylizer(flags);
+      try {
+        const style = await chosenStyle(stylizer, flags);
+        const styleFor: StyleForFrame = () => style;
+        reporter.info(
+          `Stylizing ${input} with model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}`,
+        );
+        const result = await renderVideo({
+          input,
+          output,
+          pool: stylizer.pool,
+          styleFor,
+          size: flags.size,
+          batchSize: flags.batch,
+          lossless: flags.lossless,
+          preset: flags.preset,
+          signal: context.signal,
+          onProgress: (p) => reporter.progress(p.frames, p.totalFrames, p.elapsedMs),
+        });
+        reporter.result(
+          {
+            frames: result.frames,
+            fps: Number(result.fps.toFixed(2)),
+            seconds: Number(result.seconds.toFixed(3)),
+            width: result.width,
+            height: result.height,
+            model: stylizer.pool.model.card.name,
+            device: stylizer.pool.provider,
+            output: result.output,
+          },
+          `Wrote ${result.output} (${result.frames} frames at ${result.width}x${result.height}, ${result.seconds.toFixed(1)} s, ${result.fps.toFixed(1)} fps)`,
+        );
+      } finally {
+        reporter.stopProgress();
+        await stylizer.close();
+      }
+    });
+  void command;
+}

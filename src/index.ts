@@ -1,0 +1,19 @@
+/** stylecast as a library: the pieces the CLI is made of. */
+export type { Frame, StyleSettings, StyleForFrame } from './types.js';
+export { StylecastError, type ErrorCode } from './errors.js';
+export { probeMedia, type MediaInfo } from './decode/probe.js';
+export { decodeFrames } from './decode/decode-frames.js';
+export { parseSizeOption, workingSize, type Size } from './decode/working-size.js';
+export { loadModel, type ModelFiles } from './infer/load-model.js';
+export { InferencePool, type PoolOptions } from './infer/inference-pool.js';
+export { StyleCodes, blendCodes, alphaPerLevel } from './infer/style-codes.js';
+export { listModels } from './infer/list-models.js';
+export { probeProviders } from './infer/probe-providers.js';
+export { VideoEncoder } from './encode/video-encoder.js';
+export { prepareOutput } from './encode/output-file.js';
+export {
+  renderVideo,
+  type RenderVideoOptions,
+  type RenderResult,
+} from './pipeline/render-video.js';
+export { renderImage } from './pipeline/render-image.js';

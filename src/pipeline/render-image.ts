@@ -1,0 +1,89 @@
+/** Stylizes one still image (any format sharp reads) to PNG, JPEG or WebP. */
+import { extname } from 'node:path';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import { assertReadableFile } from '../decode/probe.js';
+import { workingSize, type Size } from '../decode/working-size.js';
+import { prepareOutput } from '../encode/output-file.js';
+import { StylecastError } from '../errors.js';
+import type { InferencePool } from '../infer/inference-pool.js';
+import type { StyleSettings } from '../types.js';
+
+const WRITERS: Record<string, (image: Sharp) => Sharp> = {
+  '.png': (image) => image.png(),
+  '.jpg': (image) => image.jpeg({ quality: 92 }),
+  '.jpeg': (image) => image.jpeg({ quality: 92 }),
+  '.webp': (image) => image.webp({ quality: 92 }),
+};
+
+export interface RenderImageOptions {
+  input: string;
+  output: string;
+  pool: InferencePool;
+  style: StyleSettings;
+  size?: Size;
+}
+
+export async function renderImage(
+  options: RenderImageOptions,
+): Promise<{ width: number; height: number; output: string; seconds: number }> {
+  const started = performance.now();
+  await assertReadableFile(options.input);
+  const writer = WRITERS[extname(options.output).toLowerCase()];
+  if (!writer) {
+    throw new StylecastError(
+      'OUTPUT_INVALID',
+      `Unsupported image output \`${extname(options.output) || options.output}\`: use .png, .jpg or .webp`,
+    );
+  }
+  const output = await prepareOutput(options.output, [options.input]);
+  let decoded: { data: Buffer; info: OutputInfo };
+  try {
+    const image = sharp(options.input, { failOn: 'error' })
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb');
+    const meta = await image.metadata();
+    // metadata() reports the stored size; a 90° EXIF turn swaps it.
+    const turned = (meta.orientation ?? 1) >= 5;
+    const source = {
+      width: turned ? meta.height! : meta.width!,
+      height: turned ? meta.width! : meta.height!,
+    };
+    const size = workingSize(source, options.size);
+    decoded = await image
+      .resize(size.width, size.height, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw new StylecastError(
+      'INPUT_NOT_IMAGE',
+      `Not an image that can be read: ${options.input} (${(error as Error).message})`,
+    );
+  }
+  const { width, height } = decoded.info;
+  const data = new Uint8Array(
+    decoded.data.buffer.slice(
+      decoded.data.byteOffset,
+      decoded.data.byteOffset + decoded.data.byteLength,
+    ),
+  );
+  const [stylized] = await options.pool.stylize(
+    [{ index: 0, ptsMs: 0, width, height, data }],
+    [options.style],
+  );
+  try {
+    await writer(sharp(stylized!.data, { raw: { width, height, channels: 3 } })).toFile(
+      output.tempPath,
+    );
+    await output.commit();
+  } catch (error) {
+    await output.discard();
+    throw error instanceof StylecastError
+      ? error
+      : new StylecastError(
+          'OUTPUT_WRITE_FAILED',
+          `Could not write ${output.path}: ${(error as Error).message}`,
+        );
+  }
+  return { width, height, output: output.path, seconds: (performance.now() - started) / 1000 };
+}
