@@ -29,6 +29,18 @@ interface ViewerState {
   drawLatencies: number[];
 }
 
+// The callbacks given to page.evaluate run in the page, where these exist.
+interface PageCanvas {
+  width: number;
+  height: number;
+  textContent: string | null;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+declare const window: { stylecast: ViewerState };
+declare const document: { getElementById(id: string): PageCanvas | null };
+
 let browser: Browser;
 let pool: InferencePool;
 let run: LiveRun;
@@ -57,13 +69,12 @@ afterAll(async () => {
   await pool?.close();
 });
 
-const state = (page: Page): Promise<ViewerState> =>
-  page.evaluate(() => (window as unknown as { stylecast: ViewerState }).stylecast);
+const state = (page: Page): Promise<ViewerState> => page.evaluate(() => window.stylecast);
 
 /** Mean RGB of what the canvas shows. */
 const canvasColour = (page: Page): Promise<[number, number, number]> =>
   page.evaluate(() => {
-    const canvas = document.getElementById('video') as HTMLCanvasElement;
+    const canvas = document.getElementById('video')!;
     const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
     const sum = [0, 0, 0];
     for (let i = 0; i < data.length; i += 4) {
@@ -78,10 +89,7 @@ const canvasColour = (page: Page): Promise<[number, number, number]> =>
 /** Waits for the page to draw `count` more frames. */
 async function framesLater(page: Page, count: number): Promise<void> {
   const start = (await state(page)).framesDrawn;
-  await page.waitForFunction(
-    (target) => (window as unknown as { stylecast: ViewerState }).stylecast.framesDrawn >= target,
-    start + count,
-  );
+  await page.waitForFunction((target) => window.stylecast.framesDrawn >= target, start + count);
 }
 
 describe('viewer page in Chromium', () => {
@@ -92,9 +100,7 @@ describe('viewer page in Chromium', () => {
       await page.goto(run.url);
       await other.goto(run.url);
       await framesLater(page, 3);
-      expect(
-        await page.evaluate(() => (document.getElementById('video') as HTMLCanvasElement).width),
-      ).toBe(320);
+      expect(await page.evaluate(() => document.getElementById('video')!.width)).toBe(320);
       const [red, , blue] = await canvasColour(page);
       expect(red).toBeGreaterThan(blue);
 
@@ -107,11 +113,7 @@ describe('viewer page in Chromium', () => {
       expect((await state(page)).drawLatencies.length).toBeGreaterThan(0);
 
       await page.click('#gallery li[data-name="blue"] button');
-      await other.waitForFunction(
-        () =>
-          (window as unknown as { stylecast: ViewerState }).stylecast.settings?.styles[0]?.name ===
-          'blue',
-      );
+      await other.waitForFunction(() => window.stylecast.settings?.styles[0]?.name === 'blue');
       await framesLater(page, 5);
       const [red2, , blue2] = await canvasColour(page);
       expect(blue2).toBeGreaterThan(red2);
@@ -119,9 +121,7 @@ describe('viewer page in Chromium', () => {
 
       // The alpha slider reaches the server and the other page.
       await page.locator('#alpha').fill('0.3');
-      await other.waitForFunction(
-        () => (window as unknown as { stylecast: ViewerState }).stylecast.settings?.alpha === 0.3,
-      );
+      await other.waitForFunction(() => window.stylecast.settings?.alpha === 0.3);
       expect(run.controls.settings.alpha).toBe(0.3);
     } finally {
       await page.close();
@@ -133,9 +133,7 @@ describe('viewer page in Chromium', () => {
     const page = await browser.newPage();
     try {
       await page.goto(run.url);
-      await page.waitForFunction(
-        () => (window as unknown as { stylecast: ViewerState }).stylecast.gallery.length === 2,
-      );
+      await page.waitForFunction(() => window.stylecast.gallery.length === 2);
       const png = await sharp({
         create: { width: 48, height: 48, channels: 3, background: '#10d010' },
       })
@@ -146,11 +144,7 @@ describe('viewer page in Chromium', () => {
         mimeType: 'image/png',
         buffer: png,
       });
-      await page.waitForFunction(
-        () =>
-          (window as unknown as { stylecast: ViewerState }).stylecast.settings?.styles[0]?.name ===
-          'leaf-green',
-      );
+      await page.waitForFunction(() => window.stylecast.settings?.styles[0]?.name === 'leaf-green');
       expect((await state(page)).gallery.map((item) => item.name)).toContain('leaf-green');
       expect(await page.locator('#gallery img[alt="leaf-green"]').count()).toBe(1);
     } finally {
