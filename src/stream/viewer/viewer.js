@@ -5,7 +5,7 @@ const $ = (id) => document.getElementById(id);
 const canvas = $('video');
 const context = canvas.getContext('2d');
 const token = new URLSearchParams(location.search).get('token');
-const LATENCY_WINDOW = 300;
+const LATENCY_WINDOW = 2000;
 
 /** State the page exposes for tests and the benchmark (read-only for them). */
 const state = {
