@@ -39,6 +39,8 @@ export interface StreamServerOptions {
   /** A frame goes to a viewer only while its socket buffers at most this much. */
   maxBufferedBytes?: number;
   heartbeatMs?: number;
+  /** Most viewers at once; more are refused with 503 until one leaves. Default 64. */
+  maxViewers?: number;
   statsIntervalMs?: number;
   /** Where the viewer's files are; the package's own viewer by default. */
   viewerDirectory?: string;
@@ -148,7 +150,8 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   });
 
   const refuse = (socket: Duplex, status: number, reason: string): void => {
-    const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found';
+    const text =
+      { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' }[status] ?? 'Not Found';
     socket.end(
       `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
         `Content-Length: ${Buffer.byteLength(reason) + 1}\r\n\r\n${reason}\n`,
@@ -166,6 +169,9 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     if (closed || url.pathname !== '/ws') return refuse(socket, 404, 'Not found');
     const allowed = checkAccess(request, url, access, true);
     if (!allowed.ok) return refuse(socket, allowed.status, allowed.reason);
+    if (viewers.size >= (options.maxViewers ?? 64)) {
+      return refuse(socket, 503, 'Too many viewers; try again later');
+    }
     wss.handleUpgrade(request, socket, head, (ws) => onConnection(ws));
   });
 

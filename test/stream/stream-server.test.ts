@@ -319,6 +319,15 @@ describe('stream server', () => {
     expect(viewer.closeCode).toBe(1001);
   });
 
+  it('refuses viewers beyond the limit', async () => {
+    const { server } = await startServer({ maxViewers: 1 });
+    const first = await open(server);
+    await expect(TestViewer.open(socketUrl(server))).rejects.toThrow('HTTP 503');
+    first.close();
+    await first.waitFor(() => server.viewerCount === 0, 'the first viewer to leave');
+    await open(server);
+  });
+
   it('says which port is taken', async () => {
     const { server } = await startServer();
     await expect(startServer({ port: server.port })).rejects.toThrow(/in use/);
