@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { probeMedia } from '../../src/decode/probe.js';
@@ -17,7 +17,6 @@ import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { meanColour, TestViewer, writeStyleImages } from '../stream/live-test-helpers.js';
 
-const TINY = fileURLToPath(new URL('../fixtures/models/tiny', import.meta.url));
 const SIZE = { width: 320, height: 180 };
 
 let pool: InferencePool;
@@ -26,7 +25,7 @@ let stylePaths: string[];
 let workDir: string;
 
 beforeAll(async () => {
-  pool = await InferencePool.open(await loadModel(TINY), { device: 'cpu' });
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
   stylizer = poolStylizer(pool);
   stylePaths = await writeStyleImages();
   workDir = await mkdtemp(join(tmpdir(), 'stylecast-live-pipeline-'));

@@ -1,6 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
@@ -10,7 +10,6 @@ import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { writeStyleImages } from './live-test-helpers.js';
 
-const TINY = fileURLToPath(new URL('../fixtures/models/tiny', import.meta.url));
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -47,7 +46,7 @@ let run: LiveRun;
 
 beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  pool = await InferencePool.open(await loadModel(TINY), { device: 'cpu' });
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
   const gallery = await StyleGallery.fromFiles(await writeStyleImages(), {
     maxUploadBytes: 1 << 20,
     maxUploads: 4,
