@@ -5,7 +5,10 @@
  * latency from capture to send (server) and capture to draw (browser), p50 and p95.
  *
  *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size 1280x720]
- *                          [--fps 30] [--viewers 8] [--json]
+ *                          [--fps 30] [--viewers 8] [--unstyled] [--json]
+ *
+ * `--unstyled` sends the frames without inference: what the capture, JPEG and fan-out path
+ * costs by itself.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +34,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '1280x720' },
     fps: { type: 'string', default: '30' },
     viewers: { type: 'string', default: '8' },
+    unstyled: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -73,7 +77,11 @@ const run = await startLive({
   fps: Number(args.fps),
   stylizer: poolStylizer(pool),
   gallery,
-  settings: { styles: [{ name: gallery.names()[0]!, weight: 1 }], alpha: 1, preserveColor: false },
+  settings: {
+    styles: args.unstyled ? [] : [{ name: gallery.names()[0]!, weight: 1 }],
+    alpha: 1,
+    preserveColor: false,
+  },
   server: { port: 0 },
   onFrameSent: (frame) => sent.push(frame),
 });
@@ -84,11 +92,15 @@ log(
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 const page = await browser.newPage();
 await page.goto(run.url);
-type PageState = { framesDrawn: number; drawLatencies: number[] };
+type PageState = { framesDrawn: number; framesReceived: number; drawLatencies: number[] };
 const pageState = (): Promise<PageState> =>
   page.evaluate(() => {
     const state = (globalThis as unknown as { stylecast: PageState }).stylecast;
-    return { framesDrawn: state.framesDrawn, drawLatencies: [...state.drawLatencies] };
+    return {
+      framesDrawn: state.framesDrawn,
+      framesReceived: state.framesReceived,
+      drawLatencies: [...state.drawLatencies],
+    };
   });
 
 /** Seven (or more) plain `ws` viewers in a worker thread, counting frames per viewer. */
@@ -122,8 +134,12 @@ interface PhaseResult {
   sourceFps: number;
   sentFps: number;
   browserFps: number;
+  /** Frames the page received; it draws only the newest when decoding falls behind. */
+  browserReceivedFps: number;
   socketViewerFps: number[];
   minViewerFps: number;
+  /** Slowest viewer's fps over the fps sent: how much fan-out loses, whatever the load. */
+  slowestVsSent: number;
   captureToSendMs: { p50: number; p95: number };
   captureToDrawMs: { p50: number; p95: number };
   drops: number;
@@ -156,8 +172,13 @@ async function phase(viewers: number): Promise<PhaseResult> {
     sourceFps: run.stats().sourceFps,
     sentFps: round(window.length / elapsed),
     browserFps,
+    browserReceivedFps: round((endPage.framesReceived - startPage.framesReceived) / elapsed),
     socketViewerFps,
     minViewerFps: Math.min(browserFps, ...socketViewerFps),
+    slowestVsSent:
+      round(
+        (Math.min(browserFps, ...socketViewerFps) / Math.max(window.length / elapsed, 0.001)) * 100,
+      ) / 100,
     captureToSendMs: {
       p50: round(percentile(sendLatencies, 50)),
       p95: round(percentile(sendLatencies, 95)),
@@ -173,7 +194,7 @@ try {
   const many = await phase(Number(args.viewers));
   log(`${args.viewers} viewers: ${JSON.stringify(many)}`);
   const result = {
-    model: model.card.name,
+    model: args.unstyled ? `none (unstyled; ${model.card.name} loaded)` : model.card.name,
     modelNote: modelNote || undefined,
     provider: pool.provider,
     workers: pool.workerCount,
@@ -187,14 +208,14 @@ try {
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const row = (r: PhaseResult) =>
-      `| ${r.viewers} | ${r.sourceFps} | ${r.sentFps} | ${r.browserFps} | ${r.minViewerFps} | ` +
+      `| ${r.viewers} | ${r.sourceFps} | ${r.sentFps} | ${r.browserReceivedFps} / ${r.browserFps} | ${r.minViewerFps} (${r.slowestVsSent}) | ` +
       `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} |`;
     process.stdout.write(
       [
         `model ${result.model} on ${result.provider} (${result.workers} workers), testsrc ${result.size} at ${result.fps} fps, ${seconds} s per phase`,
         ...(modelNote ? [modelNote] : []),
         '',
-        '| viewers | source fps | sent fps | browser fps | slowest viewer fps | capture→send p50 / p95 ms | capture→draw p50 / p95 ms | drops |',
+        '| viewers | source fps | sent fps | browser received / drawn fps | slowest viewer fps (÷ sent) | capture→send p50 / p95 ms | capture→draw p50 / p95 ms | drops |',
         '| --- | --- | --- | --- | --- | --- | --- | --- |',
         row(one),
         row(many),
