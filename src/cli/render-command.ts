@@ -2,7 +2,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Size } from '../decode/working-size.js';
 import type { Device } from '../infer/execution-provider.js';
-import { renderVideo } from '../pipeline/render-video.js';
+import { planRender, renderVideo } from '../pipeline/render-video.js';
 import type { StyleForFrame } from '../types.js';
 import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, SAMPLE_CLIP, type StyleOptions } from './open-stylizer.js';
@@ -57,6 +57,13 @@ export function registerRenderCommand(program: Command, context: CommandContext)
       const input = inputArg ?? SAMPLE_CLIP;
       const output = flags.output ?? defaultVideoOutput(input, flags.lossless);
       const reporter = new Reporter(flags);
+      const plan = await planRender({
+        input,
+        output,
+        size: flags.size,
+        lossless: flags.lossless,
+        preset: flags.preset,
+      });
       const stylizer = await openStylizer(flags);
       try {
         const style = await chosenStyle(stylizer, flags);
@@ -64,15 +71,10 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         reporter.info(
           `Stylizing ${input} with model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}`,
         );
-        const result = await renderVideo({
-          input,
-          output,
+        const result = await renderVideo(plan, {
           pool: stylizer.pool,
           styleFor,
-          size: flags.size,
           batchSize: flags.batch,
-          lossless: flags.lossless,
-          preset: flags.preset,
           signal: context.signal,
           onProgress: (p) => reporter.progress(p.frames, p.totalFrames, p.elapsedMs),
         });

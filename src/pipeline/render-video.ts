@@ -5,7 +5,7 @@
 import { decodeFrames } from '../decode/decode-frames.js';
 import { probeMedia, type MediaInfo } from '../decode/probe.js';
 import { workingSize, type Size } from '../decode/working-size.js';
-import { prepareOutput } from '../encode/output-file.js';
+import { prepareOutput, type OutputFile } from '../encode/output-file.js';
 import { outputFormat, type FormatChoice } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
@@ -19,16 +19,25 @@ export interface RenderProgress {
   elapsedMs: number;
 }
 
-export interface RenderVideoOptions extends FormatChoice {
+export interface RenderRequest extends FormatChoice {
   input: string;
   output: string;
-  pool: InferencePool;
-  styleFor: StyleForFrame;
   /** Fit inside this size (aspect kept); default the source's size. */
   size?: Size;
+}
+
+/** A checked request: the input probed, the output's folder and type validated. */
+export interface RenderPlan extends RenderRequest {
+  info: MediaInfo;
+  frameSize: Size;
+  outputFile: OutputFile;
+}
+
+export interface RenderVideoOptions {
+  pool: InferencePool;
+  styleFor: StyleForFrame;
   batchSize?: number;
   signal?: AbortSignal;
-  onStart?: (info: MediaInfo, size: Size) => void;
   onProgress?: (progress: RenderProgress) => void;
 }
 
@@ -49,13 +58,21 @@ function missingFrames(info: MediaInfo, decoded: number): boolean {
   return decoded < expected * 0.95 - info.fps * 0.25;
 }
 
-export async function renderVideo(options: RenderVideoOptions): Promise<RenderResult> {
+/** Checks everything about a render that can be checked before any work starts. */
+export async function planRender(request: RenderRequest): Promise<RenderPlan> {
+  const info = await probeMedia(request.input, { countFrames: true });
+  const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
+  outputFormat(request.output, request);
+  const outputFile = await prepareOutput(request.output, [request.input]);
+  return { ...request, info, frameSize, outputFile };
+}
+
+export async function renderVideo(
+  plan: RenderPlan,
+  options: RenderVideoOptions,
+): Promise<RenderResult> {
   const started = performance.now();
-  const info = await probeMedia(options.input, { countFrames: true });
-  const size = workingSize({ width: info.width, height: info.height }, options.size);
-  outputFormat(options.output, options); // an unsupported output fails before any work
-  const output = await prepareOutput(options.output, [options.input]);
-  options.onStart?.(info, size);
+  const { info, frameSize: size, outputFile: output } = plan;
 
   const controller = new AbortController();
   const stop = (): void => controller.abort(options.signal?.reason);
@@ -63,21 +80,21 @@ export async function renderVideo(options: RenderVideoOptions): Promise<RenderRe
   if (options.signal?.aborted) stop();
 
   const encoder = VideoEncoder.open({
-    ...options,
+    ...plan,
     output,
     ...size,
     fps: info.fps,
-    audio: info.hasAudio ? { path: options.input, codec: info.audioCodec } : undefined,
+    audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
     signal: controller.signal,
   });
   let written = 0;
   try {
     const frames = await stylizeFrames({
       frames: decodeFrames({
-        inputArgs: ['-i', options.input],
+        inputArgs: ['-i', plan.input],
         ...size,
         fps: info.fps,
-        label: options.input,
+        label: plan.input,
         strict: true,
         signal: controller.signal,
       }),
@@ -96,12 +113,12 @@ export async function renderVideo(options: RenderVideoOptions): Promise<RenderRe
       },
     });
     if (frames === 0)
-      throw new StylecastError('INPUT_CORRUPT', `No frames could be decoded from ${options.input}`);
+      throw new StylecastError('INPUT_CORRUPT', `No frames could be decoded from ${plan.input}`);
     if (missingFrames(info, frames)) {
       const expected = Math.round(((info.durationMs ?? 0) / 1000) * info.fps);
       throw new StylecastError(
         'INPUT_CORRUPT',
-        `${options.input} is damaged or cut short: decoded ${frames} of ${expected} frames`,
+        `${plan.input} is damaged or cut short: decoded ${frames} of ${expected} frames`,
       );
     }
     await encoder.finish();

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/decode/probe.js';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
 import type { StyleCodes } from '../../src/infer/style-codes.js';
-import { renderVideo } from '../../src/pipeline/render-video.js';
+import {
+  planRender,
+  renderVideo,
+  type RenderRequest,
+  type RenderVideoOptions,
+} from '../../src/pipeline/render-video.js';
 import type { StyleSettings } from '../../src/types.js';
 import {
   channelMeans,
@@ -34,9 +39,10 @@ afterAll(async () => {
 async function render(
   input: string,
   output: string,
-  extra: Partial<Parameters<typeof renderVideo>[0]> = {},
+  extra: Partial<RenderRequest & RenderVideoOptions> = {},
 ) {
-  return renderVideo({ input, output, pool, styleFor: () => style, ...extra });
+  const plan = await planRender({ input, output, ...extra });
+  return renderVideo(plan, { pool, styleFor: () => style, ...extra });
 }
 
 describe('renderVideo', () => {
