@@ -322,7 +322,10 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     }
     stopper.abort();
     if (inFlight > 0) {
-      await Promise.race([new Promise<void>((resolve) => (idle = resolve)), sleep(DRAIN_MS)]);
+      await Promise.race([
+        new Promise<void>((resolve) => (idle = resolve)),
+        sleep(DRAIN_MS, undefined, { ref: false }),
+      ]);
     }
     const failure = fatal !== undefined && !isAbortError(fatal) ? fatal : undefined;
     setSource(

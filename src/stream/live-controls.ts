@@ -2,7 +2,8 @@
  * The style state of a live run, changed by viewers: which styles are blended and how much,
  * alpha, and colour preservation. A change is applied whole or not at all: every name must be in
  * the gallery, every upload must decode, and the run's `prepare` (which encodes the style codes)
- * must succeed before the new settings replace the old ones. Changes apply one at a time.
+ * must succeed before the new settings replace the old ones; a refused change leaves the settings
+ * and the gallery as they were. Changes apply one at a time.
  */
 import type { ClientMessage, LiveSettings, ProtocolErrorCode } from './protocol.js';
 import { UploadError, type PreparedUpload, type StyleGallery } from './style-gallery.js';
@@ -103,8 +104,9 @@ export class LiveControls<Prepared = undefined> {
         }
       }
     }
-    // Uploads join the gallery only once the whole message is known to be good; if preparing
-    // the new settings fails, they stay in the gallery (they decoded) but nothing else changes.
+    // Uploads join the gallery once the whole message is known to be good, and leave again if
+    // the new settings cannot be prepared: a refused change leaves everything as it was.
+    const before = this.gallery.snapshot();
     const inUse = new Set([...this.current.styles, ...next.styles].map(({ name }) => name));
     for (const { upload, name, index } of uploads) {
       const entry = this.gallery.addUpload(upload, name, inUse);
@@ -115,6 +117,7 @@ export class LiveControls<Prepared = undefined> {
     try {
       prepared = await this.prepare(next, this.gallery);
     } catch (error) {
+      this.gallery.restore(before);
       return {
         ok: false,
         code: 'STYLE_FAILED',

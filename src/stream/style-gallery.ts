@@ -35,6 +35,12 @@ export interface PreparedUpload {
   thumbnail: string;
 }
 
+export interface GallerySnapshot {
+  readonly entries: ReadonlyMap<string, GalleryEntry>;
+  readonly uploadCount: number;
+  readonly changes: number;
+}
+
 export class UploadError extends Error {
   constructor(
     readonly code: 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_IMAGE',
@@ -184,6 +190,18 @@ export class StyleGallery {
       this.changes++;
       count--;
     }
+  }
+
+  /** The gallery as it is now, to `restore` if a change that added uploads is refused. */
+  snapshot(): GallerySnapshot {
+    return { entries: new Map(this.entries), uploadCount: this.uploadCount, changes: this.changes };
+  }
+
+  restore(snapshot: GallerySnapshot): void {
+    this.entries.clear();
+    for (const [name, entry] of snapshot.entries) this.entries.set(name, entry);
+    this.uploadCount = snapshot.uploadCount;
+    this.changes = snapshot.changes;
   }
 
   private uniqueName(base: string): string {
