@@ -282,7 +282,7 @@ describe('stream server', () => {
     const fast = await open(server);
     const slow = await open(server);
     slow.socket.pause(); // stops reading: its TCP window fills, then the server's buffer for it
-    const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => noiseJpeg(400, i + 1)));
+    const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => noiseJpeg(600, i + 1)));
     const total = 60;
     for (let i = 0; i < total; i++) {
       server.broadcastFrame(frames[i % frames.length]!);
