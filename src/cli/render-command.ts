@@ -88,6 +88,8 @@ export function registerRenderCommand(program: Command, context: CommandContext)
             model: stylizer.pool.model.card.name,
             device: stylizer.pool.provider,
             output: result.output,
+            // Worker threads share the process, so this covers inference too (not ffmpeg's).
+            peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
           },
           `Wrote ${result.output} (${result.frames} frames at ${result.width}x${result.height}, ${result.seconds.toFixed(1)} s, ${result.fps.toFixed(1)} fps)`,
         );

@@ -15,6 +15,8 @@ import type {
   WorkerReply,
 } from './worker-protocol.js';
 
+// Failures reach the user through our own messages; ONNX Runtime's log would repeat them.
+ort.env.logLevel = 'fatal';
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const reply = (message: WorkerReply, transfer: ArrayBuffer[] = []): void =>

@@ -9,6 +9,8 @@ import {
   type Provider,
 } from './execution-provider.js';
 
+// Failures reach the user through our own messages; ONNX Runtime's log would repeat them.
+ort.env.logLevel = 'fatal';
 const PROBE_GRAPH = fileURLToPath(
   new URL('../../models/common/preserve_color.onnx', import.meta.url),
 );

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { candidateProviders, parseDevice } from '../../src/infer/execution-provider.js';
+import { InferencePool } from '../../src/infer/inference-pool.js';
+import { loadModel } from '../../src/infer/load-model.js';
+import { probeProviders } from '../../src/infer/probe-providers.js';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
+
+// This machine has no GPU: CUDA and TensorRT binaries are not installed, and there is no render node.
+describe('execution providers', () => {
+  it('auto falls back to the CPU here and says so', async () => {
+    const pool = await InferencePool.open(await loadModel(TINY_MODEL), {
+      device: 'auto',
+      workers: 1,
+    });
+    expect(pool.provider).toBe('cpu');
+    await pool.close();
+    expect(candidateProviders('auto').at(-1)).toBe('cpu');
+  });
+
+  it('an explicit provider that cannot load is an error naming what is missing and how to get it', async () => {
+    const model = await loadModel(TINY_MODEL);
+    for (const device of ['cuda', 'tensorrt'] as const) {
+      await expect(InferencePool.open(model, { device, workers: 1 })).rejects.toMatchObject({
+        code: 'PROVIDER_UNAVAILABLE',
+        message: expect.stringMatching(
+          new RegExp(`${device}.*onnxruntime-node-install=cuda12`, 'is'),
+        ),
+      });
+    }
+  });
+
+  it('lists which providers load', async () => {
+    const statuses = await probeProviders();
+    expect(statuses.map((s) => s.provider)).toEqual(['tensorrt', 'cuda', 'webgpu', 'cpu']);
+    expect(statuses.find((s) => s.provider === 'cpu')).toMatchObject({ loads: true });
+    expect(statuses.find((s) => s.provider === 'cuda')).toMatchObject({
+      loads: false,
+      detail: expect.stringContaining('CUDA 12'),
+    });
+  });
+
+  it('rejects an unknown device name with the value received', () => {
+    expect(() => parseDevice('tpu')).toThrow(/one of auto, tensorrt, cuda, webgpu, cpu, got `tpu`/);
+  });
+});
