@@ -172,7 +172,14 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   );
   const slot = new LiveFrameSlot<Captured>();
   const stats = new LiveStats(() => slot.dropped);
-  const recorder = options.record ? await startLiveRecorder(options.record, video) : undefined;
+  let fatal: unknown;
+  const fail = (error: unknown): void => {
+    fatal ??= error;
+    stopper.abort();
+  };
+  const recorder = options.record
+    ? await startLiveRecorder(options.record, video, fail)
+    : undefined;
   let server: StreamServer;
   try {
     server = await startStreamServer({
@@ -186,11 +193,6 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     throw error;
   }
 
-  let fatal: unknown;
-  const fail = (error: unknown): void => {
-    fatal ??= error;
-    stopper.abort();
-  };
   const setSource = (status: SourceStatus): void => {
     server.setSource(status);
     options.onSource?.(status);

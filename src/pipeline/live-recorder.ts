@@ -30,13 +30,14 @@ export function timelineSlot(captureMs: number, startMs: number, fps: number): n
   return Math.max(0, Math.round(((captureMs - startMs) * fps) / 1000));
 }
 
+/** `onError` hears of a failed recording at once (disk full, ffmpeg gone), not only at `finish`. */
 export async function startLiveRecorder(
   path: string,
   video: { width: number; height: number; fps: number },
-  signal?: AbortSignal,
+  onError: (error: unknown) => void = () => {},
 ): Promise<LiveRecorder> {
   const output = await prepareOutput(path);
-  const encoder = VideoEncoder.open({ output, ...video, signal });
+  const encoder = VideoEncoder.open({ output, ...video });
   const queue: { frame: Frame; slot: number }[] = [];
   let startMs: number | undefined;
   let nextSlot = 0;
@@ -64,6 +65,7 @@ export async function startLiveRecorder(
   };
   writing = writeLoop().catch((error: unknown) => {
     failure = error;
+    if (!ending) onError(error);
   });
 
   return {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -112,6 +112,31 @@ describe('live pipeline', () => {
     expect(info).toMatchObject(SIZE);
     expect((await stat(output)).size).toBeGreaterThan(0);
     viewer.close();
+  });
+
+  it('refuses a recording it cannot write before starting anything', async () => {
+    await expect(start({ record: join(workDir, 'missing', 'out.mp4') })).rejects.toMatchObject({
+      code: 'OUTPUT_INVALID',
+    });
+  });
+
+  it('stops the run and leaves no partial file when the recorder dies', async () => {
+    const output = join(workDir, 'killed.mp4');
+    const run = await start({ record: output });
+    const viewer = await watch(run);
+    await viewer.waitFor(() => viewer.frames.length >= 3, 'three frames');
+    // The recorder's ffmpeg is the one writing the hidden temporary file.
+    const found = spawnSync('pgrep', ['-f', `.killed.mp4.${process.pid}.partial`], {
+      encoding: 'utf8',
+    });
+    const pids = found.stdout.trim().split('\n').filter(Boolean).map(Number);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await expect(run.done).rejects.toThrow(/ffmpeg|stopped reading/);
+    expect(viewer.ofType('source').at(-1)?.source.state).toBe('lost');
+    await viewer.waitFor(() => viewer.closeCode, 'close');
+    const left = (await readdir(workDir)).filter((name) => name.includes('killed'));
+    expect(left).toEqual([]);
   });
 
   it('ends cleanly when a file source ends', async () => {
