@@ -3,6 +3,7 @@
  * The options only `live` takes are defined here, once; the shared ones come from `options.ts`.
  */
 import { readdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseLiveSource, type LiveSource } from '../decode/live-source.js';
@@ -176,6 +177,19 @@ async function galleryImages(folder: string): Promise<string[]> {
     .slice(0, GALLERY_MAX);
 }
 
+/** The page's URL on each network address, for a server listening on all of them. */
+export function networkUrls(url: string, host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [];
+  const page = new URL(url);
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address && !address.internal && address.family === 'IPv4')
+    .map((address) => {
+      page.hostname = address!.address;
+      return page.href;
+    });
+}
+
 function describeSource(status: SourceStatus): string {
   switch (status.state) {
     case 'live':
@@ -275,6 +289,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         reporter.info(
           `Live at ${run.url} — ${width}x${height} at ${fps} fps, model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}. Ctrl-C stops.`,
         );
+        for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
         const summary = await run.done;
         reporter.result(
           { ...summary, ...(flags.record ? { record: resolve(flags.record) } : {}) },

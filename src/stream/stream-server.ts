@@ -301,7 +301,15 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   });
 
   const boundPort = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  // A wildcard address is not one a browser can open: print the loopback one instead.
+  const urlHost =
+    host === '0.0.0.0'
+      ? '127.0.0.1'
+      : host === '::'
+        ? '[::1]'
+        : host.includes(':')
+          ? `[${host}]`
+          : host;
   const url =
     `http://${urlHost}:${boundPort}/` +
     (options.token ? `?token=${encodeURIComponent(options.token)}` : '');

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseOrigin, registerLiveCommand } from '../../src/cli/live-command.js';
+import { networkUrls, parseOrigin, registerLiveCommand } from '../../src/cli/live-command.js';
 import { TestViewer } from '../stream/live-test-helpers.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 
@@ -89,6 +89,13 @@ describe('stylecast live', () => {
         '0.2,0.4',
       ]),
     ).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  });
+
+  it('lists the page on every network address only when listening on all of them', () => {
+    expect(networkUrls('http://127.0.0.1:8080/?token=a', '127.0.0.1')).toEqual([]);
+    for (const url of networkUrls('http://127.0.0.1:8080/?token=a', '0.0.0.0')) {
+      expect(url).toMatch(/^http:\/\/[\d.]+:8080\/\?token=a$/);
+    }
   });
 
   it('normalises origins', () => {
