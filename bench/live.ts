@@ -152,13 +152,13 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const startPage = await pageState();
   const startCounts = (await extra?.counts()) ?? [];
   const startSent = sent.length;
-  const startSource = run.stats();
-  const startDrops = startSource.drops;
+  const runStart = run.counts();
   const startedAt = performance.now();
   await sleep(seconds * 1000);
   const elapsed = (performance.now() - startedAt) / 1000;
   const endPage = await pageState();
   const endCounts = (await extra?.counts()) ?? [];
+  const runEnd = run.counts();
   const window = sent.slice(startSent);
   const drawn = endPage.framesDrawn - startPage.framesDrawn;
   const draws = endPage.drawLatencies.slice(-drawn);
@@ -172,19 +172,19 @@ async function phase(viewers: number): Promise<PhaseResult> {
   while (run.server.viewerCount > 1) await sleep(100);
   return {
     viewers,
-    sourceFps: run.stats().sourceFps,
+    sourceFps: round((runEnd.source - runStart.source) / elapsed),
     sentFps: round(window.length / elapsed),
     browserFps,
     browserReceivedFps,
     socketViewerFps,
     minViewerFps: slowest,
-    slowestVsSent: round((slowest / Math.max(window.length / elapsed, 0.001)) * 100) / 100,
+    slowestVsSent: Math.round((slowest / Math.max(window.length / elapsed, 0.001)) * 100) / 100,
     captureToSendMs: {
       p50: round(percentile(sendLatencies, 50)),
       p95: round(percentile(sendLatencies, 95)),
     },
     captureToDrawMs: { p50: round(percentile(draws, 50)), p95: round(percentile(draws, 95)) },
-    drops: run.stats().drops - startDrops,
+    drops: runEnd.drops - runStart.drops,
   };
 }
 
@@ -203,7 +203,7 @@ try {
     seconds,
     one,
     many,
-    manyVsOne: round((many.minViewerFps / Math.max(one.minViewerFps, 0.001)) * 100) / 100,
+    manyVsOne: Math.round((many.minViewerFps / Math.max(one.minViewerFps, 0.001)) * 100) / 100,
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {

@@ -83,6 +83,8 @@ export interface LiveRun {
   readonly controls: LiveControls<StyleSettings | null>;
   readonly video: { width: number; height: number; fps: number };
   stats(): StatsSnapshot;
+  /** Frames read from the source, sent, and dropped, since the start. */
+  counts(): { source: number; sent: number; drops: number };
   /** Settles when everything has stopped; rejects when the source or a stage failed for good. */
   readonly done: Promise<LiveSummary>;
   /** Stops the run and waits for it. */
@@ -358,6 +360,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     controls,
     video,
     stats: () => stats.snapshot(),
+    counts: () => ({ source: stats.totalSource, sent: stats.totalSent, drops: stats.drops }),
     done,
     stop() {
       stopper.abort();
