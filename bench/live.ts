@@ -148,6 +148,9 @@ interface PhaseResult {
 async function phase(viewers: number): Promise<PhaseResult> {
   const extra = viewers > 1 ? startSocketViewers(viewers - 1) : undefined;
   while (run.server.viewerCount < viewers) await sleep(100);
+  // The first inference of each worker is slow (session warm-up): wait for a few frames out.
+  const target = sent.length + 2 * pool.workerCount;
+  for (let waited = 0; sent.length < target && waited < 120_000; waited += 100) await sleep(100);
   await sleep(warmup * 1000);
   const startPage = await pageState();
   const startCounts = (await extra?.counts()) ?? [];
