@@ -17,3 +17,11 @@ export {
   type RenderResult,
 } from './pipeline/render-video.js';
 export { renderImage } from './pipeline/render-image.js';
+export {
+  startLive,
+  type LiveOptions,
+  type LiveRun,
+  type LiveSummary,
+} from './pipeline/live-pipeline.js';
+export { startStreamServer } from './stream/stream-server.js';
+export { parseLiveSource, liveInputArgs } from './decode/live-source.js';

@@ -7,6 +7,7 @@ import { isAbortError, StylecastError } from '../errors.js';
 import type { CommandContext } from './command-context.js';
 import { registerImageCommand } from './image-command.js';
 import { registerInfoCommands } from './info-commands.js';
+import { registerLiveCommand } from './live-command.js';
 import { registerRenderCommand } from './render-command.js';
 
 export function buildProgram(context: CommandContext): Command {
@@ -18,6 +19,7 @@ export function buildProgram(context: CommandContext): Command {
     .exitOverride();
   registerRenderCommand(program, context);
   registerImageCommand(program);
+  registerLiveCommand(program, context);
   registerInfoCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -118,6 +118,9 @@ async function stylize(sessions: Sessions, request: StylizeRequest): Promise<Arr
   }
 
   const out: ArrayBuffer[] = [];
+  const ownsBuffer =
+    stylized.byteOffset === 0 && stylized.byteLength === stylized.buffer.byteLength;
+  if (count === 1 && samePadding && ownsBuffer) return [stylized.buffer as ArrayBuffer]; // no copy
   for (let i = 0; i < count; i++) {
     const frame = samePadding
       ? stylized.slice(i * frameBytes, (i + 1) * frameBytes)

@@ -97,12 +97,9 @@ export class InferencePool {
     // The first worker decides the provider; the rest open with that one directly.
     const first = await startWorker(init);
     const pool = new InferencePool(model, first.provider, { ...init, providers: [first.provider] });
-    const shape = defaultPoolShape(first.provider);
-    const count =
-      options.workers ??
-      (options.threads === undefined
-        ? shape.workers
-        : Math.max(1, Math.floor(shape.workers / init.threads)));
+    // Given threads but no worker count, split the default's cores among workers of that many.
+    const { workers: defaultWorkers } = defaultPoolShape(first.provider);
+    const count = options.workers ?? Math.max(1, Math.floor(defaultWorkers / init.threads));
     pool.adopt(first.worker);
     const rest = await Promise.all(Array.from({ length: count - 1 }, () => startWorker(pool.init)));
     rest.forEach(({ worker }) => pool.adopt(worker));

@@ -1,0 +1,303 @@
+/**
+ * `stylecast live`: a camera, stream, file or test pattern stylized live and watched in a browser.
+ * The options only `live` takes are defined here, once; the shared ones come from `options.ts`.
+ */
+import { readdir } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseLiveSource, type LiveSource } from '../decode/live-source.js';
+import type { Size } from '../decode/working-size.js';
+import { StylecastError } from '../errors.js';
+import type { Device } from '../infer/execution-provider.js';
+import type { StyleChoice } from '../infer/parse-style-option.js';
+import { startLive } from '../pipeline/live-pipeline.js';
+import { poolStylizer } from '../pipeline/live-stylizer.js';
+import type { SourceStatus } from '../stream/protocol.js';
+import { StyleGallery } from '../stream/style-gallery.js';
+import type { CommandContext } from './command-context.js';
+import { applyConfigFile } from './config-file.js';
+import { openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
+import { options } from './options.js';
+import { Reporter } from './reporter.js';
+
+const IMAGE_EXTENSIONS = new Set([
+  '.jpg',
+  '.jpeg',
+  '.png',
+  '.webp',
+  '.gif',
+  '.tif',
+  '.tiff',
+  '.avif',
+]);
+/** Most images taken from a `--gallery` folder. */
+const GALLERY_MAX = 64;
+
+interface LiveFlags {
+  input: LiveSource;
+  style?: StyleChoice[];
+  gallery?: string;
+  alpha?: number | number[];
+  preserveColor?: boolean;
+  size?: Size;
+  fps?: number;
+  loop?: boolean;
+  retry: number;
+  host: string;
+  port: number;
+  token?: string;
+  allowOrigin?: string[];
+  record?: string;
+  maxUpload: number;
+  quality: number;
+  model: string;
+  device: Device;
+  workers?: number;
+  threads?: number;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+function parser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  };
+}
+
+function integer(name: string, min: number, max: number): (text: string) => number {
+  return parser((text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(
+        `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${text}\``,
+      );
+    }
+    return value;
+  });
+}
+
+export function parseFps(text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0 || value > 240) {
+    throw new RangeError(
+      `Expected \`fps\` to be a number above 0 and at most 240, got \`${text}\``,
+    );
+  }
+  return value;
+}
+
+export function parseOrigin(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new TypeError(
+      `Expected \`allow-origin\` to be an origin like https://host:port, got \`${text}\``,
+    );
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.origin !== text.replace(/\/$/, '')
+  ) {
+    throw new RangeError(
+      `Expected \`allow-origin\` to be an origin like https://host:port, got \`${text}\``,
+    );
+  }
+  return url.origin;
+}
+
+/** The options only `live` takes. */
+export const liveOptions = {
+  input: () =>
+    new Option(
+      '-i, --input <source>',
+      'webcam[:N|:NAME], a device (/dev/video2), an RTSP/RTMP/HTTP/SRT URL, a file, or testsrc',
+    )
+      .default(parseLiveSource('webcam'), 'webcam')
+      .argParser(parser(parseLiveSource)),
+  gallery: () =>
+    new Option('--gallery <folder>', 'more style images offered in the page (the folder’s images)'),
+  fps: () =>
+    new Option(
+      '--fps <n>',
+      'frame rate to capture at (default: the source’s own; 30 for testsrc)',
+    ).argParser(parser(parseFps)),
+  loop: () => new Option('--loop', 'play a file input again from the start when it ends'),
+  retry: () =>
+    new Option('--retry <n>', 'times to reopen a source that fails or ends, with back-off')
+      .default(0)
+      .argParser(integer('retry', 0, 1_000_000)),
+  host: () =>
+    new Option('--host <address>', 'address to listen on (0.0.0.0: every network)').default(
+      '127.0.0.1',
+    ),
+  port: () =>
+    new Option('-p, --port <n>', 'port to listen on (0: any free port)')
+      .default(8080)
+      .argParser(integer('port', 0, 65535)),
+  token: () =>
+    new Option('--token <secret>', 'require ?token=SECRET on the page and the socket').env(
+      'STYLECAST_TOKEN',
+    ),
+  allowOrigin: () =>
+    new Option(
+      '--allow-origin <origin>',
+      'another web origin allowed to open the socket; repeatable',
+    ).argParser((text: string, previous: string[] | undefined) => [
+      ...(previous ?? []),
+      parser(parseOrigin)(text),
+    ]),
+  record: () => new Option('--record <file>', 'also record the stylized stream to a video file'),
+  maxUpload: () =>
+    new Option('--max-upload <MiB>', 'largest style image a viewer may upload')
+      .default(8)
+      .argParser(integer('max-upload', 1, 64)),
+  quality: () =>
+    new Option('--quality <1..100>', 'JPEG quality of the frames sent to viewers')
+      .default(80)
+      .argParser(integer('quality', 1, 100)),
+};
+
+async function galleryImages(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true }).catch((error: Error) => {
+    throw new StylecastError(
+      'INPUT_NOT_FOUND',
+      `Cannot read the gallery folder ${folder}: ${error.message}`,
+    );
+  });
+  return entries
+    .filter((entry) => entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase()))
+    .map((entry) => join(folder, entry.name))
+    .sort()
+    .slice(0, GALLERY_MAX);
+}
+
+/** The page's URL on each network address, for a server listening on all of them. */
+export function networkUrls(url: string, host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [];
+  const page = new URL(url);
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((address) => address && !address.internal && address.family === 'IPv4')
+    .map((address) => {
+      page.hostname = address!.address;
+      return page.href;
+    });
+}
+
+function describeSource(status: SourceStatus): string {
+  switch (status.state) {
+    case 'live':
+      return 'Source is live again';
+    case 'retrying':
+      return `Source lost (${status.message ?? 'unknown'}); retry ${status.attempt} in ${((status.retryInMs ?? 0) / 1000).toFixed(1)} s`;
+    case 'lost':
+      return `Source lost: ${status.message ?? 'unknown'}`;
+    case 'ended':
+      return `Source ended${status.message ? ` (${status.message})` : ''}`;
+  }
+}
+
+export function registerLiveCommand(program: Command, context: CommandContext): Command {
+  return program
+    .command('live')
+    .description('stylize a webcam or live stream and watch it in a browser')
+    .addOption(liveOptions.input())
+    .addOption(options.style())
+    .addOption(liveOptions.gallery())
+    .addOption(options.alpha())
+    .addOption(options.preserveColor())
+    .addOption(options.size())
+    .addOption(liveOptions.fps())
+    .addOption(liveOptions.loop())
+    .addOption(liveOptions.retry())
+    .addOption(liveOptions.host())
+    .addOption(liveOptions.port())
+    .addOption(liveOptions.token())
+    .addOption(liveOptions.allowOrigin())
+    .addOption(liveOptions.record())
+    .addOption(liveOptions.maxUpload())
+    .addOption(liveOptions.quality())
+    .addOption(options.model())
+    .addOption(options.device())
+    .addOption(options.workers())
+    .addOption(options.threads())
+    .addOption(options.quiet())
+    .addOption(options.json())
+    .addOption(options.config())
+    .action(async (_flags: LiveFlags, self: Command) => {
+      applyConfigFile(self);
+      const flags = self.opts<LiveFlags>();
+      if (Array.isArray(flags.alpha)) {
+        throw new StylecastError(
+          'BAD_OPTION',
+          'live takes one `--alpha` for every level, got a list',
+        );
+      }
+      const reporter = new Reporter(flags);
+      const choices = flags.style?.length ? flags.style : [{ path: SAMPLE_STYLE, weight: 1 }];
+      const paths = [
+        ...new Set([
+          ...choices.map((choice) => resolve(choice.path)),
+          ...(flags.gallery ? await galleryImages(flags.gallery) : []),
+          resolve(SAMPLE_STYLE),
+        ]),
+      ];
+      const gallery = await StyleGallery.fromFiles(paths, {
+        maxUploadBytes: flags.maxUpload * 1024 * 1024,
+        maxUploads: 16,
+      });
+      const nameOf = (path: string): string =>
+        gallery.names().find((name) => gallery.get(name)?.path === resolve(path))!;
+      const stylizer = await openStylizer(flags);
+      try {
+        const run = await startLive({
+          source: flags.input,
+          loop: flags.loop,
+          size: flags.size,
+          fps: flags.fps,
+          stylizer: poolStylizer(stylizer.pool),
+          gallery,
+          settings: {
+            styles: choices.map((choice) => ({ name: nameOf(choice.path), weight: choice.weight })),
+            alpha: flags.alpha ?? 1,
+            preserveColor: Boolean(flags.preserveColor),
+          },
+          server: {
+            host: flags.host,
+            port: flags.port,
+            token: flags.token,
+            allowedOrigins: flags.allowOrigin ?? [],
+            // One upload at the limit, base64-encoded, plus the JSON around it.
+            maxMessageBytes: Math.ceil((flags.maxUpload * 1024 * 1024 * 4) / 3) + 64 * 1024,
+          },
+          retry: flags.retry,
+          jpegQuality: flags.quality,
+          record: flags.record,
+          signal: context.signal,
+          onSource: (status) => reporter.info(describeSource(status)),
+        });
+        const { width, height, fps } = run.video;
+        if (flags.json)
+          process.stdout.write(`${JSON.stringify({ url: run.url, width, height, fps })}\n`);
+        else if (!flags.quiet) process.stdout.write(`${run.url}\n`);
+        reporter.info(
+          `Live at ${run.url} — ${width}x${height} at ${fps} fps, model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}. Ctrl-C stops.`,
+        );
+        for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
+        const summary = await run.done;
+        reporter.result(
+          { ...summary, ...(flags.record ? { record: resolve(flags.record) } : {}) },
+          `Stopped (${summary.reason}): ${summary.sentFrames} frames sent, ${summary.drops} dropped` +
+            (flags.record ? `; recorded ${resolve(flags.record)}` : ''),
+        );
+      } finally {
+        await stylizer.close();
+      }
+    });
+}

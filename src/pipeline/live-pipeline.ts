@@ -1,0 +1,370 @@
+/**
+ * The live pipeline: a live source is decoded as fast as it delivers, the newest frame waits in a
+ * one-frame slot (older ones are dropped and counted), up to one frame per inference worker is
+ * stylized at a time, and each result — unless a newer one already went out — is encoded as JPEG,
+ * tagged with its capture time and offered to every viewer (and to the recorder).
+ *
+ * When the source ends or fails, viewers are told and it is reopened with back-off (`retry`
+ * times), or the run ends. One AbortSignal stops every stage; `done` settles only when ffmpeg,
+ * the in-flight frames and the server have all stopped.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import sharp from 'sharp';
+import { decodeFrames } from '../decode/decode-frames.js';
+import {
+  describeLiveSource,
+  findDshowCamera,
+  isEndlessSource,
+  liveInputArgs,
+  probeLiveSource,
+  type LiveSource,
+} from '../decode/live-source.js';
+import { workingSize, type Size } from '../decode/working-size.js';
+import { isAbortError, StylecastError } from '../errors.js';
+import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
+import { LiveControls } from '../stream/live-controls.js';
+import type { LiveSettings, SourceStatus, StatsSnapshot } from '../stream/protocol.js';
+import type { StyleGallery } from '../stream/style-gallery.js';
+import {
+  startStreamServer,
+  type StreamServer,
+  type StreamServerOptions,
+} from '../stream/stream-server.js';
+import type { Frame, StyleSettings } from '../types.js';
+import { LiveFrameSlot } from './live-frame-slot.js';
+import { startLiveRecorder } from './live-recorder.js';
+import { LiveStats } from './live-stats.js';
+import type { LiveStylizer } from './live-stylizer.js';
+
+export interface LiveOptions {
+  source: LiveSource;
+  /** Play a file source again when it ends. */
+  loop?: boolean;
+  /** Fit frames inside this size (aspect kept); the source's size when absent. */
+  size?: Size;
+  /** Frame rate to decode at; the source's own when absent (30 for a camera or `testsrc`). */
+  fps?: number;
+  stylizer: LiveStylizer;
+  gallery: StyleGallery;
+  /** The style state the run starts with. */
+  settings: LiveSettings;
+  /** Host, port, token, origins and limits of the viewer server. */
+  server?: Omit<StreamServerOptions, 'controls' | 'video' | 'stats'>;
+  /** Times to reopen a source that fails or ends (a file without `loop` just ends). */
+  retry?: number;
+  /** First back-off delay; it doubles with each failed attempt, up to 30 s. */
+  retryDelayMs?: number;
+  /** A source that delivers no frame for this long is treated as lost. */
+  stallMs?: number;
+  jpegQuality?: number;
+  /** Also records the stylized stream to this file (formats and rules as in render). */
+  record?: string;
+  signal?: AbortSignal;
+  /** Every source state change (for the CLI's log). */
+  onSource?: (status: SourceStatus) => void;
+  /** Every frame sent, with its capture and send times (ms since the epoch); for the benchmark. */
+  onFrameSent?: (frame: { index: number; captureMs: number; sentMs: number }) => void;
+}
+
+export interface LiveSummary {
+  /** Why the run ended: the source finished, the caller stopped it. */
+  reason: 'ended' | 'stopped';
+  sourceFrames: number;
+  sentFrames: number;
+  drops: number;
+  /** Frames in the recording (repeats that keep it in real time included). */
+  recordedFrames?: number;
+}
+
+export interface LiveRun {
+  /** The viewer page's URL. */
+  readonly url: string;
+  readonly server: StreamServer;
+  readonly controls: LiveControls<StyleSettings | null>;
+  readonly video: { width: number; height: number; fps: number };
+  stats(): StatsSnapshot;
+  /** Frames read from the source, sent, and dropped, since the start. */
+  counts(): { source: number; sent: number; drops: number };
+  /** Settles when everything has stopped; rejects when the source or a stage failed for good. */
+  readonly done: Promise<LiveSummary>;
+  /** Stops the run and waits for it. */
+  stop(): Promise<LiveSummary>;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+/** A source that has streamed this long has its failure count reset. */
+const HEALTHY_AFTER_MS = 30_000;
+/** Inference failures in a row that end the run (a worker crash fails one frame, then restarts). */
+const MAX_INFERENCE_FAILURES = 5;
+/** How long stopping waits for in-flight frames. */
+const DRAIN_MS = 5_000;
+
+interface Captured {
+  frame: Frame;
+  captureMs: number;
+}
+
+export async function encodeJpeg(frame: Frame, quality: number): Promise<Buffer> {
+  const { data, width, height } = frame;
+  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width, height, channels: 3 },
+  })
+    .jpeg({ quality })
+    .toBuffer();
+}
+
+async function resolveVideo(
+  options: LiveOptions,
+  inputArgs: string[],
+  signal: AbortSignal,
+): Promise<{ width: number; height: number; fps: number }> {
+  if (options.source.kind === 'testsrc') {
+    const limit = options.size;
+    const base =
+      limit && Number.isFinite(limit.width)
+        ? limit
+        : workingSize({ width: 1280, height: 720 }, limit);
+    return { ...base, fps: options.fps ?? 30 };
+  }
+  const probed = await probeLiveSource(options.source, inputArgs, { signal });
+  return { ...workingSize(probed, options.size), fps: options.fps ?? probed.fps };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Opens the source, starts the viewer server and runs until the source ends or `stop()`. */
+export async function startLive(options: LiveOptions): Promise<LiveRun> {
+  const retry = options.retry ?? 0;
+  if (!Number.isInteger(retry) || retry < 0) {
+    throw new RangeError(`Expected \`retry\` to be a whole number of 0 or more, got \`${retry}\``);
+  }
+  const quality = options.jpegQuality ?? 80;
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new RangeError(
+      `Expected \`jpegQuality\` to be an integer from 1 to 100, got \`${quality}\``,
+    );
+  }
+  const stopper = new AbortController();
+  const signal = options.signal
+    ? AbortSignal.any([stopper.signal, options.signal])
+    : stopper.signal;
+  const { source, stylizer } = options;
+
+  const dshowCamera =
+    source.kind === 'webcam' && !source.device && process.platform === 'win32'
+      ? await findDshowCamera()
+      : undefined;
+  const firstArgs = liveInputArgs(source, {
+    loop: options.loop,
+    fps: options.fps,
+    size: options.size,
+    dshowCamera,
+  });
+  const video = await resolveVideo(options, firstArgs, signal);
+  // A test pattern is generated at the working size; everything else is scaled to it.
+  const inputArgs =
+    source.kind === 'testsrc' ? liveInputArgs(source, { fps: video.fps, size: video }) : firstArgs;
+
+  const controls = await LiveControls.create(
+    options.gallery,
+    options.settings,
+    (settings, gallery) => stylizer.prepare(settings, gallery),
+  );
+  const slot = new LiveFrameSlot<Captured>();
+  const stats = new LiveStats(() => slot.dropped);
+  let fatal: unknown;
+  const fail = (error: unknown): void => {
+    fatal ??= error;
+    stopper.abort();
+  };
+  const recorder = options.record
+    ? await startLiveRecorder(options.record, video, fail)
+    : undefined;
+  let server: StreamServer;
+  try {
+    server = await startStreamServer({
+      ...options.server,
+      controls,
+      video,
+      stats: () => stats.snapshot(),
+    });
+  } catch (error) {
+    await recorder?.abort();
+    throw error;
+  }
+
+  const setSource = (status: SourceStatus): void => {
+    server.setSource(status);
+    options.onSource?.(status);
+  };
+
+  // ---- frames: slot → inference → JPEG → viewers ----
+  let inFlight = 0;
+  let lastSent = -1;
+  let inferenceFailures = 0;
+  let idle: (() => void) | undefined;
+
+  const processFrame = async ({ frame, captureMs }: Captured): Promise<void> => {
+    const settings = controls.prepared;
+    let output = frame;
+    if (settings) {
+      try {
+        output = await stylizer.stylize(frame, settings);
+        inferenceFailures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        if (++inferenceFailures >= MAX_INFERENCE_FAILURES) throw error;
+        return;
+      }
+    }
+    if (frame.index <= lastSent) return stats.lateDrop();
+    const jpeg = await encodeJpeg(output, quality);
+    if (frame.index <= lastSent || signal.aborted) return stats.lateDrop();
+    lastSent = frame.index;
+    server.broadcastFrame(tagJpegFrame(jpeg, { index: frame.index, captureMs }));
+    const sentMs = Date.now();
+    stats.sent(sentMs - captureMs);
+    options.onFrameSent?.({ index: frame.index, captureMs, sentMs });
+    recorder?.offer(output, captureMs);
+  };
+
+  const pump = (): void => {
+    while (!signal.aborted && inFlight < stylizer.concurrency && slot.full) {
+      const item = slot.take()!;
+      // Nobody watching and nothing recording: spend no CPU on frames no one will see.
+      if (server.viewerCount === 0 && !recorder) continue;
+      inFlight++;
+      void processFrame(item)
+        .catch(fail)
+        .finally(() => {
+          inFlight--;
+          if (inFlight === 0) idle?.();
+          pump();
+        });
+    }
+  };
+
+  // ---- the source, reopened with back-off ----
+  const stallMs = options.stallMs ?? 5_000;
+  const label = describeLiveSource(source);
+  let sequence = 0;
+
+  const runSource = async (): Promise<'ended' | 'stopped'> => {
+    let failures = 0;
+    for (;;) {
+      const attempt = new AbortController();
+      const attemptSignal = AbortSignal.any([signal, attempt.signal]);
+      let stalled = false;
+      let connectedAt: number | undefined;
+      let watchdog: NodeJS.Timeout | undefined;
+      const armWatchdog = (ms: number): void => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+          stalled = true;
+          attempt.abort();
+        }, ms);
+      };
+      armWatchdog(Math.max(stallMs, 10_000)); // opening a network stream can take a while
+      let error: unknown;
+      try {
+        for await (const frame of decodeFrames({
+          ...video,
+          inputArgs,
+          label,
+          signal: attemptSignal,
+        })) {
+          const captureMs = Date.now();
+          if (connectedAt === undefined) {
+            connectedAt = captureMs;
+            if (failures > 0) setSource({ state: 'live' });
+          } else if (failures > 0 && captureMs - connectedAt > HEALTHY_AFTER_MS) {
+            failures = 0;
+          }
+          armWatchdog(stallMs);
+          stats.sourceFrame();
+          slot.put({ frame: { ...frame, index: sequence++ }, captureMs });
+          pump();
+        }
+      } catch (caught) {
+        error = caught;
+      } finally {
+        clearTimeout(watchdog);
+      }
+      slot.clear();
+      if (signal.aborted) return 'stopped';
+      const failed = stalled || error !== undefined;
+      if (!failed && !isEndlessSource(source) && !options.loop) return 'ended';
+      const message = stalled
+        ? `no frames for ${Math.round(stallMs / 1000)} s`
+        : failed && !isAbortError(error)
+          ? errorText(error)
+          : `${label} ended`;
+      if (failures >= retry) {
+        if (failed)
+          throw new StylecastError('SOURCE_FAILED', `Lost ${label}: ${message}`, { cause: error });
+        return 'ended';
+      }
+      failures++;
+      const delay = Math.min((options.retryDelayMs ?? 1000) * 2 ** (failures - 1), MAX_BACKOFF_MS);
+      setSource({ state: 'retrying', attempt: failures, retryInMs: delay, message });
+      try {
+        await sleep(delay, undefined, { signal });
+      } catch {
+        return 'stopped';
+      }
+    }
+  };
+
+  const done = (async (): Promise<LiveSummary> => {
+    let outcome: 'ended' | 'stopped' = 'stopped';
+    try {
+      outcome = await runSource();
+    } catch (error) {
+      fatal ??= error;
+    }
+    stopper.abort();
+    if (inFlight > 0) {
+      await Promise.race([
+        new Promise<void>((resolve) => (idle = resolve)),
+        sleep(DRAIN_MS, undefined, { ref: false }),
+      ]);
+    }
+    const failure = fatal !== undefined && !isAbortError(fatal) ? fatal : undefined;
+    setSource(
+      failure
+        ? { state: 'lost', message: errorText(failure) }
+        : { state: 'ended', message: outcome === 'ended' ? `${label} ended` : 'stopped' },
+    );
+    try {
+      if (failure) await recorder?.abort();
+      else await recorder?.finish();
+    } finally {
+      await server.close();
+    }
+    if (failure) throw failure;
+    return {
+      reason: outcome,
+      sourceFrames: stats.totalSource,
+      sentFrames: stats.totalSent,
+      drops: stats.drops,
+      ...(recorder ? { recordedFrames: recorder.framesWritten } : {}),
+    };
+  })();
+  done.catch(() => {}); // observed by the caller through `done` or `stop()`
+
+  return {
+    url: server.url,
+    server,
+    controls,
+    video,
+    stats: () => stats.snapshot(),
+    counts: () => ({ source: stats.totalSource, sent: stats.totalSent, drops: stats.drops }),
+    done,
+    stop() {
+      stopper.abort();
+      return done;
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * The live viewer protocol (documented for client authors in `PROTOCOL.md`): each binary message
+ * from the server is one complete JPEG frame; each text message either way is a JSON object with
+ * a `type`. Everything a client sends is validated here before anything acts on it.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Longest gallery or upload name a client may use. */
+const NAME_MAX = 64;
+/** Most styles one blend may name. */
+export const BLEND_MAX = 8;
+
+const styleName = z
+  .string()
+  .min(1)
+  .max(NAME_MAX)
+  .regex(/^[\w.-]+$/, 'letters, digits, `_`, `.` and `-` only');
+
+const weight = z.number().finite().min(0).max(1000);
+
+/** One part of a blend: a gallery entry by name, or an uploaded image (base64 or a data URL). */
+const styleEntry = z.union([
+  z.strictObject({ name: styleName, weight: weight.default(1) }),
+  z.strictObject({
+    upload: z.string().min(1),
+    /** The name the upload joins the gallery under; `upload-N` when absent. */
+    name: styleName.optional(),
+    weight: weight.default(1),
+  }),
+]);
+
+const requestId = z.union([z.string().max(64), z.number().int()]).optional();
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('style'),
+    id: requestId,
+    /** An empty list shows the frames unstyled. */
+    styles: z
+      .array(styleEntry)
+      .max(BLEND_MAX)
+      .refine(
+        (entries) => entries.length === 0 || entries.some((entry) => entry.weight > 0),
+        'at least one weight must be above 0',
+      ),
+  }),
+  z.strictObject({ type: z.literal('alpha'), id: requestId, alpha: z.number().min(0).max(1) }),
+  z.strictObject({
+    type: z.literal('preserveColor'),
+    id: requestId,
+    preserveColor: z.boolean(),
+  }),
+]);
+
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type StyleEntry = z.infer<typeof styleEntry>;
+
+/** The style state every viewer sees: a blend of gallery styles, strength and colour mode. */
+export interface LiveSettings {
+  styles: { name: string; weight: number }[];
+  alpha: number;
+  preserveColor: boolean;
+}
+
+export interface GalleryItem {
+  name: string;
+  /** A small JPEG as a `data:` URL, so the page needs no second, authenticated request. */
+  thumbnail: string;
+  uploaded: boolean;
+}
+
+export type SourceState = 'live' | 'lost' | 'retrying' | 'ended';
+
+export interface SourceStatus {
+  state: SourceState;
+  /** Retry attempt (1-based) while `retrying`. */
+  attempt?: number;
+  retryInMs?: number;
+  message?: string;
+}
+
+export interface StatsSnapshot {
+  /** Stylized frames per second leaving the pipeline. */
+  fps: number;
+  /** Frames per second the source delivered. */
+  sourceFps: number;
+  /** Capture to send, over the last few seconds (server side). */
+  latencyMs: { p50: number; p95: number };
+  /** Stale frames dropped because inference fell behind (since start). */
+  drops: number;
+}
+
+export type ServerMessage =
+  | {
+      type: 'hello';
+      protocol: number;
+      width: number;
+      height: number;
+      fps: number;
+      serverTimeMs: number;
+      gallery: GalleryItem[];
+      settings: LiveSettings;
+      source: SourceStatus;
+    }
+  | { type: 'settings'; settings: LiveSettings }
+  | { type: 'gallery'; gallery: GalleryItem[] }
+  | { type: 'source'; source: SourceStatus }
+  | {
+      type: 'stats';
+      serverTimeMs: number;
+      fps: number;
+      sourceFps: number;
+      latencyMs: { p50: number; p95: number };
+      drops: number;
+      /** Viewers connected now. */
+      viewers: number;
+      /** Frames sent to this viewer in the last second, and skipped for it since it joined. */
+      viewerFps: number;
+      viewerSkipped: number;
+    }
+  | { type: 'error'; code: ProtocolErrorCode; message: string; id?: string | number };
+
+/** Stable codes of `error` messages. */
+export type ProtocolErrorCode =
+  | 'NOT_JSON'
+  | 'INVALID_MESSAGE'
+  | 'UNEXPECTED_BINARY'
+  | 'UNKNOWN_STYLE'
+  | 'UPLOAD_TOO_LARGE'
+  | 'UPLOAD_NOT_IMAGE'
+  | 'BUSY'
+  | 'STYLE_FAILED';
+
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: ProtocolErrorCode; message: string; id?: string | number };
+
+/** Parses and validates one text message from a client; never throws. */
+export function parseClientMessage(text: string): ParseResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, code: 'NOT_JSON', message: 'Expected a JSON object with a `type`' };
+  }
+  const result = clientMessageSchema.safeParse(json);
+  if (result.success) return { ok: true, message: result.data };
+  const id = z.object({ id: requestId }).safeParse(json);
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `\`${issue.path.join('.')}\`: ` : '';
+  return {
+    ok: false,
+    code: 'INVALID_MESSAGE',
+    message: `Invalid message: ${where}${issue?.message ?? 'not a known message'}`,
+    ...(id.success && id.data.id !== undefined ? { id: id.data.id } : {}),
+  };
+}

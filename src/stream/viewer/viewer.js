@@ -1,0 +1,281 @@
+// The stylecast live viewer: draws the newest JPEG frame from /ws on a canvas, shows stats and
+// sends style changes. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
+
+const $ = (id) => document.getElementById(id);
+const canvas = $('video');
+const context = canvas.getContext('2d');
+const token = new URLSearchParams(location.search).get('token');
+const LATENCY_WINDOW = 2000;
+
+/** State the page exposes for tests and the benchmark (read-only for them). */
+const state = {
+  connected: false,
+  hello: null,
+  settings: null,
+  gallery: [],
+  source: null,
+  stats: null,
+  errors: [],
+  framesReceived: 0,
+  framesDrawn: 0,
+  /** Capture-to-draw latencies of the last frames drawn, ms. */
+  drawLatencies: [],
+  /** Server clock minus this clock, estimated from the server's timestamps. */
+  clockOffsetMs: null,
+};
+window.stylecast = state;
+
+let socket = null;
+let retryMs = 500;
+
+function connect() {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+  socket = new WebSocket(`${scheme}//${location.host}/ws${query}`);
+  socket.binaryType = 'arraybuffer';
+  socket.onopen = () => {
+    state.connected = true;
+    retryMs = 500;
+    $('connection').textContent = 'connected';
+  };
+  socket.onclose = (event) => {
+    state.connected = false;
+    $('connection').textContent =
+      `disconnected (${event.code}${event.reason ? `: ${event.reason}` : ''}); retrying…`;
+    setTimeout(connect, retryMs);
+    retryMs = Math.min(retryMs * 2, 10000);
+  };
+  socket.onmessage = (event) => {
+    if (typeof event.data === 'string') onText(event.data);
+    else onFrame(event.data);
+  };
+}
+
+function send(message) {
+  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+}
+
+// ---- frames: decode the newest, drop any that arrive while one is being decoded ----
+
+let decoding = false;
+let newest = null;
+
+function readTag(bytes) {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff || bytes[3] !== 0xfe) return null;
+  const length = (bytes[4] << 8) | bytes[5];
+  const text = new TextDecoder('latin1').decode(bytes.subarray(6, 4 + length));
+  if (!text.startsWith('stylecast ')) return null;
+  try {
+    return JSON.parse(text.slice('stylecast '.length));
+  } catch {
+    return null;
+  }
+}
+
+function onFrame(buffer) {
+  state.framesReceived++;
+  newest = buffer;
+  if (!decoding) void drawNewest();
+}
+
+async function drawNewest() {
+  decoding = true;
+  while (newest) {
+    const buffer = newest;
+    newest = null;
+    const tag = readTag(new Uint8Array(buffer, 0, Math.min(buffer.byteLength, 256)));
+    try {
+      const bitmap = await createImageBitmap(new Blob([buffer], { type: 'image/jpeg' }));
+      if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
+        canvas.width = bitmap.width;
+        canvas.height = bitmap.height;
+      }
+      context.drawImage(bitmap, 0, 0);
+      bitmap.close();
+      state.framesDrawn++;
+      if (tag && state.clockOffsetMs !== null) {
+        const latency = Date.now() + state.clockOffsetMs - tag.captureMs;
+        state.drawLatencies.push(latency);
+        if (state.drawLatencies.length > LATENCY_WINDOW) state.drawLatencies.shift();
+      }
+    } catch (error) {
+      showError(`Could not draw a frame: ${error.message}`);
+    }
+  }
+  decoding = false;
+}
+
+// ---- text messages ----
+
+function noteServerTime(serverTimeMs) {
+  // The smallest apparent delay is the best estimate of the clock difference.
+  const offset = serverTimeMs - Date.now();
+  state.clockOffsetMs =
+    state.clockOffsetMs === null ? offset : Math.max(state.clockOffsetMs, offset);
+}
+
+function onText(text) {
+  let message;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    return;
+  }
+  switch (message.type) {
+    case 'hello':
+      state.hello = message;
+      state.clockOffsetMs = null;
+      noteServerTime(message.serverTimeMs);
+      canvas.width = message.width;
+      canvas.height = message.height;
+      showGallery(message.gallery);
+      showSettings(message.settings);
+      showSource(message.source);
+      break;
+    case 'settings':
+      showSettings(message.settings);
+      break;
+    case 'gallery':
+      showGallery(message.gallery);
+      if (state.settings) showSettings(state.settings);
+      break;
+    case 'source':
+      showSource(message.source);
+      break;
+    case 'stats':
+      noteServerTime(message.serverTimeMs);
+      showStats(message);
+      break;
+    case 'error':
+      state.errors.push(message);
+      showError(message.message);
+      break;
+  }
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function showStats(stats) {
+  state.stats = stats;
+  const draw = percentile(state.drawLatencies.slice(-60), 50);
+  $('stat-fps').textContent =
+    `${stats.viewerFps.toFixed(1)} (stylized ${stats.fps.toFixed(1)}, source ${stats.sourceFps.toFixed(1)})`;
+  $('stat-latency').textContent =
+    `${draw === null ? '–' : Math.round(draw)} ms to screen, ${Math.round(stats.latencyMs.p50)} ms to send`;
+  $('stat-drops').textContent = `${stats.drops} stale, ${stats.viewerSkipped} skipped here`;
+  $('stat-viewers').textContent = String(stats.viewers);
+}
+
+function showSource(source) {
+  state.source = source;
+  const banner = $('source');
+  const text = {
+    live: '',
+    lost: `Source lost${source.message ? `: ${source.message}` : ''}`,
+    retrying: `Source lost; retrying (attempt ${source.attempt ?? '?'})…`,
+    ended: `Source ended${source.message ? `: ${source.message}` : ''}`,
+  }[source.state];
+  banner.textContent = text ?? '';
+  banner.hidden = !text;
+}
+
+function showError(text) {
+  const box = $('error');
+  box.textContent = text;
+  box.hidden = false;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => (box.hidden = true), 5000);
+}
+
+// ---- controls ----
+
+function weightsFromSliders() {
+  return [...document.querySelectorAll('#gallery input[type=range]')]
+    .map((input) => ({ name: input.dataset.name, weight: Number(input.value) }))
+    .filter((entry) => entry.weight > 0);
+}
+
+function showGallery(gallery) {
+  state.gallery = gallery;
+  const list = $('gallery');
+  list.replaceChildren();
+  for (const item of gallery) {
+    const li = document.createElement('li');
+    li.dataset.name = item.name;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.title = `Use ${item.name} alone`;
+    const image = document.createElement('img');
+    image.src = item.thumbnail;
+    image.alt = item.name;
+    button.append(image);
+    button.addEventListener('click', () =>
+      send({ type: 'style', styles: [{ name: item.name, weight: 1 }] }),
+    );
+    const slider = document.createElement('input');
+    slider.type = 'range';
+    slider.min = '0';
+    slider.max = '1';
+    slider.step = '0.05';
+    slider.value = '0';
+    slider.dataset.name = item.name;
+    slider.setAttribute('aria-label', `${item.name} weight`);
+    slider.addEventListener('change', () => {
+      const styles = weightsFromSliders();
+      send({ type: 'style', styles });
+    });
+    const label = document.createElement('small');
+    label.textContent = item.name;
+    li.append(button, slider, label);
+    list.append(li);
+  }
+}
+
+function showSettings(settings) {
+  state.settings = settings;
+  const weights = new Map(settings.styles.map((entry) => [entry.name, entry.weight]));
+  const total = settings.styles.reduce((sum, entry) => sum + entry.weight, 0) || 1;
+  for (const li of document.querySelectorAll('#gallery li')) {
+    const weight = weights.get(li.dataset.name) ?? 0;
+    li.classList.toggle('active', weight > 0);
+    li.querySelector('input').value = String(weight / total);
+  }
+  if (document.activeElement !== $('alpha')) $('alpha').value = String(settings.alpha);
+  $('alpha-value').textContent = settings.alpha.toFixed(2);
+  $('preserve-color').checked = settings.preserveColor;
+}
+
+let alphaTimer = null;
+$('alpha').addEventListener('input', () => {
+  $('alpha-value').textContent = Number($('alpha').value).toFixed(2);
+  if (alphaTimer) return;
+  alphaTimer = setTimeout(() => {
+    alphaTimer = null;
+    send({ type: 'alpha', alpha: Number($('alpha').value) });
+  }, 50);
+});
+$('preserve-color').addEventListener('change', () =>
+  send({ type: 'preserveColor', preserveColor: $('preserve-color').checked }),
+);
+$('unstyled').addEventListener('click', () => send({ type: 'style', styles: [] }));
+$('upload').addEventListener('change', () => {
+  const file = $('upload').files[0];
+  if (!file) return;
+  const reader = new FileReader();
+  reader.onload = () => {
+    const name =
+      file.name
+        .replace(/\.[^.]*$/, '')
+        .replace(/[^\w.-]+/g, '-')
+        .slice(0, 64) || undefined;
+    send({ type: 'style', styles: [{ upload: reader.result, name, weight: 1 }] });
+    $('upload').value = '';
+  };
+  reader.readAsDataURL(file);
+});
+
+connect();

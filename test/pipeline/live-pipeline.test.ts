@@ -1,0 +1,238 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLiveSource } from '../../src/decode/live-source.js';
+import { probeMedia } from '../../src/decode/probe.js';
+import { ffmpegPath } from '../../src/ffmpeg.js';
+import { InferencePool } from '../../src/infer/inference-pool.js';
+import { loadModel } from '../../src/infer/load-model.js';
+import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
+import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
+import { StyleGallery } from '../../src/stream/style-gallery.js';
+import { meanColour, TestViewer, writeStyleImages } from '../stream/live-test-helpers.js';
+
+const SIZE = { width: 320, height: 180 };
+
+let pool: InferencePool;
+let stylizer: LiveStylizer;
+let stylePaths: string[];
+let workDir: string;
+
+beforeAll(async () => {
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
+  stylizer = poolStylizer(pool);
+  stylePaths = await writeStyleImages();
+  workDir = await mkdtemp(join(tmpdir(), 'stylecast-live-pipeline-'));
+});
+
+afterAll(async () => {
+  await pool?.close();
+});
+
+async function start(overrides: Partial<LiveOptions> = {}): Promise<LiveRun> {
+  const gallery = await StyleGallery.fromFiles(stylePaths, {
+    maxUploadBytes: 1 << 20,
+    maxUploads: 4,
+  });
+  return startLive({
+    source: parseLiveSource('testsrc'),
+    size: SIZE,
+    fps: 15,
+    stylizer,
+    gallery,
+    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+    server: { port: 0, statsIntervalMs: 250 },
+    ...overrides,
+  });
+}
+
+async function watch(run: LiveRun): Promise<TestViewer> {
+  const viewer = await TestViewer.open(`ws://127.0.0.1:${run.server.port}/ws`);
+  await viewer.nextOfType('hello', 0);
+  return viewer;
+}
+
+/** The frames a viewer got after the first `after` frames whose tags say they were captured later. */
+function framesAfter(viewer: TestViewer, index: number): Buffer[] {
+  return viewer.frames.filter((frame) => (readJpegFrameTag(frame)?.index ?? -1) > index);
+}
+
+describe('live pipeline', () => {
+  it('streams stylized, tagged JPEG frames and applies a style change from a viewer', async () => {
+    const run = await start();
+    try {
+      const viewer = await watch(run);
+      expect(viewer.ofType('hello')[0]).toMatchObject({ ...SIZE, fps: 15 });
+      await viewer.waitFor(() => viewer.frames.length >= 5, 'five frames');
+      const tags = viewer.frames.map((frame) => readJpegFrameTag(frame)!);
+      expect(tags.every((tag, i) => i === 0 || tag.index > tags[i - 1]!.index)).toBe(true);
+      const [red, , blue] = await meanColour(viewer.frames.at(-1)!);
+      expect(red).toBeGreaterThan(blue);
+
+      const stats = await viewer.waitFor(
+        () => viewer.ofType('stats').find((s) => s.fps > 0 && s.viewerFps > 0),
+        'stats with frames flowing',
+      );
+      expect(stats.viewers).toBe(1);
+      expect(stats.latencyMs.p95).toBeGreaterThan(0);
+
+      const lastBefore = readJpegFrameTag(viewer.frames.at(-1)!)!.index;
+      viewer.send({ type: 'style', styles: [{ name: 'blue', weight: 1 }] });
+      await viewer.nextOfType('settings', 0);
+      // Frames captured after the change was applied (two in flight may predate it).
+      const changed = await viewer.waitFor(
+        () => framesAfter(viewer, lastBefore + 4)[0],
+        'a frame after the change',
+      );
+      const [red2, , blue2] = await meanColour(changed);
+      expect(blue2).toBeGreaterThan(red2);
+      expect(run.controls.settings.styles).toEqual([{ name: 'blue', weight: 1 }]);
+      viewer.close();
+    } finally {
+      const summary = await run.stop();
+      expect(summary.reason).toBe('stopped');
+      expect(summary.sentFrames).toBeGreaterThan(0);
+    }
+  });
+
+  it('records the stylized stream while it is watched', async () => {
+    const output = join(workDir, 'recorded.mp4');
+    const run = await start({ record: output });
+    const viewer = await watch(run);
+    await viewer.waitFor(() => viewer.frames.length >= 10, 'ten frames');
+    const summary = await run.stop();
+    expect(summary.recordedFrames).toBeGreaterThan(0);
+    const info = await probeMedia(output);
+    expect(info).toMatchObject(SIZE);
+    expect((await stat(output)).size).toBeGreaterThan(0);
+    viewer.close();
+  });
+
+  it('refuses a recording it cannot write before starting anything', async () => {
+    await expect(start({ record: join(workDir, 'missing', 'out.mp4') })).rejects.toMatchObject({
+      code: 'OUTPUT_INVALID',
+    });
+  });
+
+  it('stops the run and leaves no partial file when the recorder dies', async () => {
+    const output = join(workDir, 'killed.mp4');
+    const run = await start({ record: output });
+    const viewer = await watch(run);
+    await viewer.waitFor(() => viewer.frames.length >= 3, 'three frames');
+    // The recorder's ffmpeg is the one writing the hidden temporary file.
+    const found = spawnSync('pgrep', ['-f', `.killed.mp4.${process.pid}.partial`], {
+      encoding: 'utf8',
+    });
+    const pids = found.stdout.trim().split('\n').filter(Boolean).map(Number);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await expect(run.done).rejects.toThrow(/ffmpeg|stopped reading/);
+    expect(viewer.ofType('source').at(-1)?.source.state).toBe('lost');
+    await viewer.waitFor(() => viewer.closeCode, 'close');
+    const left = (await readdir(workDir)).filter((name) => name.includes('killed'));
+    expect(left).toEqual([]);
+  });
+
+  it('ends cleanly when a file source ends', async () => {
+    const clip = join(workDir, 'short.mp4');
+    makeClip(clip, ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'], 1);
+    const run = await start({ source: parseLiveSource(clip) });
+    const viewer = await watch(run);
+    const summary = await run.done;
+    expect(summary.reason).toBe('ended');
+    expect(summary.sourceFrames).toBeGreaterThan(0);
+    await viewer.waitFor(() => viewer.closeCode, 'close');
+    expect(viewer.ofType('source').at(-1)?.source.state).toBe('ended');
+    expect(viewer.closeCode).toBe(1001);
+  });
+
+  it('tells viewers when a stream dies mid-way, retries, then gives up cleanly', async () => {
+    const clip = join(workDir, 'stream.ts');
+    makeClip(
+      clip,
+      ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mpegts'],
+      4,
+    );
+    const bytes = await readFile(clip);
+    let connections = 0;
+    // Serves half the stream, then cuts the connection: a camera unplugged mid-stream.
+    const streamServer: Server = createServer((request, response) => {
+      connections++;
+      response.writeHead(200, { 'Content-Type': 'video/mp2t' });
+      response.write(bytes.subarray(0, bytes.length >> 1), () => {
+        setTimeout(() => response.socket?.destroy(), 200);
+      });
+    });
+    await new Promise<void>((resolve) => streamServer.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(streamServer.address() as AddressInfo).port}/live.ts`;
+    try {
+      const run = await start({
+        source: parseLiveSource(url),
+        size: undefined,
+        fps: undefined,
+        retry: 1,
+        retryDelayMs: 100,
+      });
+      expect(run.video).toEqual({ ...SIZE, fps: 15 });
+      const viewer = await watch(run);
+      const outcome = await run.done.then(
+        (summary) => summary.reason,
+        (error: { code?: string }) => error.code,
+      );
+      expect(['ended', 'SOURCE_FAILED']).toContain(outcome);
+      const states = viewer.ofType('source').map((m) => m.source.state);
+      expect(states).toContain('retrying');
+      expect(['ended', 'lost']).toContain(states.at(-1));
+      expect(connections).toBeGreaterThanOrEqual(2); // probe + first attempt + the retry
+      await viewer.waitFor(() => viewer.closeCode, 'close');
+    } finally {
+      streamServer.closeAllConnections();
+      await new Promise((resolve) => streamServer.close(resolve));
+    }
+  });
+
+  it('stops every stage when inference keeps failing, and says why', async () => {
+    const broken: LiveStylizer = {
+      concurrency: 1,
+      prepare: stylizer.prepare,
+      stylize: () => Promise.reject(new Error('worker crashed')),
+    };
+    const run = await start({ stylizer: broken });
+    const viewer = await watch(run);
+    await expect(run.done).rejects.toThrow('worker crashed');
+    await viewer.waitFor(() => viewer.closeCode, 'close');
+    expect(viewer.ofType('source').at(-1)?.source).toMatchObject({ state: 'lost' });
+  });
+
+  it('stops on its AbortSignal', async () => {
+    const controller = new AbortController();
+    const run = await start({ signal: controller.signal });
+    const viewer = await watch(run);
+    await viewer.waitFor(() => viewer.frames.length >= 2, 'two frames');
+    controller.abort();
+    expect((await run.done).reason).toBe('stopped');
+    await viewer.waitFor(() => viewer.closeCode, 'close');
+  });
+});
+
+function makeClip(path: string, codecArgs: string[], seconds: number): void {
+  const result = spawnSync(ffmpegPath(), [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${SIZE.width}x${SIZE.height}:rate=15:duration=${seconds}`,
+    ...codecArgs,
+    '-y',
+    path,
+  ]);
+  if (result.status !== 0) throw new Error(String(result.stderr));
+}

@@ -1,0 +1,163 @@
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLiveSource } from '../../src/decode/live-source.js';
+import { InferencePool } from '../../src/infer/inference-pool.js';
+import { loadModel } from '../../src/infer/load-model.js';
+import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
+import { StyleGallery } from '../../src/stream/style-gallery.js';
+import { writeStyleImages } from './live-test-helpers.js';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+interface ViewerState {
+  framesDrawn: number;
+  settings: { styles: { name: string; weight: number }[]; alpha: number } | null;
+  gallery: { name: string }[];
+  stats: { viewers: number } | null;
+  drawLatencies: number[];
+}
+
+// The callbacks given to page.evaluate run in the page, where these exist.
+interface PageCanvas {
+  width: number;
+  height: number;
+  textContent: string | null;
+  getContext(kind: '2d'): {
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+declare const window: { stylecast: ViewerState };
+declare const document: { getElementById(id: string): PageCanvas | null };
+
+let browser: Browser;
+let pool: InferencePool;
+let run: LiveRun;
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
+  const gallery = await StyleGallery.fromFiles(await writeStyleImages(), {
+    maxUploadBytes: 1 << 20,
+    maxUploads: 4,
+  });
+  run = await startLive({
+    source: parseLiveSource('testsrc'),
+    size: { width: 320, height: 180 },
+    fps: 15,
+    stylizer: poolStylizer(pool),
+    gallery,
+    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+    server: { port: 0, token: 'tok en/+', statsIntervalMs: 250 },
+  });
+});
+
+afterAll(async () => {
+  await run?.stop();
+  await browser?.close();
+  await pool?.close();
+});
+
+const state = (page: Page): Promise<ViewerState> => page.evaluate(() => window.stylecast);
+
+/** Mean RGB of what the canvas shows. */
+const canvasColour = (page: Page): Promise<[number, number, number]> =>
+  page.evaluate(() => {
+    const canvas = document.getElementById('video')!;
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const sum = [0, 0, 0];
+    for (let i = 0; i < data.length; i += 4) {
+      sum[0]! += data[i]!;
+      sum[1]! += data[i + 1]!;
+      sum[2]! += data[i + 2]!;
+    }
+    const n = data.length / 4;
+    return [sum[0]! / n, sum[1]! / n, sum[2]! / n] as [number, number, number];
+  });
+
+/** Waits for the page to draw `count` more frames. */
+async function framesLater(page: Page, count: number): Promise<void> {
+  const start = (await state(page)).framesDrawn;
+  await page.waitForFunction((target) => window.stylecast.framesDrawn >= target, start + count);
+}
+
+describe('viewer page in Chromium', () => {
+  it('draws frames, shows stats, and changes the style for everyone from the page', async () => {
+    const page = await browser.newPage();
+    const other = await browser.newPage();
+    try {
+      await page.goto(run.url);
+      await other.goto(run.url);
+      await framesLater(page, 3);
+      expect(await page.evaluate(() => document.getElementById('video')!.width)).toBe(320);
+      const [red, , blue] = await canvasColour(page);
+      expect(red).toBeGreaterThan(blue);
+
+      await page.waitForFunction(
+        () => document.getElementById('stat-viewers')!.textContent === '2',
+      );
+      await page.waitForFunction(() =>
+        /^\d+ ms to screen/.test(document.getElementById('stat-latency')!.textContent!),
+      );
+      expect((await state(page)).drawLatencies.length).toBeGreaterThan(0);
+
+      await page.click('#gallery li[data-name="blue"] button');
+      await other.waitForFunction(() => window.stylecast.settings?.styles[0]?.name === 'blue');
+      await framesLater(page, 5);
+      const [red2, , blue2] = await canvasColour(page);
+      expect(blue2).toBeGreaterThan(red2);
+      expect(await other.locator('#gallery li.active').getAttribute('data-name')).toBe('blue');
+
+      // The alpha slider reaches the server and the other page.
+      await page.locator('#alpha').fill('0.3');
+      await other.waitForFunction(() => window.stylecast.settings?.alpha === 0.3);
+      expect(run.controls.settings.alpha).toBe(0.3);
+    } finally {
+      await page.close();
+      await other.close();
+    }
+  });
+
+  it('uploads a style image from the page', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(run.url);
+      await page.waitForFunction(() => window.stylecast.gallery.length === 2);
+      const png = await sharp({
+        create: { width: 48, height: 48, channels: 3, background: '#10d010' },
+      })
+        .png()
+        .toBuffer();
+      await page.setInputFiles('#upload', {
+        name: 'leaf green.png',
+        mimeType: 'image/png',
+        buffer: png,
+      });
+      await page.waitForFunction(() => window.stylecast.settings?.styles[0]?.name === 'leaf-green');
+      expect((await state(page)).gallery.map((item) => item.name)).toContain('leaf-green');
+      expect(await page.locator('#gallery img[alt="leaf-green"]').count()).toBe(1);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('refuses the page and the socket without the token', async () => {
+    const page = await browser.newPage();
+    try {
+      const response = await page.goto(run.url.replace(/\?token=.*$/, ''));
+      expect(response?.status()).toBe(401);
+    } finally {
+      await page.close();
+    }
+  });
+});
