@@ -25,3 +25,8 @@ export {
 } from './pipeline/live-pipeline.js';
 export { startStreamServer } from './stream/stream-server.js';
 export { parseLiveSource, liveInputArgs } from './decode/live-source.js';
+export { loadSchedule } from './schedule/load-schedule.js';
+export { openSchedule } from './schedule/open-schedule.js';
+export { createScheduleStyle, type StyleEncoder } from './schedule/schedule-style.js';
+export { createTimeline } from './schedule/timeline.js';
+export type { Schedule } from './schedule/schedule.js';

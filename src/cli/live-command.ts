@@ -15,6 +15,9 @@ import { startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
 import type { SourceStatus } from '../stream/protocol.js';
 import { StyleGallery } from '../stream/style-gallery.js';
+import { loadSchedule } from '../schedule/load-schedule.js';
+import { formatProblem } from '../schedule/schedule-problem.js';
+import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { CommandContext } from './command-context.js';
 import { applyConfigFile } from './config-file.js';
 import { openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
@@ -36,6 +39,7 @@ const GALLERY_MAX = 64;
 
 interface LiveFlags {
   input: LiveSource;
+  schedule?: string;
   style?: StyleChoice[];
   gallery?: string;
   alpha?: number | number[];
@@ -212,6 +216,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveOptions.gallery())
     .addOption(options.alpha())
     .addOption(options.preserveColor())
+    .addOption(options.schedule())
     .addOption(options.size())
     .addOption(liveOptions.fps())
     .addOption(liveOptions.loop())
@@ -254,9 +259,20 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       });
       const nameOf = (path: string): string =>
         gallery.names().find((name) => gallery.get(name)?.path === resolve(path))!;
+      // Checked (every problem, every image) before the model loads; times count from the start.
+      const scheduled = flags.schedule ? await loadSchedule(flags.schedule) : undefined;
+      for (const warning of scheduled?.warnings ?? [])
+        reporter.info(`Warning: ${formatProblem(warning)}`);
       const stylizer = await openStylizer(flags);
       try {
+        const styleFor = scheduled
+          ? await createScheduleStyle(scheduled.schedule, {
+              encoder: stylizer.styles,
+              levels: stylizer.pool.model.card.levels,
+            })
+          : undefined;
         const run = await startLive({
+          styleFor,
           source: flags.input,
           loop: flags.loop,
           size: flags.size,

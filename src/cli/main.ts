@@ -9,6 +9,7 @@ import { registerImageCommand } from './image-command.js';
 import { registerInfoCommands } from './info-commands.js';
 import { registerLiveCommand } from './live-command.js';
 import { registerRenderCommand } from './render-command.js';
+import { registerScheduleCommand } from './schedule-command.js';
 
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('stylecast')
@@ -21,6 +22,7 @@ export function buildProgram(context: CommandContext): Command {
   registerImageCommand(program);
   registerLiveCommand(program, context);
   registerInfoCommands(program);
+  registerScheduleCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

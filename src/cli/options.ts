@@ -63,6 +63,11 @@ export const options = {
       '--preserve-color',
       "keep the content's colours; take the style's texture and contrast",
     ),
+  schedule: () =>
+    new Option(
+      '--schedule <file>',
+      'a style for each part of the video: a JSON or YAML schedule (see `stylecast schedule check`)',
+    ).conflicts(['style', 'alpha', 'preserveColor']),
   size: () =>
     new Option(
       '--size <WxH|Np>',

@@ -4,6 +4,9 @@ import type { Size } from '../decode/working-size.js';
 import type { Device } from '../infer/execution-provider.js';
 import { planRender, renderVideo } from '../pipeline/render-video.js';
 import type { StyleForFrame } from '../types.js';
+import { loadSchedule } from '../schedule/load-schedule.js';
+import { formatProblem } from '../schedule/schedule-problem.js';
+import { createScheduleStyle } from '../schedule/schedule-style.js';
 import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, SAMPLE_CLIP, type StyleOptions } from './open-stylizer.js';
 import { options } from './options.js';
@@ -11,6 +14,7 @@ import { Reporter } from './reporter.js';
 import type { CommandContext } from './command-context.js';
 
 interface RenderFlags extends StyleOptions {
+  schedule?: string;
   output?: string;
   size?: Size;
   model: string;
@@ -40,6 +44,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(options.style())
     .addOption(options.alpha())
     .addOption(options.preserveColor())
+    .addOption(options.schedule())
     .addOption(options.size())
     .addOption(options.model())
     .addOption(options.device())
@@ -64,10 +69,24 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         lossless: flags.lossless,
         preset: flags.preset,
       });
+      // The schedule is checked (every problem, every image) before the model loads.
+      const scheduled = flags.schedule
+        ? await loadSchedule(flags.schedule, { durationMs: plan.info.durationMs ?? undefined })
+        : undefined;
+      for (const warning of scheduled?.warnings ?? [])
+        reporter.info(`Warning: ${formatProblem(warning)}`);
       const stylizer = await openStylizer(flags);
       try {
-        const style = await chosenStyle(stylizer, flags);
-        const styleFor: StyleForFrame = () => style;
+        let styleFor: StyleForFrame;
+        if (scheduled) {
+          styleFor = await createScheduleStyle(scheduled.schedule, {
+            encoder: stylizer.styles,
+            levels: stylizer.pool.model.card.levels,
+          });
+        } else {
+          const style = await chosenStyle(stylizer, flags);
+          styleFor = () => style;
+        }
         reporter.info(
           `Stylizing ${input} with model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}`,
         );

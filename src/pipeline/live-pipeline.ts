@@ -30,7 +30,7 @@ import {
   type StreamServer,
   type StreamServerOptions,
 } from '../stream/stream-server.js';
-import type { Frame, StyleSettings } from '../types.js';
+import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
 import { startLiveRecorder } from './live-recorder.js';
 import { LiveStats } from './live-stats.js';
@@ -48,6 +48,11 @@ export interface LiveOptions {
   gallery: StyleGallery;
   /** The style state the run starts with. */
   settings: LiveSettings;
+  /**
+   * A style schedule (`createScheduleStyle` from src/schedule): each frame's style by its capture
+   * time since the stream started, in place of the viewers' style controls.
+   */
+  styleFor?: StyleForFrame;
   /** Host, port, token, origins and limits of the viewer server. */
   server?: Omit<StreamServerOptions, 'controls' | 'video' | 'stats'>;
   /** Times to reopen a source that fails or ends (a file without `loop` just ends). */
@@ -206,8 +211,11 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   let inferenceFailures = 0;
   let idle: (() => void) | undefined;
 
+  let streamStartMs: number | undefined;
   const processFrame = async ({ frame, captureMs }: Captured): Promise<void> => {
-    const settings = controls.prepared;
+    const settings = options.styleFor
+      ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
+      : controls.prepared;
     let output = frame;
     if (settings) {
       try {
@@ -276,6 +284,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
           signal: attemptSignal,
         })) {
           const captureMs = Date.now();
+          streamStartMs ??= captureMs;
           if (connectedAt === undefined) {
             connectedAt = captureMs;
             if (failures > 0) setSource({ state: 'live' });
