@@ -7,15 +7,17 @@
  *   efficiency        render fps ÷ model-only fps
  *   naive fps         decode one frame, stylize it on the main thread, encode it, repeat
  *   speed-up          render fps ÷ naive fps
+ *   schedule          render fps with a 3-segment schedule ÷ render fps with one style
  *   peak RSS          of a whole CLI render of a short and of a long clip (flat with length)
  * Prints a table and one JSON line. Figures vary with machine load; compare ratios, not times.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { decodeFrames } from '../src/decode/decode-frames.js';
 import { prepareOutput } from '../src/encode/output-file.js';
 import { VideoEncoder } from '../src/encode/video-encoder.js';
@@ -25,7 +27,9 @@ import { loadModel } from '../src/infer/load-model.js';
 import { StyleCodes } from '../src/infer/style-codes.js';
 import { spawnFfmpeg } from '../src/ffmpeg.js';
 import { planRender, renderVideo } from '../src/pipeline/render-video.js';
-import type { Frame, StyleSettings } from '../src/types.js';
+import { loadSchedule } from '../src/schedule/load-schedule.js';
+import { createScheduleStyle } from '../src/schedule/schedule-style.js';
+import type { Frame, StyleForFrame, StyleSettings } from '../src/types.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,12 +104,39 @@ async function modelOnlyFps(
 async function pipelineFps(
   pool: InferencePool,
   clip: string,
-  style: StyleSettings,
+  styleFor: StyleForFrame,
 ): Promise<number> {
   const plan = await planRender({ input: clip, output: join(dir, 'pipeline.mp4') });
   const started = performance.now();
-  const result = await renderVideo(plan, { pool, styleFor: () => style });
+  const result = await renderVideo(plan, { pool, styleFor });
   return result.frames / ((performance.now() - started) / 1000);
+}
+
+/** Three styled segments with transitions between them, over the whole clip. */
+async function threeStyleSchedule(
+  styles: StyleCodes,
+  levels: number,
+  seconds: number,
+): Promise<StyleForFrame> {
+  const images = ['a.png', 'b.png', 'c.png'].map((name) => join(dir, name));
+  await sharp(STYLE).toFile(images[0]!);
+  await sharp(STYLE).flop().modulate({ hue: 120 }).toFile(images[1]!);
+  await sharp(STYLE).negate({ alpha: false }).toFile(images[2]!);
+  const third = seconds / 3;
+  const file = join(dir, 'schedule.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      transition: 0.5,
+      segments: images.map((image, i) => ({
+        start: i * third,
+        end: (i + 1) * third,
+        style: image,
+      })),
+    }),
+  );
+  const { schedule } = await loadSchedule(file);
+  return createScheduleStyle(schedule, { encoder: styles, levels });
 }
 
 /** The straightforward alternative: one thread, one frame at a time, same model and encoder. */
@@ -196,13 +227,16 @@ async function main(): Promise<void> {
     `model ${model.card.name}, ${frames.length} frames at ${WIDTH}x${HEIGHT}, ${pool.workerCount} workers × ${pool.threadsPerWorker} threads`,
   );
 
+  const scheduled = await threeStyleSchedule(styles, model.card.levels, Number(args.seconds));
   await modelOnlyFps(pool, frames.slice(0, 4), style); // warm-up
-  // Interleave the measurements so that load on the machine falls on both alike.
+  // Interleave the measurements so that load on the machine falls on each alike.
   const modelRuns: number[] = [];
   const pipelineRuns: number[] = [];
+  const scheduleRuns: number[] = [];
   for (let round = 0; round < 2; round++) {
     modelRuns.push(await modelOnlyFps(pool, frames, style));
-    pipelineRuns.push(await pipelineFps(pool, clip, style));
+    pipelineRuns.push(await pipelineFps(pool, clip, () => style));
+    scheduleRuns.push(await pipelineFps(pool, clip, scheduled));
   }
   const shape = { workers: pool.workerCount, threads: pool.threadsPerWorker };
   await pool.close();
@@ -236,6 +270,8 @@ async function main(): Promise<void> {
     efficiency: Number((pipeline1 / model1).toFixed(3)),
     naiveFps: Number(naive.toFixed(2)),
     speedupOverNaive: Number((pipeline1 / naive).toFixed(2)),
+    scheduleFps: Number(Math.max(...scheduleRuns).toFixed(2)),
+    scheduleVsSingleStyle: Number((Math.max(...scheduleRuns) / pipeline1).toFixed(3)),
     peakRssMb: memory,
     peakRssRatio: memory ? Number((memory.longMb / memory.shortMb).toFixed(3)) : null,
   };
