@@ -5,7 +5,7 @@
 import { readdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { parseLiveSource, type LiveSource } from '../decode/live-source.js';
 import type { Size } from '../decode/working-size.js';
 import { StylecastError } from '../errors.js';
@@ -21,7 +21,7 @@ import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { CommandContext } from './command-context.js';
 import { applyConfigFile } from './config-file.js';
 import { openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
-import { options } from './options.js';
+import { integer, options, parser } from './options.js';
 import { Reporter } from './reporter.js';
 
 const IMAGE_EXTENSIONS = new Set([
@@ -61,28 +61,6 @@ interface LiveFlags {
   threads?: number;
   quiet?: boolean;
   json?: boolean;
-}
-
-function parser<T>(parse: (text: string) => T): (text: string) => T {
-  return (text) => {
-    try {
-      return parse(text);
-    } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
-    }
-  };
-}
-
-function integer(name: string, min: number, max: number): (text: string) => number {
-  return parser((text) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(
-        `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${text}\``,
-      );
-    }
-    return value;
-  });
 }
 
 export function parseFps(text: string): number {

@@ -9,7 +9,7 @@ import { DEFAULT_MODEL } from '../infer/find-model.js';
 import { parseStyleOption, type StyleChoice } from '../infer/parse-style-option.js';
 
 /** Commander shows a parser's RangeError/TypeError as "option '--x' argument 'y' is invalid. …". */
-function parser<T>(parse: (text: string) => T): (text: string) => T {
+export function parser<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
     try {
       return parse(text);
@@ -24,6 +24,18 @@ function positiveInteger(name: string): (text: string) => number {
     const value = Number(text);
     if (!Number.isInteger(value) || value < 1)
       throw new RangeError(`Expected \`${name}\` to be a positive integer, got \`${text}\``);
+    return value;
+  });
+}
+
+export function integer(name: string, min: number, max: number): (text: string) => number {
+  return parser((text) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(
+        `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${text}\``,
+      );
+    }
     return value;
   });
 }
