@@ -80,10 +80,7 @@ def load_images(paths, longest, letterbox=False):
     return out
 
 
-def dataset(data, cache):
-    if cache.exists():
-        d = torch.load(cache)
-        return d["photos"], d["styles"], d["val_photos"], d["val_styles"]
+def dataset(data):
     photos = sorted(p for p in (data / "photos").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".bmp", ".tif"))
     paintings = sorted(p for p in (data / "paintings").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     tr_p = [p for p in photos if not held_out(p)]
@@ -96,7 +93,6 @@ def dataset(data, cache):
         "val_photos": load_images(va_p, None),
         "val_styles": [im for p in va_s for im in load_images([p], STYLE_SIDE, letterbox="wikiart224" in str(p))],
     }
-    torch.save(d, cache)
     return d["photos"], d["styles"], d["val_photos"], d["val_styles"]
 
 
@@ -181,30 +177,34 @@ def style_batch(styles, idx, crop, rng):
     return torch.stack(codes), crops
 
 
-def style_targets(vgg, crops):
+def style_targets(vgg, crops, idx, cache):
+    """VGG stats of each style's crop; computed once per style and cached (the loss network is the
+    costliest part of a step on a shared 2-core machine)."""
     ts = []
     with torch.no_grad():
-        for c in crops:
-            ts.append(vgg_stats(vgg(c[None] / 255.0)))
+        for i, c in zip(idx, crops):
+            if i not in cache:
+                cache[i] = vgg_stats(vgg(c[None] / 255.0))
+            ts.append(cache[i])
     return [(torch.cat([t[l][0] for t in ts]), torch.cat([t[l][1] for t in ts])) for l in range(3)]
 
 
 def validate(net, vgg, val_photos, val_styles, seed=123):
-    """Mean style/content distance on fixed held-out pairs at 384x256 (full-image style at 512 side)."""
+    """Mean style/content distance on fixed held-out pairs at 320x224 (whole style at a 256 side)."""
     rng = random.Random(seed)
     net.eval()
     S, C = [], []
     with torch.no_grad():
-        for k in range(8):
+        for k in range(6):
             a = val_photos[k % len(val_photos)]
-            img = Image.fromarray(a).resize((384, 256), Image.BICUBIC)
+            img = Image.fromarray(a).resize((320, 224), Image.BICUBIC)
             x = to_tensor(np.asarray(img))[None]
             st = val_styles[rng.randrange(len(val_styles))]
             code_img = to_tensor(np.asarray(Image.fromarray(st).resize((STYLE_SIZE, STYLE_SIZE), Image.BILINEAR)))[None]
             code = net.encode_style(nchw_to_rows(code_img))
             y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.ones(1, 3))).clamp(0, 255).round()
             fo, fc = vgg(y / 255), vgg(x / 255)
-            fs = vgg(to_tensor(st)[None] / 255)
+            fs = vgg(to_tensor(np.asarray(Image.fromarray(st).resize((st.shape[1] // 2, st.shape[0] // 2), Image.BICUBIC)))[None] / 255)
             S.append(float(style_distance(vgg_stats(fo), vgg_stats(fs))))
             C.append(float(((instance_norm(fo[2]) - instance_norm(fc[2])) ** 2).mean()))
     net.train()
@@ -215,10 +215,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", default=str(HERE / "runs" / "fast"))
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--size", type=int, default=160, help="content crop side (multiple of 16)")
-    p.add_argument("--style-crop", type=int, default=192)
+    p.add_argument("--size", type=int, default=128, help="content crop side (multiple of 16)")
+    p.add_argument("--style-crop", type=int, default=224)
     p.add_argument("--widths", default="16,32,64")
     p.add_argument("--blocks", type=int, default=2)
     p.add_argument("--lr", type=float, default=1e-3)
@@ -229,7 +229,7 @@ def main():
     p.add_argument("--data", default=str(DEFAULT_DATA))
     p.add_argument("--vgg", default=str(DEFAULT_VGG))
     p.add_argument("--ckpt-every", type=float, default=180.0, help="seconds")
-    p.add_argument("--val-every", type=int, default=250)
+    p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
     a = p.parse_args()
 
@@ -260,7 +260,7 @@ def main():
         log(run, "args " + json.dumps(vars(a)))
 
     t0 = time.time()
-    photos, styles, val_photos, val_styles = dataset(Path(a.data), run.parent / "data-cache.pt")
+    photos, styles, val_photos, val_styles = dataset(Path(a.data))
     log(run, f"data: {len(photos)} photos, {len(styles)} styles ({len(val_photos)}/{len(val_styles)} held out), {time.time() - t0:.0f}s")
     vgg = VGG(a.vgg)
 
@@ -272,6 +272,7 @@ def main():
 
     t_start, t_save = time.time(), time.time()
     avg = {}
+    target_cache = {}
     shift_pad = 4
     while step < a.steps:
         lr = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
@@ -283,7 +284,7 @@ def main():
         xs = big[:, :, dy:dy + a.size, dx:dx + a.size]
         idx = [rng.randrange(len(styles)) for _ in range(a.batch)]
         code_imgs, crops = style_batch(styles, idx, a.style_crop, rng)
-        targets = style_targets(vgg, crops)
+        targets = style_targets(vgg, crops, idx, target_cache)
 
         code = net.encode_style(nchw_to_rows(code_imgs))
         ones = torch.ones(a.batch, 3)
