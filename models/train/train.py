@@ -1,6 +1,6 @@
 """Train stylecast's `fast` model on the CPU (Debian python3-torch).
 
-  nice -n 10 /usr/bin/python3 models/train/train.py --run models/train/runs/fast --seed 1 --steps 6000
+  nice -n 10 /usr/bin/python3 models/train/train.py --run models/train/runs/fast --seed 1 --steps 1000
   ... add --resume to continue a run from its last checkpoint (same command otherwise).
 
 Losses (VGG-19 relu1_1..relu3_1 from ../shared/weights, the network behind stylemetrics.py, used
@@ -215,17 +215,17 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--run", default=str(HERE / "runs" / "fast"))
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--steps", type=int, default=3000)
-    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--batch", type=int, default=2)
     p.add_argument("--size", type=int, default=128, help="content crop side (multiple of 16)")
-    p.add_argument("--style-crop", type=int, default=224)
+    p.add_argument("--style-crop", type=int, default=160)
     p.add_argument("--widths", default="16,32,64")
     p.add_argument("--blocks", type=int, default=2)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--content-weight", type=float, default=12.0)
+    p.add_argument("--content-weight", type=float, default=10.0)
     p.add_argument("--recon-weight", type=float, default=0.02)
     p.add_argument("--shift-weight", type=float, default=0.05)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="1 is faster than 2 on a shared, oversubscribed machine")
     p.add_argument("--data", default=str(DEFAULT_DATA))
     p.add_argument("--vgg", default=str(DEFAULT_VGG))
     p.add_argument("--ckpt-every", type=float, default=180.0, help="seconds")
@@ -313,7 +313,7 @@ def main():
         step += 1
         for k, v in (("loss", loss), ("style", l_style), ("content", l_content), ("shift", l_shift), ("recon", l_recon)):
             avg[k] = 0.98 * avg.get(k, float(v)) + 0.02 * float(v)
-        if step % 25 == 0:
+        if step % 10 == 0:
             tt = elapsed + time.time() - t_start
             log(run, f"step {step} lr {lr:.2e} " + " ".join(f"{k} {v:.3f}" for k, v in avg.items()) + f" | {tt / 60:.1f} min, {tt / step:.2f} s/step")
         if step % a.val_every == 0 or step == a.steps:
