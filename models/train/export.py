@@ -25,7 +25,7 @@ def export(net, out, meta=None):
     net = copy.deepcopy(net).eval().fold()
     image = torch.randint(0, 256, (1, 64, 96, 3), dtype=torch.uint8)
     code = torch.rand(1, net.code_size)
-    alpha = torch.ones(1, 3)
+    alpha = torch.ones(1, net.levels)
     with torch.no_grad():
         torch.onnx.export(
             StylizerGraph(net), (image, code, alpha), str(out / "stylizer.onnx"),
@@ -52,7 +52,7 @@ def export(net, out, meta=None):
         "styleEncoder": "style_encoder.onnx",
         "stylizer": "stylizer.onnx",
         "codeSize": net.code_size,
-        "levels": 3,
+        "levels": net.levels,
         "sizeMultiple": 16,
         "styleSize": STYLE_SIZE,
     }

@@ -202,7 +202,7 @@ def validate(net, vgg, val_photos, val_styles, seed=123):
             st = val_styles[rng.randrange(len(val_styles))]
             code_img = to_tensor(np.asarray(Image.fromarray(st).resize((STYLE_SIZE, STYLE_SIZE), Image.BILINEAR)))[None]
             code = net.encode_style(nchw_to_rows(code_img))
-            y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.ones(1, 3))).clamp(0, 255).round()
+            y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.ones(1, net.levels))).clamp(0, 255).round()
             fo, fc = vgg(y / 255), vgg(x / 255)
             fs = vgg(to_tensor(np.asarray(Image.fromarray(st).resize((st.shape[1] // 2, st.shape[0] // 2), Image.BICUBIC)))[None] / 255)
             S.append(float(style_distance(vgg_stats(fo), vgg_stats(fs))))
@@ -287,7 +287,7 @@ def main():
         targets = style_targets(vgg, crops, idx, target_cache)
 
         code = net.encode_style(nchw_to_rows(code_imgs))
-        ones = torch.ones(a.batch, 3)
+        ones = torch.ones(a.batch, net.levels)
         y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, ones))
         yc = y.clamp(0, 255) / 255.0
         fo = vgg(yc)
@@ -299,7 +299,7 @@ def main():
         ys = rows_to_nchw(net.stylize(nchw_to_rows(xs), code, ones))
         l_shift = (y[:, :, dy:, dx:] - ys[:, :, :a.size - dy, :a.size - dx]).abs().mean()
         loss = loss + a.shift_weight * l_shift
-        r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, 3)))
+        r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, net.levels)))
         l_recon = (r - x).abs().mean()
         loss = loss + a.recon_weight * l_recon
         opt.zero_grad()
