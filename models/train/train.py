@@ -231,6 +231,7 @@ def main():
     p.add_argument("--ckpt-every", type=float, default=180.0, help="seconds")
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
+    p.add_argument("--stop-at", type=int, default=None, help="save and stop at this step (a segment of a longer schedule)")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -274,7 +275,8 @@ def main():
     avg = {}
     target_cache = {}
     shift_pad = 4
-    while step < a.steps:
+    stop = min(a.steps, a.stop_at or a.steps)
+    while step < stop:
         lr = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
@@ -319,10 +321,10 @@ def main():
         if step % a.val_every == 0 or step == a.steps:
             vs, vc = validate(ema, vgg, val_photos, val_styles)
             log(run, f"val step {step} style {vs:.3f} content {vc:.4f}")
-        if time.time() - t_save > a.ckpt_every or step == a.steps:
+        if time.time() - t_save > a.ckpt_every or step == stop:
             save()
             t_save = time.time()
-    log(run, "done")
+    log(run, f"stopped at step {step}" if step < a.steps else "done")
 
 
 if __name__ == "__main__":
