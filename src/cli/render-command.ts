@@ -36,7 +36,7 @@ export function defaultVideoOutput(input: string, lossless?: boolean): string {
 }
 
 export function registerRenderCommand(program: Command, context: CommandContext): void {
-  const command = program
+  program
     .command('render')
     .description('stylize a video file (no input: the bundled sample clip and style)')
     .argument('[input]', 'video file')
@@ -117,5 +117,4 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         await stylizer.close();
       }
     });
-  void command;
 }
