@@ -13,10 +13,6 @@ export class FrameBudget {
       throw new RangeError(`Expected a frame budget of at least 1, got \`${limit}\``);
   }
 
-  get inUse(): number {
-    return this.used;
-  }
-
   async take(signal?: AbortSignal): Promise<void> {
     while (this.open && this.used >= this.limit) {
       signal?.throwIfAborted();

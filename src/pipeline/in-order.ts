@@ -17,10 +17,6 @@ export class InOrder {
     this.next = first;
   }
 
-  get error(): unknown {
-    return this.failure;
-  }
-
   put(frame: Frame): void {
     if (this.failure) return;
     this.held.set(frame.index, frame);
@@ -41,10 +37,5 @@ export class InOrder {
   async drain(): Promise<void> {
     await this.writing.catch(() => {});
     if (this.failure) throw this.failure;
-  }
-
-  /** Frames waiting for an earlier one. */
-  get waiting(): number {
-    return this.held.size;
   }
 }
