@@ -21,6 +21,8 @@ const PRESERVE_COLOR_GRAPH = fileURLToPath(
   new URL('../../models/common/preserve_color.onnx', import.meta.url),
 );
 const MAX_RESTARTS = 3;
+/** How long `close` waits for running batches before it terminates the workers anyway. */
+const CLOSE_WAIT_MS = 10_000;
 
 export interface PoolOptions {
   device?: Device;
@@ -74,6 +76,7 @@ export class InferencePool {
   private restarts = 0;
   private closed = false;
   private fatal: StylecastError | null = null;
+  private readonly inFlight = new Set<Promise<WorkerReply>>();
 
   private constructor(
     readonly model: ModelFiles,
@@ -158,8 +161,17 @@ export class InferencePool {
     return reply.code;
   }
 
+  /**
+   * Stops the workers once the batches they are running finish (capped): terminating a thread
+   * while it is inside ONNX Runtime's native code can take the whole process down.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    const running = [...this.inFlight];
+    let timer: NodeJS.Timeout | undefined;
+    const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+    await Promise.race([Promise.allSettled(running), cap]);
+    clearTimeout(timer);
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
     this.slots.length = 0;
   }
@@ -240,12 +252,15 @@ export class InferencePool {
     if (this.closed) throw new StylecastError('ABORTED', 'The inference pool is closed');
     const slot = await this.acquire();
     const id = this.nextId++;
+    const reply = new Promise<WorkerReply>((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage(build(id), transfer);
+    });
+    this.inFlight.add(reply);
     try {
-      return await new Promise<WorkerReply>((resolve, reject) => {
-        slot.pending.set(id, { resolve, reject });
-        slot.worker.postMessage(build(id), transfer);
-      });
+      return await reply;
     } finally {
+      this.inFlight.delete(reply);
       if (this.slots.includes(slot)) this.release(slot);
     }
   }

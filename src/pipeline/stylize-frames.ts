@@ -89,5 +89,7 @@ export async function stylizeFrames(options: StylizeFramesOptions): Promise<numb
     return count;
   } finally {
     await iterator.return?.();
+    // On failure too: batches already handed to workers finish before anyone closes the pool.
+    await queue.onIdle();
   }
 }
