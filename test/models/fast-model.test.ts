@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelCard } from '../../src/infer/model-card.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const modelDir = join(root, 'models', 'fast');
@@ -11,18 +12,6 @@ const data = join(root, '..', 'shared', 'data');
 const photo = join(data, 'photos', 'skimage', 'skimage_astronaut.jpg');
 const painting = join(data, 'paintings', 'gcompris', 'gcompris_details_030.jpg');
 
-interface Manifest {
-  name: string;
-  family: string;
-  styleEncoder: string;
-  stylizer: string;
-  codeSize: number;
-  levels: number;
-  sizeMultiple: number;
-  styleSize: number;
-  license: string;
-  source: string;
-}
 
 interface Rgb {
   data: Uint8Array;
@@ -30,7 +19,7 @@ interface Rgb {
   height: number;
 }
 
-const manifest = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as Manifest;
+const manifest = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as ModelCard;
 let encoder: ort.InferenceSession;
 let stylizer: ort.InferenceSession;
 

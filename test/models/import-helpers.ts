@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import type { ModelCard } from '../../src/infer/model-card.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -73,18 +74,8 @@ export async function readRaw(file: string, width: number, height: number): Prom
   return { width, height, data: new Uint8Array(await readFile(file)) };
 }
 
-export interface ModelJson {
-  name: string;
-  family: string;
-  styleEncoder: string;
-  stylizer: string;
-  codeSize: number;
-  levels: number;
-  sizeMultiple: number;
-  styleSize: number;
-  license: string;
-  source: string;
-}
+/** What a contract model's `model.json` holds: the runtime's own type. */
+export type ModelJson = ModelCard;
 
 /** A contract model folder opened with ONNX Runtime's CPU provider. */
 export class ContractModel {
