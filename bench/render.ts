@@ -25,8 +25,8 @@ import { sessionOptions } from '../src/infer/execution-provider.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
 import { StyleCodes } from '../src/infer/style-codes.js';
-import { spawnFfmpeg } from '../src/ffmpeg.js';
 import { planRender, renderVideo } from '../src/pipeline/render-video.js';
+import { makeClip } from '../test/helpers/media.js';
 import { loadSchedule } from '../src/schedule/load-schedule.js';
 import { createScheduleStyle } from '../src/schedule/schedule-style.js';
 import type { Frame, StyleForFrame, StyleSettings } from '../src/types.js';
@@ -47,34 +47,8 @@ const STYLE = new URL('../assets/sample/style.jpg', import.meta.url).pathname;
 const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-'));
 
-async function makeClip(path: string, seconds: number): Promise<string> {
-  await spawnFfmpeg(
-    [
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}`,
-      '-f',
-      'lavfi',
-      '-i',
-      'sine',
-      '-t',
-      String(seconds),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      path,
-    ],
-    { task: 'making the bench clip' },
-  ).done;
-  return path;
-}
+/** The test pattern at the bench size, with a sine tone. */
+const clipSpec = (seconds: number) => ({ width: WIDTH, height: HEIGHT, fps: FPS, seconds });
 
 async function allFrames(path: string): Promise<Frame[]> {
   const frames: Frame[] = [];
@@ -221,7 +195,7 @@ async function main(): Promise<void> {
     alpha: new Float32Array(model.card.levels).fill(1),
     preserveColor: false,
   };
-  const clip = await makeClip(join(dir, 'clip.mp4'), Number(args.seconds));
+  const clip = await makeClip(join(dir, 'clip.mp4'), clipSpec(Number(args.seconds)));
   const frames = await allFrames(clip);
   console.error(
     `model ${model.card.name}, ${frames.length} frames at ${WIDTH}x${HEIGHT}, ${pool.workerCount} workers × ${pool.threadsPerWorker} threads`,
@@ -253,8 +227,8 @@ async function main(): Promise<void> {
   const minutes = Number(args['memory-minutes']);
   let memory: { shortMb: number; longMb: number } | null = null;
   if (minutes > 0) {
-    const short = await makeClip(join(dir, 'short.mp4'), 10);
-    const long = await makeClip(join(dir, 'long.mp4'), minutes * 60);
+    const short = await makeClip(join(dir, 'short.mp4'), clipSpec(10));
+    const long = await makeClip(join(dir, 'long.mp4'), clipSpec(minutes * 60));
     memory = {
       shortMb: await peakRssMb(short, model.dir),
       longMb: await peakRssMb(long, model.dir),
