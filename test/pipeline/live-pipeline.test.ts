@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/media.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
@@ -15,24 +15,33 @@ import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/li
 import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
-import { meanColour, TestViewer, writeStyleImages } from '../stream/live-test-helpers.js';
+import {
+  meanColour,
+  TestViewer,
+  writeStyleImages,
+  type StyleImages,
+} from '../stream/live-test-helpers.js';
 
 const SIZE = { width: 320, height: 180 };
 
 let pool: InferencePool;
 let stylizer: LiveStylizer;
+let styleImages: StyleImages;
 let stylePaths: string[];
-let workDir: string;
+const work = tempDir('stylecast-live-pipeline-');
+const workDir = work.dir;
 
 beforeAll(async () => {
   pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
   stylizer = poolStylizer(pool);
-  stylePaths = await writeStyleImages();
-  workDir = await mkdtemp(join(tmpdir(), 'stylecast-live-pipeline-'));
+  styleImages = await writeStyleImages();
+  stylePaths = styleImages.paths;
 });
 
 afterAll(async () => {
   await pool?.close();
+  await styleImages?.remove();
+  work.cleanup();
 });
 
 async function start(overrides: Partial<LiveOptions> = {}): Promise<LiveRun> {

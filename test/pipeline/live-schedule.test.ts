@@ -11,18 +11,26 @@ import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
-import { meanColour, TestViewer, writeStyleImages } from '../stream/live-test-helpers.js';
+import {
+  meanColour,
+  TestViewer,
+  writeStyleImages,
+  type StyleImages,
+} from '../stream/live-test-helpers.js';
 
 let pool: InferencePool;
+let styleImages: StyleImages;
 let stylePaths: string[];
 
 beforeAll(async () => {
   pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
-  stylePaths = await writeStyleImages();
+  styleImages = await writeStyleImages();
+  stylePaths = styleImages.paths;
 });
 
 afterAll(async () => {
   await pool?.close();
+  await styleImages?.remove();
 });
 
 describe('live with a schedule', () => {

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import type { LiveSettings } from '../../src/stream/protocol.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
-import { pngBase64, writeStyleImages } from './live-test-helpers.js';
+import { pngBase64, writeStyleImages, type StyleImages } from './live-test-helpers.js';
 
 const INITIAL: LiveSettings = {
   styles: [{ name: 'red', weight: 1 }],
@@ -10,8 +10,14 @@ const INITIAL: LiveSettings = {
   preserveColor: false,
 };
 
+let styleImages: StyleImages;
+beforeAll(async () => {
+  styleImages = await writeStyleImages();
+});
+afterAll(() => styleImages?.remove());
+
 async function gallery(): Promise<StyleGallery> {
-  return StyleGallery.fromFiles(await writeStyleImages(), {
+  return StyleGallery.fromFiles(styleImages.paths, {
     maxUploadBytes: 1 << 16,
     maxUploads: 2,
   });

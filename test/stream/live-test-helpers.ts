@@ -1,28 +1,41 @@
 /** Shared by the live tests: style images, a real `ws` viewer that records what it receives. */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import type { ServerMessage } from '../../src/stream/protocol.js';
 
-/** Writes solid-colour PNGs named after their colours; returns their paths. */
+/** Style images in a temporary folder; `remove` deletes the folder (call it in `afterAll`). */
+export interface StyleImages {
+  dir: string;
+  paths: string[];
+  remove(): Promise<void>;
+}
+
+/** Writes solid-colour PNGs named after their colours into a fresh temporary folder. */
 export async function writeStyleImages(
   colours: Record<string, string> = { red: '#d02020', blue: '#2040e0' },
-): Promise<string[]> {
+): Promise<StyleImages> {
   const dir = await mkdtemp(join(tmpdir(), 'stylecast-live-'));
-  const paths: string[] = [];
-  for (const [name, background] of Object.entries(colours)) {
-    const path = join(dir, `${name}.png`);
-    await writeFile(
-      path,
-      await sharp({ create: { width: 64, height: 64, channels: 3, background } })
-        .png()
-        .toBuffer(),
-    );
-    paths.push(path);
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    const paths: string[] = [];
+    for (const [name, background] of Object.entries(colours)) {
+      const path = join(dir, `${name}.png`);
+      await writeFile(
+        path,
+        await sharp({ create: { width: 64, height: 64, channels: 3, background } })
+          .png()
+          .toBuffer(),
+      );
+      paths.push(path);
+    }
+    return { dir, paths, remove };
+  } catch (error) {
+    await remove();
+    throw error;
   }
-  return paths;
 }
 
 export async function pngBase64(background: string, side = 32): Promise<string> {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import type { LiveSettings } from '../../src/stream/protocol.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
@@ -9,7 +9,7 @@ import {
   type StreamServer,
   type StreamServerOptions,
 } from '../../src/stream/stream-server.js';
-import { pngBase64, TestViewer, writeStyleImages } from './live-test-helpers.js';
+import { pngBase64, TestViewer, writeStyleImages, type StyleImages } from './live-test-helpers.js';
 
 const INITIAL: LiveSettings = {
   styles: [{ name: 'red', weight: 1 }],
@@ -18,7 +18,13 @@ const INITIAL: LiveSettings = {
 };
 const MAX_UPLOAD = 64 * 1024;
 
+let styleImages: StyleImages;
 let servers: StreamServer[] = [];
+
+beforeAll(async () => {
+  styleImages = await writeStyleImages();
+});
+afterAll(() => styleImages?.remove());
 let viewers: TestViewer[] = [];
 
 afterEach(async () => {
@@ -29,7 +35,7 @@ afterEach(async () => {
 });
 
 async function startServer(overrides: Partial<StreamServerOptions> = {}) {
-  const gallery = await StyleGallery.fromFiles(await writeStyleImages(), {
+  const gallery = await StyleGallery.fromFiles(styleImages.paths, {
     maxUploadBytes: MAX_UPLOAD,
     maxUploads: 2,
   });

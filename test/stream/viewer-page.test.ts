@@ -8,7 +8,7 @@ import { loadModel } from '../../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
-import { writeStyleImages } from './live-test-helpers.js';
+import { writeStyleImages, type StyleImages } from './live-test-helpers.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -43,11 +43,13 @@ declare const document: { getElementById(id: string): PageCanvas | null };
 let browser: Browser;
 let pool: InferencePool;
 let run: LiveRun;
+let styleImages: StyleImages;
 
 beforeAll(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
-  const gallery = await StyleGallery.fromFiles(await writeStyleImages(), {
+  styleImages = await writeStyleImages();
+  const gallery = await StyleGallery.fromFiles(styleImages.paths, {
     maxUploadBytes: 1 << 20,
     maxUploads: 4,
   });
@@ -66,6 +68,7 @@ afterAll(async () => {
   await run?.stop();
   await browser?.close();
   await pool?.close();
+  await styleImages?.remove();
 });
 
 const state = (page: Page): Promise<ViewerState> => page.evaluate(() => window.stylecast);
