@@ -14,6 +14,7 @@ import type { StyleChoice } from '../infer/parse-style-option.js';
 import { startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
 import type { SourceStatus } from '../stream/protocol.js';
+import { alphaLevelsProblem } from '../stream/live-controls.js';
 import { StyleGallery } from '../stream/style-gallery.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { formatProblem } from '../schedule/schedule-problem.js';
@@ -216,12 +217,6 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .action(async (_flags: LiveFlags, self: Command) => {
       applyConfigFile(self);
       const flags = self.opts<LiveFlags>();
-      if (Array.isArray(flags.alpha)) {
-        throw new StylecastError(
-          'BAD_OPTION',
-          'live takes one `--alpha` for every level, got a list',
-        );
-      }
       const reporter = new Reporter(flags);
       const choices = flags.style?.length ? flags.style : [{ path: SAMPLE_STYLE, weight: 1 }];
       const paths = [
@@ -243,6 +238,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         reporter.info(`Warning: ${formatProblem(warning)}`);
       const stylizer = await openStylizer(flags);
       try {
+        const alphaProblem = alphaLevelsProblem(flags.alpha ?? 1, stylizer.pool.model.card.levels);
+        if (alphaProblem) throw new StylecastError('BAD_OPTION', alphaProblem);
         const styleFor = scheduled
           ? await createScheduleStyle(scheduled.schedule, {
               encoder: stylizer.styles,

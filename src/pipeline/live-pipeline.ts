@@ -176,6 +176,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     options.gallery,
     options.settings,
     (settings, gallery) => stylizer.prepare(settings, gallery),
+    { levels: stylizer.levels },
   );
   const slot = new LiveFrameSlot<Captured>();
   const stats = new LiveStats(() => slot.dropped);

@@ -12,6 +12,8 @@ import type { Frame, StyleSettings } from '../types.js';
 export interface LiveStylizer {
   /** How many frames may be in flight at once (one per worker). */
   readonly concurrency: number;
+  /** The model's levels: how many values a per-level alpha takes. */
+  readonly levels: number;
   /** The style settings for the viewers' settings; null shows frames unstyled. */
   prepare(settings: LiveSettings, gallery: StyleGallery): Promise<StyleSettings | null>;
   stylize(frame: Frame, settings: StyleSettings): Promise<Frame>;
@@ -23,6 +25,7 @@ export function poolStylizer(pool: InferencePool): LiveStylizer {
   const { levels } = pool.model.card;
   return {
     concurrency: pool.workerCount,
+    levels,
     async prepare(settings, gallery) {
       const styles = settings.styles.filter((style) => style.weight > 0);
       if (styles.length === 0) return null;

@@ -3,7 +3,8 @@
  * alpha, and colour preservation. A change is applied whole or not at all: every name must be in
  * the gallery, every upload must decode, and the run's `prepare` (which encodes the style codes)
  * must succeed before the new settings replace the old ones; a refused change leaves the settings
- * and the gallery as they were. Changes apply one at a time.
+ * and the gallery as they were. Changes apply one at a time. A per-level alpha must have one value
+ * per model level (`levels`).
  */
 import type { ClientMessage, LiveSettings, ProtocolErrorCode } from './protocol.js';
 import { UploadError, type PreparedUpload, type StyleGallery } from './style-gallery.js';
@@ -13,6 +14,21 @@ export type PrepareSettings<Prepared> = (
   settings: LiveSettings,
   gallery: StyleGallery,
 ) => Promise<Prepared>;
+
+export interface LiveControlsOptions {
+  /** The model's levels: a per-level alpha must have this many values (any count when absent). */
+  levels?: number;
+}
+
+/** Why a per-level alpha does not fit the model; undefined when it does (or is one number). */
+export function alphaLevelsProblem(
+  alpha: number | readonly number[],
+  levels: number | undefined,
+): string | undefined {
+  if (typeof alpha === 'number' || levels === undefined || alpha.length === levels)
+    return undefined;
+  return `Expected \`alpha\` to be one number or one per model level (${levels}), got ${alpha.length} values`;
+}
 
 export type ApplyResult =
   | { ok: true; galleryChanged: boolean; settingsChanged: boolean }
@@ -29,24 +45,32 @@ export class LiveControls<Prepared = undefined> {
     settings: LiveSettings,
     prepared: Prepared,
     private readonly prepare: PrepareSettings<Prepared>,
+    /** The model's levels, when known: how many values a per-level alpha takes. */
+    readonly levels: number | undefined,
   ) {
     this.current = settings;
     this.currentPrepared = prepared;
   }
 
-  /** Checks and prepares the initial settings; throws a `RangeError` naming a missing style. */
+  /**
+   * Checks and prepares the initial settings; throws a `RangeError` naming a missing style or an
+   * alpha list that does not fit the model.
+   */
   static async create<P>(
     gallery: StyleGallery,
     settings: LiveSettings,
     prepare: PrepareSettings<P>,
+    options: LiveControlsOptions = {},
   ): Promise<LiveControls<P>> {
+    const alphaProblem = alphaLevelsProblem(settings.alpha, options.levels);
+    if (alphaProblem) throw new RangeError(alphaProblem);
     for (const { name } of settings.styles) {
       if (!gallery.get(name)) {
         throw new RangeError(`Expected a style in the gallery, got \`${name}\``);
       }
     }
     const prepared = await prepare(settings, gallery);
-    return new LiveControls(gallery, structuredClone(settings), prepared, prepare);
+    return new LiveControls(gallery, structuredClone(settings), prepared, prepare, options.levels);
   }
 
   get settings(): LiveSettings {
@@ -73,8 +97,12 @@ export class LiveControls<Prepared = undefined> {
   private async applyNow(message: ClientMessage): Promise<ApplyResult> {
     const next = structuredClone(this.current);
     const uploads: { upload: PreparedUpload; name: string | undefined; index: number }[] = [];
-    if (message.type === 'alpha') next.alpha = message.alpha;
-    else if (message.type === 'preserveColor') next.preserveColor = message.preserveColor;
+    if (message.type === 'alpha') {
+      const problem = alphaLevelsProblem(message.alpha, this.levels);
+      if (problem)
+        return { ok: false, code: 'INVALID_MESSAGE', message: `Invalid message: ${problem}` };
+      next.alpha = message.alpha;
+    } else if (message.type === 'preserveColor') next.preserveColor = message.preserveColor;
     else {
       next.styles = [];
       for (const [index, entry] of message.styles.entries()) {

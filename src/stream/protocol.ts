@@ -33,6 +33,12 @@ const styleEntry = z.union([
 
 const requestId = z.union([z.string().max(64), z.number().int()]).optional();
 
+/** Most per-level alphas a message may carry (far above any model's levels). */
+const LEVELS_MAX = 32;
+const strength = z.number().min(0).max(1);
+/** One strength for every level, or one per model level (the count is checked against the model). */
+const alpha = z.union([strength, z.array(strength).min(1).max(LEVELS_MAX)]);
+
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('style'),
@@ -46,7 +52,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
         'at least one weight must be above 0',
       ),
   }),
-  z.strictObject({ type: z.literal('alpha'), id: requestId, alpha: z.number().min(0).max(1) }),
+  z.strictObject({ type: z.literal('alpha'), id: requestId, alpha }),
   z.strictObject({
     type: z.literal('preserveColor'),
     id: requestId,
@@ -60,7 +66,8 @@ export type StyleEntry = z.infer<typeof styleEntry>;
 /** The style state every viewer sees: a blend of gallery styles, strength and colour mode. */
 export interface LiveSettings {
   styles: { name: string; weight: number }[];
-  alpha: number;
+  /** 0 (content) to 1 (full style): one for every level, or one per model level. */
+  alpha: number | number[];
   preserveColor: boolean;
 }
 
@@ -99,6 +106,8 @@ export type ServerMessage =
       width: number;
       height: number;
       fps: number;
+      /** How many values a per-level `alpha` takes (the model's levels), when the server knows. */
+      levels?: number;
       serverTimeMs: number;
       gallery: GalleryItem[];
       settings: LiveSettings;

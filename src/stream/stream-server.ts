@@ -189,6 +189,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       type: 'hello',
       protocol: PROTOCOL_VERSION,
       ...options.video,
+      ...(controls.levels !== undefined ? { levels: controls.levels } : {}),
       serverTimeMs: Date.now(),
       gallery: controls.gallery.items(),
       settings: controls.settings,

@@ -12,19 +12,43 @@ function program(signal: AbortSignal): Command {
 
 afterEach(() => vi.restoreAllMocks());
 
+/** Runs `stylecast live` in this process; resolves the page URL it prints once it is live. */
+function startLiveCommand(args: string[]): {
+  lines: string[];
+  controller: AbortController;
+  running: Promise<unknown>;
+  url: Promise<string>;
+} {
+  const lines: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const controller = new AbortController();
+  const running = program(controller.signal).parseAsync(['node', 'stylecast', 'live', ...args]);
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const line = lines.find((text) => text.includes('"url"'));
+      if (line) {
+        clearInterval(timer);
+        resolve((JSON.parse(line) as { url: string }).url);
+      }
+    }, 50);
+    running.catch((error: unknown) => {
+      clearInterval(timer);
+      reject(error as Error);
+    });
+  });
+  return { lines, controller, running, url };
+}
+
+const socketUrl = (pageUrl: string): string =>
+  pageUrl.replace(/^http:\/\/([^/]+)\/\??/, (_, host: string) => `ws://${host}/ws?`);
+
 describe('stylecast live', () => {
   it('prints the URL, streams to a viewer and stops on the signal', async () => {
-    const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    const controller = new AbortController();
-    const running = program(controller.signal).parseAsync([
-      'node',
-      'stylecast',
-      'live',
+    const live = startLiveCommand([
       '--input',
       'testsrc',
       '--size',
@@ -41,28 +65,50 @@ describe('stylecast live', () => {
       'abc',
       '--json',
     ]);
-    const viewerUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setInterval(() => {
-        const line = lines.find((text) => text.includes('"url"'));
-        if (line) {
-          clearInterval(timer);
-          resolve((JSON.parse(line) as { url: string }).url);
-        }
-      }, 50);
-      running.catch((error: unknown) => {
-        clearInterval(timer);
-        reject(error as Error);
-      });
-    });
+    const viewerUrl = await live.url;
     expect(viewerUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=abc$/);
-    const viewer = await TestViewer.open(viewerUrl.replace(/^http:\/\/([^/]+)\/\?/, 'ws://$1/ws?'));
+    const viewer = await TestViewer.open(socketUrl(viewerUrl));
     expect((await viewer.nextOfType('hello', 0)).width).toBe(320);
     await viewer.waitFor(() => viewer.frames.length >= 2, 'two frames');
-    controller.abort();
-    await running;
-    const summary = JSON.parse(lines.at(-1)!) as { reason: string; sentFrames: number };
+    live.controller.abort();
+    await live.running;
+    const summary = JSON.parse(live.lines.at(-1)!) as { reason: string; sentFrames: number };
     expect(summary.reason).toBe('stopped');
     expect(summary.sentFrames).toBeGreaterThan(0);
+    viewer.close();
+  });
+
+  it('stylizes with one --alpha per level of a four-level model', async () => {
+    const live = startLiveCommand([
+      '--input',
+      'testsrc',
+      '--size',
+      '160x90',
+      '--fps',
+      '5',
+      '--alpha',
+      '0.1,0.4,0.7,1',
+      '--model',
+      'fast',
+      '--device',
+      'cpu',
+      '--workers',
+      '1',
+      '--port',
+      '0',
+      '--json',
+    ]);
+    const viewer = await TestViewer.open(socketUrl(await live.url));
+    const hello = await viewer.nextOfType('hello', 0);
+    expect(hello.levels).toBe(4);
+    expect(hello.settings.alpha).toEqual([0.1, 0.4, 0.7, 1]);
+    await viewer.waitFor(() => viewer.frames.length >= 2, 'two frames');
+    viewer.send({ type: 'alpha', alpha: [1, 1, 0.5, 0] });
+    expect((await viewer.nextOfType('settings', 0)).settings.alpha).toEqual([1, 1, 0.5, 0]);
+    const sent = viewer.frames.length;
+    await viewer.waitFor(() => viewer.frames.length >= sent + 2, 'frames after the change');
+    live.controller.abort();
+    await live.running;
     viewer.close();
   });
 
@@ -79,16 +125,26 @@ describe('stylecast live', () => {
     ).rejects.toThrow(message);
   });
 
-  it('refuses a per-level alpha list', async () => {
-    await expect(
-      program(new AbortController().signal).parseAsync([
-        'node',
-        'stylecast',
-        'live',
-        '--alpha',
-        '0.2,0.4',
-      ]),
-    ).rejects.toMatchObject({ code: 'BAD_OPTION' });
+  it('refuses a per-level alpha that does not fit the model, before serving anything', async () => {
+    const refused = program(new AbortController().signal).parseAsync([
+      'node',
+      'stylecast',
+      'live',
+      '--input',
+      'testsrc',
+      '--alpha',
+      '0.2,0.4',
+      '--model',
+      TINY_MODEL,
+      '--device',
+      'cpu',
+      '--port',
+      '0',
+    ]);
+    await expect(refused).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: 'Expected `alpha` to be one number or one per model level (1), got 2 values',
+    });
   });
 
   it('lists the page on every network address only when listening on all of them', () => {

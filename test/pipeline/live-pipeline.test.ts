@@ -209,6 +209,7 @@ describe('live pipeline', () => {
   it('stops every stage when inference keeps failing, and says why', async () => {
     const broken: LiveStylizer = {
       concurrency: 1,
+      levels: stylizer.levels,
       prepare: stylizer.prepare,
       stylize: () => Promise.reject(new Error('worker crashed')),
     };

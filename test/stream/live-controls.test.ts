@@ -79,4 +79,25 @@ describe('LiveControls', () => {
     const same = await controls.apply({ type: 'alpha', alpha: 0.2 });
     expect(same).toEqual({ ok: true, galleryChanged: false, settingsChanged: false });
   });
+
+  it('checks a per-level alpha against the model’s levels', async () => {
+    await expect(
+      LiveControls.create(await gallery(), { ...INITIAL, alpha: [0.5, 1] }, async () => 0, {
+        levels: 3,
+      }),
+    ).rejects.toThrow('Expected `alpha` to be one number or one per model level (3), got 2 values');
+    const controls = await LiveControls.create(await gallery(), INITIAL, async () => 0, {
+      levels: 3,
+    });
+    expect(controls.levels).toBe(3);
+    expect(await controls.apply({ type: 'alpha', alpha: [0.2, 0.5, 1] })).toMatchObject({
+      ok: true,
+    });
+    expect(controls.settings.alpha).toEqual([0.2, 0.5, 1]);
+    expect(await controls.apply({ type: 'alpha', alpha: [0.2, 0.5, 1, 1] })).toMatchObject({
+      ok: false,
+      code: 'INVALID_MESSAGE',
+    });
+    expect(controls.settings.alpha).toEqual([0.2, 0.5, 1]);
+  });
 });

@@ -25,6 +25,10 @@ describe('parseClientMessage', () => {
       },
     });
     expect(parseClientMessage('{"type":"style","styles":[]}').ok).toBe(true);
+    expect(parseClientMessage('{"type":"alpha","alpha":[0.2,0.5,1]}')).toEqual({
+      ok: true,
+      message: { type: 'alpha', alpha: [0.2, 0.5, 1] },
+    });
   });
 
   it('names the field and the problem, and echoes the id', () => {
@@ -41,6 +45,9 @@ describe('parseClientMessage', () => {
     ['{"type":"alpha","alpha":null}', 'INVALID_MESSAGE'],
     ['{"type":"alpha","alpha":-0.1}', 'INVALID_MESSAGE'],
     ['{"type":"alpha","alpha":0.1,"more":1}', 'INVALID_MESSAGE'],
+    ['{"type":"alpha","alpha":[]}', 'INVALID_MESSAGE'],
+    ['{"type":"alpha","alpha":[0.5,1.5]}', 'INVALID_MESSAGE'],
+    ['{"type":"alpha","alpha":["0.5"]}', 'INVALID_MESSAGE'],
     ['{"type":"style","styles":"wave"}', 'INVALID_MESSAGE'],
     ['{"type":"style","styles":[{"name":"a b"}]}', 'INVALID_MESSAGE'],
     ['{"type":"style","styles":[{"name":"a","image":"AAAA"}]}', 'INVALID_MESSAGE'],

@@ -17,6 +17,8 @@ const INITIAL: LiveSettings = {
   preserveColor: false,
 };
 const MAX_UPLOAD = 64 * 1024;
+/** The model the server's controls check per-level alphas against has this many levels. */
+const LEVELS = 4;
 
 let styleImages: StyleImages;
 let servers: StreamServer[] = [];
@@ -39,7 +41,9 @@ async function startServer(overrides: Partial<StreamServerOptions> = {}) {
     maxUploadBytes: MAX_UPLOAD,
     maxUploads: 2,
   });
-  const controls = await LiveControls.create(gallery, INITIAL, async () => undefined);
+  const controls = await LiveControls.create(gallery, INITIAL, async () => undefined, {
+    levels: LEVELS,
+  });
   const server = await startStreamServer({
     port: 0,
     controls,
@@ -108,6 +112,7 @@ describe('stream server', () => {
       width: 320,
       height: 180,
       fps: 30,
+      levels: LEVELS,
       settings: INITIAL,
     });
     expect(hello.gallery.map((item) => item.name)).toEqual(['red', 'blue']);
@@ -191,6 +196,9 @@ describe('stream server', () => {
       [{ type: 'alpha', alpha: 1.7 }, 'INVALID_MESSAGE'],
       [{ type: 'alpha', alpha: '0.5' }, 'INVALID_MESSAGE'],
       [{ type: 'alpha', alpha: 0.5, extra: true }, 'INVALID_MESSAGE'],
+      [{ type: 'alpha', alpha: [0.5, 0.5] }, 'INVALID_MESSAGE'],
+      [{ type: 'alpha', alpha: [] }, 'INVALID_MESSAGE'],
+      [{ type: 'alpha', alpha: [0.5, 0.5, 0.5, 1.5] }, 'INVALID_MESSAGE'],
       [{ type: 'preserveColor', preserveColor: 'yes' }, 'INVALID_MESSAGE'],
       [{ type: 'style', styles: [{ name: '../../etc/passwd' }] }, 'INVALID_MESSAGE'],
       [{ type: 'style', styles: [{ name: 'red', weight: -1 }] }, 'INVALID_MESSAGE'],
@@ -246,6 +254,27 @@ describe('stream server', () => {
     expect((await b.nextOfType('settings', 2)).settings.preserveColor).toBe(true);
     const late = await open(server);
     expect(late.ofType('hello')[0]!.settings.preserveColor).toBe(true);
+  });
+
+  it('takes a per-level alpha for everyone, and refuses one that does not fit the model', async () => {
+    const { server, controls } = await startServer();
+    const a = await open(server);
+    const b = await open(server);
+    a.send({ type: 'alpha', id: 1, alpha: [0.1, 0.4, 0.7, 1] });
+    expect((await b.nextOfType('settings')).settings.alpha).toEqual([0.1, 0.4, 0.7, 1]);
+    expect((await a.nextOfType('settings', 0)).settings.alpha).toEqual([0.1, 0.4, 0.7, 1]);
+    expect(controls.settings.alpha).toEqual([0.1, 0.4, 0.7, 1]);
+
+    b.send({ type: 'alpha', id: 2, alpha: [0.2, 0.2] });
+    const error = await b.nextOfType('error', 0);
+    expect(error).toMatchObject({ code: 'INVALID_MESSAGE', id: 2 });
+    expect(error.message).toMatch(/one number or one per model level \(4\), got 2 values/);
+    expect(controls.settings.alpha).toEqual([0.1, 0.4, 0.7, 1]);
+
+    // Back to one number for every level.
+    b.send({ type: 'alpha', alpha: 0.5 });
+    expect((await a.nextOfType('settings', 1)).settings.alpha).toBe(0.5);
+    expect(a.ofType('error')).toHaveLength(0);
   });
 
   it('adds a decodable upload to everyone’s gallery and refuses oversized ones', async () => {

@@ -7,8 +7,10 @@ import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
+import { LiveControls } from '../../src/stream/live-controls.js';
+import { startStreamServer } from '../../src/stream/stream-server.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
-import { writeStyleImages, type StyleImages } from './live-test-helpers.js';
+import { TestViewer, writeStyleImages, type StyleImages } from './live-test-helpers.js';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -22,7 +24,7 @@ const CHROMIUM_ARGS = [
 
 interface ViewerState {
   framesDrawn: number;
-  settings: { styles: { name: string; weight: number }[]; alpha: number } | null;
+  settings: { styles: { name: string; weight: number }[]; alpha: number | number[] } | null;
   gallery: { name: string }[];
   stats: { viewers: number } | null;
   drawLatencies: number[];
@@ -151,6 +153,47 @@ describe('viewer page in Chromium', () => {
       expect(await page.locator('#gallery img[alt="leaf-green"]').count()).toBe(1);
     } finally {
       await page.close();
+    }
+  });
+
+  it('shows a per-level alpha set by another client', async () => {
+    // A server alone (no model) whose controls take four levels, like the `fast` model.
+    const gallery = await StyleGallery.fromFiles(styleImages.paths, {
+      maxUploadBytes: 1 << 20,
+      maxUploads: 4,
+    });
+    const controls = await LiveControls.create(
+      gallery,
+      { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+      async () => undefined,
+      { levels: 4 },
+    );
+    const server = await startStreamServer({
+      port: 0,
+      controls,
+      video: { width: 320, height: 180, fps: 30 },
+      stats: () => ({ fps: 0, sourceFps: 0, latencyMs: { p50: 0, p95: 0 }, drops: 0 }),
+    });
+    const page = await browser.newPage();
+    const client = await TestViewer.open(`ws://127.0.0.1:${server.port}/ws`);
+    try {
+      await page.goto(server.url);
+      await page.waitForFunction(() => window.stylecast.settings !== null);
+      client.send({ type: 'alpha', alpha: [0.1, 0.4, 0.7, 1] });
+      await page.waitForFunction(
+        () => document.getElementById('alpha-value')!.textContent === '0.10 · 0.40 · 0.70 · 1.00',
+      );
+      expect(await page.locator('#alpha').inputValue()).toBe('0.55');
+      // Moving the slider sets one strength for every level again.
+      await page.locator('#alpha').fill('0.8');
+      await client.waitFor(
+        () => client.ofType('settings').some((m) => m.settings.alpha === 0.8),
+        'a single alpha',
+      );
+    } finally {
+      client.close();
+      await page.close();
+      await server.close();
     }
   });
 

@@ -244,8 +244,11 @@ function showSettings(settings) {
     li.classList.toggle('active', weight > 0);
     li.querySelector('input').value = String(weight / total);
   }
-  if (document.activeElement !== $('alpha')) $('alpha').value = String(settings.alpha);
-  $('alpha-value').textContent = settings.alpha.toFixed(2);
+  // A per-level alpha shows every level; the slider sits at their mean and sets one for all.
+  const alphas = Array.isArray(settings.alpha) ? settings.alpha : [settings.alpha];
+  const mean = alphas.reduce((sum, value) => sum + value, 0) / alphas.length;
+  if (document.activeElement !== $('alpha')) $('alpha').value = String(mean);
+  $('alpha-value').textContent = alphas.map((value) => value.toFixed(2)).join(' · ');
   $('preserve-color').checked = settings.preserveColor;
 }
 
