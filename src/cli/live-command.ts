@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { parseLiveSource, type LiveSource } from '../decode/live-source.js';
+import { parseCameraFormat, parseLiveSource, type LiveSource } from '../decode/live-source.js';
 import type { Size } from '../decode/working-size.js';
 import { StylecastError } from '../errors.js';
 import type { Device } from '../infer/execution-provider.js';
@@ -47,6 +47,7 @@ interface LiveFlags {
   preserveColor?: boolean;
   size?: Size;
   fps?: number;
+  cameraFormat?: string;
   loop?: boolean;
   retry: number;
   host: string;
@@ -108,8 +109,13 @@ export const liveOptions = {
   fps: () =>
     new Option(
       '--fps <n>',
-      'frame rate to capture at (default: the source’s own; 30 for testsrc)',
+      'frame rate to capture at; a camera is asked for it (default: the source’s own; 30 for testsrc)',
     ).argParser(parser(parseFps)),
+  cameraFormat: () =>
+    new Option(
+      '--camera-format <format>',
+      'pixel format or codec to ask a camera for: mjpeg, yuyv422, nv12, h264 …',
+    ).argParser(parser(parseCameraFormat)),
   loop: () => new Option('--loop', 'play a file input again from the start when it ends'),
   retry: () =>
     new Option('--retry <n>', 'times to reopen a source that fails or ends, with back-off')
@@ -198,6 +204,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(options.schedule())
     .addOption(options.size())
     .addOption(liveOptions.fps())
+    .addOption(liveOptions.cameraFormat())
     .addOption(liveOptions.loop())
     .addOption(liveOptions.retry())
     .addOption(liveOptions.host())
@@ -252,6 +259,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           loop: flags.loop,
           size: flags.size,
           fps: flags.fps,
+          cameraFormat: flags.cameraFormat,
           stylizer: poolStylizer(stylizer.pool),
           gallery,
           settings: {

@@ -7,6 +7,9 @@
  * - an RTSP, RTMP, HTTP(S), SRT, UDP or TCP URL — a network stream.
  * - `testsrc` — ffmpeg's `testsrc2` pattern, for demos and tests.
  * - anything else — a file, played at its own rate (`-re`), looping with `loop`.
+ *
+ * A camera (`webcam` or a device) is asked for the capture size, rate and pixel format given
+ * (`CameraRequest`), so it delivers them itself instead of being scaled afterwards.
  */
 import { ffmpegLog, spawnFfmpeg } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
@@ -58,6 +61,55 @@ export function parseLiveSource(text: string): LiveSource {
   return { kind: 'file', path: text };
 }
 
+/** Whether the source is a camera: one that can be asked for a size, rate and pixel format. */
+export function isCamera(source: LiveSource): boolean {
+  return source.kind === 'webcam' || source.kind === 'device';
+}
+
+/**
+ * `--camera-format`: the pixel format or codec a camera should deliver (`mjpeg`, `yuyv422`,
+ * `nv12`, `h264` …), as ffmpeg names it; which ones a camera offers is the camera's business.
+ */
+export function parseCameraFormat(text: string): string {
+  if (typeof text !== 'string') {
+    throw new TypeError(`Expected \`camera-format\` to be a string, got \`${typeof text}\``);
+  }
+  const format = text.trim().toLowerCase();
+  if (!/^[a-z][a-z0-9_]{0,31}$/.test(format)) {
+    throw new RangeError(
+      `Expected \`camera-format\` to be a format name like mjpeg or yuyv422, got \`${text}\``,
+    );
+  }
+  return format;
+}
+
+/** Compressed formats that DirectShow selects as a codec (`-vcodec`), not a pixel format. */
+const DSHOW_CODECS = new Set(['mjpeg', 'h264', 'hevc']);
+
+/** What a camera is asked to deliver; anything absent is left to the camera. */
+export interface CameraRequest {
+  /** Capture size; asked for only when both sides are given (`1280x720`, not `720p`). */
+  size?: Size;
+  fps?: number;
+  /** Pixel format or codec (`parseCameraFormat`). */
+  format?: string;
+}
+
+/** `1280x720 at 30 fps in mjpeg`, for error messages; undefined when nothing was asked. */
+export function describeCameraRequest(request: CameraRequest): string | undefined {
+  const size = fullSize(request.size);
+  const parts = [
+    size ? `${size.width}x${size.height}` : undefined,
+    request.fps ? `at ${request.fps} fps` : undefined,
+    request.format ? `in ${request.format}` : undefined,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(' ') : undefined;
+}
+
+function fullSize(size: Size | undefined): Size | undefined {
+  return size && Number.isFinite(size.width) && Number.isFinite(size.height) ? size : undefined;
+}
+
 /** Whether the source is one that stops by itself only when something went wrong. */
 export function isEndlessSource(source: LiveSource): boolean {
   return source.kind !== 'file';
@@ -82,8 +134,10 @@ export interface LiveInputOptions {
   platform?: NodeJS.Platform;
   /** Camera and test pattern rate; files and streams keep their own. */
   fps?: number;
-  /** Test pattern size. */
+  /** Test pattern size, and the size a camera is asked for. */
   size?: Size;
+  /** The pixel format or codec a camera is asked for (cameras only). */
+  cameraFormat?: string;
   /** Play a file again from the start when it ends. */
   loop?: boolean;
   /** The DirectShow camera to use for a bare `webcam` on Windows (see `findDshowCamera`). */
@@ -94,11 +148,17 @@ export interface LiveInputOptions {
 export function liveInputArgs(source: LiveSource, options: LiveInputOptions = {}): string[] {
   const platform = options.platform ?? process.platform;
   const fps = options.fps;
+  if (options.cameraFormat !== undefined && !isCamera(source)) {
+    throw new RangeError(
+      `\`camera-format\` applies to a camera (webcam or /dev/videoN), not ${describeLiveSource(source)}`,
+    );
+  }
+  const camera: CameraRequest = { size: options.size, fps, format: options.cameraFormat };
   switch (source.kind) {
     case 'webcam':
-      return webcamArgs(source.device, platform, fps, options.dshowCamera);
+      return webcamArgs(source.device, platform, camera, options.dshowCamera);
     case 'device':
-      return ['-f', 'v4l2', ...(fps ? ['-framerate', String(fps)] : []), '-i', source.path];
+      return [...v4l2Request(camera), '-i', source.path];
     case 'url':
       return [
         '-fflags',
@@ -119,20 +179,49 @@ export function liveInputArgs(source: LiveSource, options: LiveInputOptions = {}
   }
 }
 
+const sizeArgs = (size: Size | undefined): string[] => {
+  const full = fullSize(size);
+  return full ? ['-video_size', `${full.width}x${full.height}`] : [];
+};
+
+// There is no camera on the machines that run the tests: these arguments are unit-tested as
+// arguments, and each is the option the ffmpeg device documents for the purpose.
+
+/** v4l2: `-video_size`, `-framerate`, `-input_format` (`mjpeg`, `yuyv422`, `h264` …). */
+function v4l2Request({ size, fps, format }: CameraRequest): string[] {
+  return [
+    '-f',
+    'v4l2',
+    ...sizeArgs(size),
+    ...(fps ? ['-framerate', String(fps)] : []),
+    ...(format ? ['-input_format', format] : []),
+  ];
+}
+
 function webcamArgs(
   device: string | undefined,
   platform: NodeJS.Platform,
-  fps: number | undefined,
+  camera: CameraRequest,
   dshowCamera: string | undefined,
 ): string[] {
+  const { size, fps, format } = camera;
   if (platform === 'linux') {
     const path =
       device === undefined ? '/dev/video0' : /^\d+$/.test(device) ? `/dev/video${device}` : device;
-    return ['-f', 'v4l2', ...(fps ? ['-framerate', String(fps)] : []), '-i', path];
+    return [...v4l2Request(camera), '-i', path];
   }
   if (platform === 'darwin') {
     // avfoundation refuses its own default rate (29.97) on most cameras: ask for a whole number.
-    return ['-f', 'avfoundation', '-framerate', String(fps ?? 30), '-i', `${device ?? '0'}:none`];
+    return [
+      '-f',
+      'avfoundation',
+      ...sizeArgs(size),
+      '-framerate',
+      String(fps ?? 30),
+      ...(format ? ['-pixel_format', format] : []),
+      '-i',
+      `${device ?? '0'}:none`,
+    ];
   }
   if (platform === 'win32') {
     const name = device ?? dshowCamera;
@@ -142,7 +231,15 @@ function webcamArgs(
         'No DirectShow camera found; name one with --input "webcam:Camera Name"',
       );
     }
-    return ['-f', 'dshow', ...(fps ? ['-framerate', String(fps)] : []), '-i', `video=${name}`];
+    return [
+      '-f',
+      'dshow',
+      ...sizeArgs(size),
+      ...(fps ? ['-framerate', String(fps)] : []),
+      ...(format ? [DSHOW_CODECS.has(format) ? '-vcodec' : '-pixel_format', format] : []),
+      '-i',
+      `video=${name}`,
+    ];
   }
   throw new StylecastError(
     'SOURCE_FAILED',
@@ -182,7 +279,12 @@ export async function findDshowCamera(): Promise<string | undefined> {
 export async function probeLiveSource(
   source: LiveSource,
   inputArgs: readonly string[],
-  options: { timeoutMs?: number; signal?: AbortSignal } = {},
+  options: {
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    /** What a camera was asked for, named in the error when it refuses. */
+    camera?: CameraRequest;
+  } = {},
 ): Promise<{ width: number; height: number; fps: number }> {
   if (source.kind === 'file') await assertReadableFile(source.path);
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
@@ -208,9 +310,11 @@ export async function probeLiveSource(
     const reason = timeout.aborted
       ? 'no answer in time'
       : (lines.filter((line) => line.trim()).at(-1) ?? 'no video stream');
+    const asked =
+      options.camera && isCamera(source) ? describeCameraRequest(options.camera) : undefined;
     throw new StylecastError(
       'SOURCE_FAILED',
-      `Cannot open ${describeLiveSource(source)}: ${reason.trim()}`,
+      `Cannot open ${describeLiveSource(source)}${asked ? ` (asked for ${asked})` : ''}: ${reason.trim()}`,
     );
   }
   return { width: info.width, height: info.height, fps: info.fps };

@@ -44,6 +44,8 @@ export interface LiveOptions {
   size?: Size;
   /** Frame rate to decode at; the source's own when absent (30 for a camera or `testsrc`). */
   fps?: number;
+  /** The pixel format or codec a camera is asked for (`mjpeg`, `yuyv422` …); cameras only. */
+  cameraFormat?: string;
   stylizer: LiveStylizer;
   gallery: StyleGallery;
   /** The style state the run starts with. */
@@ -131,7 +133,10 @@ async function resolveVideo(
         : workingSize({ width: 1280, height: 720 }, limit);
     return { ...base, fps: options.fps ?? 30 };
   }
-  const probed = await probeLiveSource(options.source, inputArgs, { signal });
+  const probed = await probeLiveSource(options.source, inputArgs, {
+    signal,
+    camera: { size: options.size, fps: options.fps, format: options.cameraFormat },
+  });
   return { ...workingSize(probed, options.size), fps: options.fps ?? probed.fps };
 }
 
@@ -165,6 +170,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     loop: options.loop,
     fps: options.fps,
     size: options.size,
+    cameraFormat: options.cameraFormat,
     dshowCamera,
   });
   const video = await resolveVideo(options, firstArgs, signal);

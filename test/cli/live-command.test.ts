@@ -119,6 +119,7 @@ describe('stylecast live', () => {
     [['--quality', '101'], /quality/],
     [['--allow-origin', 'evil'], /origin/],
     [['--input', 'gopher://x'], /RTSP/],
+    [['--camera-format', 'mj peg'], /camera-format/],
   ])('refuses %j', async (flags, message) => {
     await expect(
       program(new AbortController().signal).parseAsync(['node', 'stylecast', 'live', ...flags]),

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  describeCameraRequest,
   describeLiveSource,
   liveInputArgs,
+  parseCameraFormat,
   parseDshowCameras,
   parseLiveSource,
   probeLiveSource,
@@ -105,6 +107,122 @@ describe('liveInputArgs', () => {
   });
 });
 
+// No camera is attached where the tests run, so asking a real one cannot be run here: the
+// arguments are checked as arguments (each is the option ffmpeg documents for that device), and
+// the refusal message is checked against ffmpeg's v4l2 device with a path that does not exist.
+describe('camera requests', () => {
+  const size = { width: 1280, height: 720 };
+
+  it('asks a v4l2 camera for its size, rate and format', () => {
+    expect(
+      liveInputArgs(parseLiveSource('webcam'), {
+        platform: 'linux',
+        size,
+        fps: 30,
+        cameraFormat: 'mjpeg',
+      }),
+    ).toEqual([
+      '-f',
+      'v4l2',
+      '-video_size',
+      '1280x720',
+      '-framerate',
+      '30',
+      '-input_format',
+      'mjpeg',
+      '-i',
+      '/dev/video0',
+    ]);
+    expect(
+      liveInputArgs(parseLiveSource('/dev/video2'), { size, cameraFormat: 'yuyv422' }),
+    ).toEqual([
+      '-f',
+      'v4l2',
+      '-video_size',
+      '1280x720',
+      '-input_format',
+      'yuyv422',
+      '-i',
+      '/dev/video2',
+    ]);
+  });
+
+  it('asks for a size only when both sides are given', () => {
+    expect(
+      liveInputArgs(parseLiveSource('/dev/video1'), {
+        size: { width: Number.POSITIVE_INFINITY, height: 720 },
+      }),
+    ).toEqual(['-f', 'v4l2', '-i', '/dev/video1']);
+  });
+
+  it('asks avfoundation and DirectShow cameras the same things in their own words', () => {
+    const webcam = parseLiveSource('webcam');
+    expect(
+      liveInputArgs(webcam, { platform: 'darwin', size, fps: 24, cameraFormat: 'nv12' }),
+    ).toEqual([
+      '-f',
+      'avfoundation',
+      '-video_size',
+      '1280x720',
+      '-framerate',
+      '24',
+      '-pixel_format',
+      'nv12',
+      '-i',
+      '0:none',
+    ]);
+    expect(
+      liveInputArgs(webcam, {
+        platform: 'win32',
+        dshowCamera: 'USB Camera',
+        size,
+        fps: 30,
+        cameraFormat: 'mjpeg',
+      }),
+    ).toEqual([
+      '-f',
+      'dshow',
+      '-video_size',
+      '1280x720',
+      '-framerate',
+      '30',
+      '-vcodec',
+      'mjpeg',
+      '-i',
+      'video=USB Camera',
+    ]);
+    expect(
+      liveInputArgs(webcam, {
+        platform: 'win32',
+        dshowCamera: 'USB Camera',
+        cameraFormat: 'yuyv422',
+      }),
+    ).toEqual(['-f', 'dshow', '-pixel_format', 'yuyv422', '-i', 'video=USB Camera']);
+  });
+
+  it('refuses a camera format for a source that is not a camera, and a malformed one', () => {
+    expect(() => liveInputArgs(parseLiveSource('testsrc'), { cameraFormat: 'mjpeg' })).toThrow(
+      '`camera-format` applies to a camera (webcam or /dev/videoN), not the test pattern',
+    );
+    expect(() => liveInputArgs(parseLiveSource('rtsp://cam/1'), { cameraFormat: 'mjpeg' })).toThrow(
+      RangeError,
+    );
+    expect(parseCameraFormat('MJPEG')).toBe('mjpeg');
+    expect(() => parseCameraFormat('mjpeg; rm -rf')).toThrow(
+      'Expected `camera-format` to be a format name like mjpeg or yuyv422, got `mjpeg; rm -rf`',
+    );
+    expect(() => parseCameraFormat('')).toThrow(RangeError);
+  });
+
+  it('says what was asked', () => {
+    expect(describeCameraRequest({ size, fps: 30, format: 'mjpeg' })).toBe(
+      '1280x720 at 30 fps in mjpeg',
+    );
+    expect(describeCameraRequest({ fps: 15 })).toBe('at 15 fps');
+    expect(describeCameraRequest({ size: { width: Infinity, height: 720 } })).toBeUndefined();
+  });
+});
+
 describe('parseDshowCameras', () => {
   it('reads the video devices of old and new ffmpeg logs', () => {
     const old = [
@@ -140,5 +258,15 @@ describe('probeLiveSource', () => {
     await expect(probeLiveSource(source, liveInputArgs(source))).rejects.toMatchObject({
       code: 'SOURCE_FAILED',
     });
+  });
+
+  it('names what a camera was asked for when it cannot be opened', async () => {
+    // Real ffmpeg and its v4l2 device; the device path does not exist here.
+    const source = parseLiveSource('/dev/video99');
+    const camera = { size: { width: 640, height: 480 }, fps: 30, format: 'mjpeg' };
+    const args = liveInputArgs(source, { size: camera.size, fps: 30, cameraFormat: 'mjpeg' });
+    await expect(probeLiveSource(source, args, { camera })).rejects.toThrow(
+      /^Cannot open \/dev\/video99 \(asked for 640x480 at 30 fps in mjpeg\): .*No such file/,
+    );
   });
 });
