@@ -6,7 +6,12 @@ import { readdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { parseCameraFormat, parseLiveSource, type LiveSource } from '../decode/live-source.js';
+import {
+  describeLiveSource,
+  parseCameraFormat,
+  parseLiveSource,
+  type LiveSource,
+} from '../decode/live-source.js';
 import type { Size } from '../decode/working-size.js';
 import { StylecastError } from '../errors.js';
 import type { Device } from '../infer/execution-provider.js';
@@ -118,7 +123,10 @@ export const liveOptions = {
     ).argParser(parser(parseCameraFormat)),
   loop: () => new Option('--loop', 'play a file input again from the start when it ends'),
   retry: () =>
-    new Option('--retry <n>', 'times to reopen a source that fails or ends, with back-off')
+    new Option(
+      '--retry <n>',
+      'times to reopen a source that fails, ends or cannot be opened yet, with back-off',
+    )
       .default(0)
       .argParser(integer('retry', 0, 1_000_000)),
   host: () =>
@@ -184,7 +192,7 @@ function describeSource(status: SourceStatus): string {
     case 'live':
       return 'Source is live again';
     case 'retrying':
-      return `Source lost (${status.message ?? 'unknown'}); retry ${status.attempt} in ${((status.retryInMs ?? 0) / 1000).toFixed(1)} s`;
+      return `Source unavailable (${status.message ?? 'unknown'}); retry ${status.attempt} in ${((status.retryInMs ?? 0) / 1000).toFixed(1)} s`;
     case 'lost':
       return `Source lost: ${status.message ?? 'unknown'}`;
     case 'ended':
@@ -285,8 +293,12 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         if (flags.json)
           process.stdout.write(`${JSON.stringify({ url: run.url, width, height, fps })}\n`);
         else if (!flags.quiet) process.stdout.write(`${run.url}\n`);
+        const format =
+          width > 0
+            ? `${width}x${height} at ${fps} fps`
+            : `waiting for ${describeLiveSource(flags.input)}`;
         reporter.info(
-          `Live at ${run.url} — ${width}x${height} at ${fps} fps, model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}. Ctrl-C stops.`,
+          `Live at ${run.url} — ${format}, model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}. Ctrl-C stops.`,
         );
         for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
         const summary = await run.done;

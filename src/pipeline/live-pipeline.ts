@@ -5,7 +5,9 @@
  * tagged with its capture time and offered to every viewer (and to the recorder).
  *
  * When the source ends or fails, viewers are told and it is reopened with back-off (`retry`
- * times), or the run ends. One AbortSignal stops every stage; `done` settles only when ffmpeg,
+ * times), or the run ends. A source that cannot be opened at the start (a camera not plugged in
+ * yet, a stream not up yet) fails the start without `retry`; with it, the server starts anyway,
+ * viewers see the source `retrying`, and the stream's size reaches them (`video`) once it opens. One AbortSignal stops every stage; `done` settles only when ffmpeg,
  * the in-flight frames and the server have all stopped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,10 +22,11 @@ import {
   type LiveSource,
 } from '../decode/live-source.js';
 import { workingSize, type Size } from '../decode/working-size.js';
+import { prepareOutput } from '../encode/output-file.js';
 import { isAbortError, StylecastError } from '../errors.js';
 import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
 import { LiveControls } from '../stream/live-controls.js';
-import type { LiveSettings, SourceStatus, StatsSnapshot } from '../stream/protocol.js';
+import type { LiveSettings, SourceStatus, StatsSnapshot, VideoFormat } from '../stream/protocol.js';
 import type { StyleGallery } from '../stream/style-gallery.js';
 import {
   startStreamServer,
@@ -32,7 +35,7 @@ import {
 } from '../stream/stream-server.js';
 import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
-import { startLiveRecorder } from './live-recorder.js';
+import { startLiveRecorder, type LiveRecorder } from './live-recorder.js';
 import { LiveStats } from './live-stats.js';
 import type { LiveStylizer } from './live-stylizer.js';
 
@@ -88,7 +91,8 @@ export interface LiveRun {
   readonly url: string;
   readonly server: StreamServer;
   readonly controls: LiveControls<StyleSettings | null>;
-  readonly video: { width: number; height: number; fps: number };
+  /** The stream's size and rate; all 0 until a source that failed at the start has opened. */
+  readonly video: VideoFormat;
   stats(): StatsSnapshot;
   /** Frames read from the source, sent, and dropped, since the start. */
   counts(): { source: number; sent: number; drops: number };
@@ -105,6 +109,9 @@ const HEALTHY_AFTER_MS = 30_000;
 const MAX_INFERENCE_FAILURES = 5;
 /** How long stopping waits for in-flight frames. */
 const DRAIN_MS = 5_000;
+
+/** What `video` says before the source has ever opened. */
+const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 
 interface Captured {
   frame: Frame;
@@ -124,7 +131,7 @@ async function resolveVideo(
   options: LiveOptions,
   inputArgs: string[],
   signal: AbortSignal,
-): Promise<{ width: number; height: number; fps: number }> {
+): Promise<VideoFormat> {
   if (options.source.kind === 'testsrc') {
     const limit = options.size;
     const base =
@@ -173,10 +180,22 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     cameraFormat: options.cameraFormat,
     dshowCamera,
   });
-  const video = await resolveVideo(options, firstArgs, signal);
   // A test pattern is generated at the working size; everything else is scaled to it.
-  const inputArgs =
-    source.kind === 'testsrc' ? liveInputArgs(source, { fps: video.fps, size: video }) : firstArgs;
+  const argsFor = (format: VideoFormat): string[] =>
+    source.kind === 'testsrc'
+      ? liveInputArgs(source, { fps: format.fps, size: format })
+      : firstArgs;
+  let video: VideoFormat | undefined;
+  let startError: unknown;
+  try {
+    video = await resolveVideo(options, firstArgs, signal);
+  } catch (error) {
+    // Only a source that could not be opened is worth retrying; a missing file is not.
+    const unopened = error instanceof StylecastError && error.code === 'SOURCE_FAILED';
+    if (retry === 0 || !unopened || signal.aborted) throw error;
+    startError = error;
+  }
+  let inputArgs = video ? argsFor(video) : firstArgs;
 
   const controls = await LiveControls.create(
     options.gallery,
@@ -191,21 +210,33 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     fatal ??= error;
     stopper.abort();
   };
-  const recorder = options.record
-    ? await startLiveRecorder(options.record, video, fail)
-    : undefined;
+  // The recorder needs the stream's size: it starts when the source first opens, but its file
+  // is checked now, before anything runs.
+  let recorder: LiveRecorder | undefined;
+  if (options.record) {
+    if (video) recorder = await startLiveRecorder(options.record, video, fail);
+    else await prepareOutput(options.record);
+  }
   let server: StreamServer;
   try {
     server = await startStreamServer({
       ...options.server,
       controls,
-      video,
+      video: video ?? UNKNOWN_VIDEO,
       stats: () => stats.snapshot(),
     });
   } catch (error) {
     await recorder?.abort();
     throw error;
   }
+
+  /** The source opened for the first time after failing at the start. */
+  const sourceOpened = async (format: VideoFormat): Promise<void> => {
+    video = format;
+    inputArgs = argsFor(format);
+    server.setVideo(format);
+    if (options.record) recorder = await startLiveRecorder(options.record, format, fail);
+  };
 
   const setSource = (status: SourceStatus): void => {
     server.setSource(status);
@@ -268,7 +299,17 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
 
   const runSource = async (): Promise<'ended' | 'stopped'> => {
     let failures = 0;
+    /** A failure met before this attempt started (opening the source at the start). */
+    let failedEarly = startError;
     for (;;) {
+      if (failedEarly === undefined && !video) {
+        try {
+          await sourceOpened(await resolveVideo(options, firstArgs, signal));
+        } catch (caught) {
+          if (!(caught instanceof StylecastError && caught.code === 'SOURCE_FAILED')) throw caught;
+          failedEarly = caught;
+        }
+      }
       const attempt = new AbortController();
       const attemptSignal = AbortSignal.any([signal, attempt.signal]);
       let stalled = false;
@@ -282,10 +323,12 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
         }, ms);
       };
       armWatchdog(Math.max(stallMs, 10_000)); // opening a network stream can take a while
-      let error: unknown;
+      let error: unknown = failedEarly;
+      failedEarly = undefined;
       try {
+        if (error !== undefined) throw error;
         for await (const frame of decodeFrames({
-          ...video,
+          ...video!,
           inputArgs,
           label,
           signal: attemptSignal,
@@ -318,9 +361,10 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
           ? errorText(error)
           : `${label} ended`;
       if (failures >= retry) {
-        if (failed)
-          throw new StylecastError('SOURCE_FAILED', `Lost ${label}: ${message}`, { cause: error });
-        return 'ended';
+        if (!failed) return 'ended';
+        // A source that never opened fails with why it could not be opened.
+        if (!video) throw error;
+        throw new StylecastError('SOURCE_FAILED', `Lost ${label}: ${message}`, { cause: error });
       }
       failures++;
       const delay = Math.min((options.retryDelayMs ?? 1000) * 2 ** (failures - 1), MAX_BACKOFF_MS);
@@ -374,7 +418,9 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     url: server.url,
     server,
     controls,
-    video,
+    get video() {
+      return video ?? UNKNOWN_VIDEO;
+    },
     stats: () => stats.snapshot(),
     counts: () => ({ source: stats.totalSource, sent: stats.totalSent, drops: stats.drops }),
     done,

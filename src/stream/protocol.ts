@@ -78,6 +78,13 @@ export interface GalleryItem {
   uploaded: boolean;
 }
 
+/** The stream's frame size and rate; all 0 while a source that failed at the start is retried. */
+export interface VideoFormat {
+  width: number;
+  height: number;
+  fps: number;
+}
+
 export type SourceState = 'live' | 'lost' | 'retrying' | 'ended';
 
 export interface SourceStatus {
@@ -115,6 +122,7 @@ export type ServerMessage =
     }
   | { type: 'settings'; settings: LiveSettings }
   | { type: 'gallery'; gallery: GalleryItem[] }
+  | ({ type: 'video' } & VideoFormat)
   | { type: 'source'; source: SourceStatus }
   | {
       type: 'stats';

@@ -16,6 +16,7 @@ import {
   type ServerMessage,
   type SourceStatus,
   type StatsSnapshot,
+  type VideoFormat,
 } from './protocol.js';
 import { checkAccess, type AccessOptions } from './request-access.js';
 import { ViewerConnection } from './viewer-connection.js';
@@ -31,7 +32,8 @@ export interface StreamServerOptions {
   /** Origins besides the page's own that may open the socket. */
   allowedOrigins?: readonly string[];
   controls: LiveControls<unknown>;
-  video: { width: number; height: number; fps: number };
+  /** The stream's size and rate; all 0 while the source has not opened yet (see `setVideo`). */
+  video: VideoFormat;
   /** The pipeline's figures, read for each `stats` message. */
   stats: () => StatsSnapshot;
   /** Largest client text message; bigger ones close the socket with 1009. */
@@ -54,6 +56,8 @@ export interface StreamServer {
   /** Offers one tagged JPEG to every viewer. */
   broadcastFrame(jpeg: Buffer): void;
   setSource(source: SourceStatus): void;
+  /** The stream's size and rate became known (a source that was not up at the start opened). */
+  setVideo(video: VideoFormat): void;
   /** Says goodbye to every viewer and closes the server; resolves when it is closed. */
   close(): Promise<void>;
 }
@@ -93,6 +97,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   const files = await loadViewerFiles(options.viewerDirectory);
   const viewers = new Set<ViewerConnection>();
   let source: SourceStatus = { state: 'live' };
+  let video = { ...options.video };
   let galleryVersion = controls.gallery.version;
   let closed = false;
 
@@ -188,7 +193,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     viewer.sendMessage({
       type: 'hello',
       protocol: PROTOCOL_VERSION,
-      ...options.video,
+      ...video,
       ...(controls.levels !== undefined ? { levels: controls.levels } : {}),
       serverTimeMs: Date.now(),
       gallery: controls.gallery.items(),
@@ -328,6 +333,10 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     setSource(next) {
       source = next;
       broadcast({ type: 'source', source });
+    },
+    setVideo(next) {
+      video = { ...next };
+      broadcast({ type: 'video', ...video });
     },
     close() {
       closing ??= (async () => {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { networkUrls, parseOrigin, registerLiveCommand } from '../../src/cli/live-command.js';
 import { TestViewer } from '../stream/live-test-helpers.js';
+import { errorLines, runCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 
 function program(signal: AbortSignal): Command {
@@ -146,6 +147,41 @@ describe('stylecast live', () => {
       code: 'BAD_OPTION',
       message: 'Expected `alpha` to be one number or one per model level (1), got 2 values',
     });
+  });
+
+  // A camera that is not plugged in: no /dev/video99 exists here.
+  const unplugged = ['--input', '/dev/video99', '--model', TINY_MODEL, '--device', 'cpu'];
+
+  it('exits with one readable line when the source cannot be opened and there is no --retry', async () => {
+    const { code, stdout, stderr } = await runCli(['live', ...unplugged, '--port', '0']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(errorLines(stderr)).toEqual([
+      expect.stringMatching(/^stylecast: Cannot open \/dev\/video99: .*No such file or directory$/),
+    ]);
+  });
+
+  it('with --retry, serves the page, retries a source that fails at the start, then says why it gave up', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'live',
+      ...unplugged,
+      '--port',
+      '0',
+      '--retry',
+      '1',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/m);
+    const lines = errorLines(stderr);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^Source unavailable \(Cannot open \/dev\/video99: .*\); retry 1 in 1\.0 s$/,
+      ),
+    );
+    expect(lines.at(-1)).toMatch(
+      /^stylecast: Cannot open \/dev\/video99: .*No such file or directory$/,
+    );
+    expect(stderr).not.toMatch(/\n\s+at /);
   });
 
   it('lists the page on every network address only when listening on all of them', () => {

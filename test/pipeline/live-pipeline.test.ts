@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/media.js';
@@ -206,6 +206,101 @@ describe('live pipeline', () => {
     }
   });
 
+  it('keeps retrying a stream that is not up at the start, and tells viewers', async () => {
+    // Longer than ffmpeg's 5 s of stream analysis, which `-fflags nobuffer` does not keep.
+    const clip = join(workDir, 'late.ts');
+    makeClip(
+      clip,
+      [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '15',
+        '-pix_fmt',
+        'yuv420p',
+        '-f',
+        'mpegts',
+      ],
+      12,
+    );
+    const bytes = await readFile(clip);
+    // Refuses the first three requests (the start's probe and two retries): a stream not up yet.
+    const late = await serveStream((request, response, count) => {
+      if (count <= 3) return response.writeHead(503).end();
+      response.writeHead(200, { 'Content-Type': 'video/mp2t' }).end(bytes);
+    });
+    try {
+      const sources: string[] = [];
+      const run = await start({
+        source: parseLiveSource(late.url),
+        size: undefined,
+        fps: undefined,
+        retry: 5,
+        retryDelayMs: 300,
+        onSource: (status) => sources.push(status.state),
+      });
+      expect(run.video).toEqual({ width: 0, height: 0, fps: 0 });
+      const viewer = await watch(run);
+      const hello = viewer.ofType('hello')[0]!;
+      expect(hello).toMatchObject({ width: 0, height: 0, fps: 0 });
+      const retrying = await viewer.waitFor(
+        () =>
+          hello.source.state === 'retrying'
+            ? hello.source
+            : viewer.ofType('source').find((m) => m.source.state === 'retrying')?.source,
+        'a retrying source',
+      );
+      expect(retrying.message).toMatch(/^Cannot open http:\/\/127\.0\.0\.1:\d+\/live\.ts: /);
+      const video = await viewer.nextOfType('video', 0);
+      expect(video).toMatchObject({ ...SIZE, fps: 15 });
+      expect(run.video).toEqual({ ...SIZE, fps: 15 });
+      await viewer.waitFor(() => viewer.frames.length >= 3, 'frames once the stream is up');
+      expect(viewer.ofType('source').map((m) => m.source.state)).toContain('live');
+      expect(sources.slice(0, 3)).toEqual(['retrying', 'retrying', 'retrying']);
+      await run.stop();
+      viewer.close();
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('gives up on a stream that never comes up with the reason it could not be opened', async () => {
+    const never = await serveStream((request, response) => response.writeHead(404).end());
+    try {
+      const run = await start({
+        source: parseLiveSource(never.url),
+        retry: 2,
+        retryDelayMs: 100,
+      });
+      const viewer = await watch(run);
+      await expect(run.done).rejects.toMatchObject({
+        code: 'SOURCE_FAILED',
+        message: expect.stringMatching(/^Cannot open http:.*404/),
+      });
+      await viewer.waitFor(() => viewer.closeCode, 'close');
+      const states = viewer.ofType('source').map((m) => m.source);
+      expect(states.at(-1)).toMatchObject({ state: 'lost' });
+      expect(never.requests()).toBe(3); // the start, then two retries
+    } finally {
+      await never.close();
+    }
+  });
+
+  it('fails the start, serving nothing, when a source cannot be opened and there is no retry', async () => {
+    const never = await serveStream((request, response) => response.writeHead(404).end());
+    try {
+      await expect(start({ source: parseLiveSource(never.url) })).rejects.toMatchObject({
+        code: 'SOURCE_FAILED',
+        message: expect.stringMatching(/^Cannot open http:.*404/),
+      });
+      expect(never.requests()).toBe(1);
+    } finally {
+      await never.close();
+    }
+  });
+
   it('stops every stage when inference keeps failing, and says why', async () => {
     const broken: LiveStylizer = {
       concurrency: 1,
@@ -245,4 +340,21 @@ function makeClip(path: string, codecArgs: string[], seconds: number): void {
     path,
   ]);
   if (result.status !== 0) throw new Error(String(result.stderr));
+}
+
+/** A local HTTP server standing in for a network camera; `respond` gets the request count. */
+async function serveStream(
+  respond: (request: IncomingMessage, response: ServerResponse, count: number) => void,
+): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+  let count = 0;
+  const server = createServer((request, response) => respond(request, response, ++count));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/live.ts`,
+    requests: () => count,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

@@ -126,11 +126,13 @@ function onText(text) {
       state.hello = message;
       state.clockOffsetMs = null;
       noteServerTime(message.serverTimeMs);
-      canvas.width = message.width;
-      canvas.height = message.height;
+      showVideo(message);
       showGallery(message.gallery);
       showSettings(message.settings);
       showSource(message.source);
+      break;
+    case 'video':
+      showVideo(message);
       break;
     case 'settings':
       showSettings(message.settings);
@@ -150,6 +152,14 @@ function onText(text) {
       state.errors.push(message);
       showError(message.message);
       break;
+  }
+}
+
+/** Sizes the canvas to the stream; 0 means the source has not opened yet (keep the page's size). */
+function showVideo({ width, height }) {
+  if (width > 0 && height > 0) {
+    canvas.width = width;
+    canvas.height = height;
   }
 }
 
@@ -176,7 +186,7 @@ function showSource(source) {
   const text = {
     live: '',
     lost: `Source lost${source.message ? `: ${source.message}` : ''}`,
-    retrying: `Source lost; retrying (attempt ${source.attempt ?? '?'})…`,
+    retrying: `Source unavailable${source.message ? ` (${source.message})` : ''}; retrying (attempt ${source.attempt ?? '?'})…`,
     ended: `Source ended${source.message ? `: ${source.message}` : ''}`,
   }[source.state];
   banner.textContent = text ?? '';
