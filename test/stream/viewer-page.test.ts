@@ -36,11 +36,15 @@ interface PageCanvas {
   height: number;
   textContent: string | null;
   getContext(kind: '2d'): {
+    drawImage(image: PageCanvas, x: number, y: number): void;
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
   } | null;
 }
 declare const window: { stylecast: ViewerState };
-declare const document: { getElementById(id: string): PageCanvas | null };
+declare const document: {
+  getElementById(id: string): PageCanvas | null;
+  createElement(tag: 'canvas'): PageCanvas;
+};
 
 let browser: Browser;
 let pool: InferencePool;
@@ -78,8 +82,14 @@ const state = (page: Page): Promise<ViewerState> => page.evaluate(() => window.s
 /** Mean RGB of what the canvas shows. */
 const canvasColour = (page: Page): Promise<[number, number, number]> =>
   page.evaluate(() => {
+    // The page's canvas is a bitmaprenderer one: read it through a 2D copy.
     const canvas = document.getElementById('video')!;
-    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const context = copy.getContext('2d')!;
+    context.drawImage(canvas, 0, 0);
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
     const sum = [0, 0, 0];
     for (let i = 0; i < data.length; i += 4) {
       sum[0]! += data[i]!;

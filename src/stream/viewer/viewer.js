@@ -3,7 +3,8 @@
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('video');
-const context = canvas.getContext('2d');
+// A bitmaprenderer canvas takes each decoded frame over as it is, with no copy into a 2D canvas.
+const renderer = canvas.getContext('bitmaprenderer');
 const token = new URLSearchParams(location.search).get('token');
 const LATENCY_WINDOW = 2000;
 
@@ -56,14 +57,17 @@ function send(message) {
 }
 
 // ---- frames: decode the newest, drop any that arrive while one is being decoded ----
+// createImageBitmap decodes the JPEG off the main thread; one decode at a time, and a frame that
+// arrives meanwhile replaces any other waiting, so the page never falls behind the stream.
 
 let decoding = false;
 let newest = null;
+const latin1 = new TextDecoder('latin1');
 
 function readTag(bytes) {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff || bytes[3] !== 0xfe) return null;
   const length = (bytes[4] << 8) | bytes[5];
-  const text = new TextDecoder('latin1').decode(bytes.subarray(6, 4 + length));
+  const text = latin1.decode(bytes.subarray(6, 4 + length));
   if (!text.startsWith('stylecast ')) return null;
   try {
     return JSON.parse(text.slice('stylecast '.length));
@@ -90,8 +94,7 @@ async function drawNewest() {
         canvas.width = bitmap.width;
         canvas.height = bitmap.height;
       }
-      context.drawImage(bitmap, 0, 0);
-      bitmap.close();
+      renderer.transferFromImageBitmap(bitmap); // the canvas now owns the bitmap
       state.framesDrawn++;
       if (tag && state.clockOffsetMs !== null) {
         const latency = Date.now() + state.clockOffsetMs - tag.captureMs;
