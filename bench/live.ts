@@ -5,10 +5,12 @@
  * latency from capture to send (server) and capture to draw (browser), p50 and p95.
  *
  *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size 1280x720]
- *                          [--fps 30] [--viewers 8] [--unstyled] [--json]
+ *                          [--fps 30] [--viewers 8] [--workers N] [--threads N] [--quality 80]
+ *                          [--unstyled] [--socket-only] [--json]
  *
  * `--unstyled` sends the frames without inference: what the capture, JPEG and fan-out path
- * costs by itself.
+ * costs by itself. `--socket-only` watches with `ws` clients alone, no browser: what a viewer on
+ * another machine would get when the browser does not share this machine's cores.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +36,11 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '1280x720' },
     fps: { type: 'string', default: '30' },
     viewers: { type: 'string', default: '8' },
+    workers: { type: 'string' },
+    threads: { type: 'string' },
+    quality: { type: 'string', default: '80' },
     unstyled: { type: 'boolean', default: false },
+    'socket-only': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -65,7 +71,11 @@ try {
   log(modelNote);
   model = await loadModel(TINY);
 }
-const pool = await InferencePool.open(model, { device: parseDevice(args.device) });
+const pool = await InferencePool.open(model, {
+  device: parseDevice(args.device),
+  workers: args.workers === undefined ? undefined : Number(args.workers),
+  threads: args.threads === undefined ? undefined : Number(args.threads),
+});
 const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
   maxUploadBytes: 1 << 20,
   maxUploads: 1,
@@ -83,25 +93,30 @@ const run = await startLive({
     preserveColor: false,
   },
   server: { port: 0 },
+  jpegQuality: Number(args.quality),
   onFrameSent: (frame) => sent.push(frame),
 });
 log(
   `live: ${run.video.width}x${run.video.height} at ${run.video.fps} fps, model ${model.card.name} on ${pool.provider} (${pool.workerCount} workers)`,
 );
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-const page = await browser.newPage();
-await page.goto(run.url);
+const socketOnly = args['socket-only'];
+const browser = socketOnly
+  ? undefined
+  : await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const page = await browser?.newPage();
+await page?.goto(run.url);
 type PageState = { framesDrawn: number; framesReceived: number; drawLatencies: number[] };
-const pageState = (): Promise<PageState> =>
-  page.evaluate(() => {
+const NO_PAGE: PageState = { framesDrawn: 0, framesReceived: 0, drawLatencies: [] };
+const pageState = async (): Promise<PageState> =>
+  page?.evaluate(() => {
     const state = (globalThis as unknown as { stylecast: PageState }).stylecast;
     return {
       framesDrawn: state.framesDrawn,
       framesReceived: state.framesReceived,
       drawLatencies: [...state.drawLatencies],
     };
-  });
+  }) ?? NO_PAGE;
 
 /** Seven (or more) plain `ws` viewers in a worker thread, counting frames per viewer. */
 function startSocketViewers(count: number): { worker: Worker; counts: () => Promise<number[]> } {
@@ -146,7 +161,8 @@ interface PhaseResult {
 }
 
 async function phase(viewers: number): Promise<PhaseResult> {
-  const extra = viewers > 1 ? startSocketViewers(viewers - 1) : undefined;
+  const sockets = socketOnly ? viewers : viewers - 1;
+  const extra = sockets > 0 ? startSocketViewers(sockets) : undefined;
   while (run.server.viewerCount < viewers) await sleep(100);
   // The first inference of each worker is slow (session warm-up): wait for a few frames out.
   const target = sent.length + 2 * pool.workerCount;
@@ -170,9 +186,9 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const browserFps = round(drawn / elapsed);
   const browserReceivedFps = round((endPage.framesReceived - startPage.framesReceived) / elapsed);
   // Delivery to each viewer: what the page received, and what each socket viewer received.
-  const slowest = Math.min(browserReceivedFps, ...socketViewerFps);
+  const slowest = Math.min(...(socketOnly ? [] : [browserReceivedFps]), ...socketViewerFps);
   await extra?.worker.terminate();
-  while (run.server.viewerCount > 1) await sleep(100);
+  while (run.server.viewerCount > (socketOnly ? 0 : 1)) await sleep(100);
   return {
     viewers,
     sourceFps: round((runEnd.source - runStart.source) / elapsed),
@@ -201,6 +217,8 @@ try {
     modelNote: modelNote || undefined,
     provider: pool.provider,
     workers: pool.workerCount,
+    threads: pool.threadsPerWorker,
+    jpegQuality: Number(args.quality),
     size: `${run.video.width}x${run.video.height}`,
     fps: run.video.fps,
     seconds,
@@ -215,7 +233,7 @@ try {
       `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} |`;
     process.stdout.write(
       [
-        `model ${result.model} on ${result.provider} (${result.workers} workers), testsrc ${result.size} at ${result.fps} fps, ${seconds} s per phase`,
+        `model ${result.model} on ${result.provider} (${result.workers} workers × ${result.threads} threads, JPEG quality ${result.jpegQuality}), testsrc ${result.size} at ${result.fps} fps, ${seconds} s per phase`,
         ...(modelNote ? [modelNote] : []),
         '',
         '| viewers | source fps | sent fps | browser received / drawn fps | slowest viewer fps (÷ sent) | capture→send p50 / p95 ms | capture→draw p50 / p95 ms | drops |',
@@ -229,7 +247,7 @@ try {
     );
   }
 } finally {
-  await browser.close();
+  await browser?.close();
   await run.stop();
   await pool.close();
 }

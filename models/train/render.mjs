@@ -3,6 +3,8 @@
 //       every EVAL_DIR/eN.content.jpg with eN.style.jpg -> OUT_DIR/eN.out.png (+ links to the inputs)
 //   node models/train/render.mjs MODEL_DIR video FRAMES_DIR STYLE OUT_DIR [--alpha 1] [--frames 40]
 //       a folder of frames -> OUT_DIR/00000.png ...
+// --scale S (default 1) runs the model on frames shrunk by S and enlarges its output back to the
+// frame's size (bicubic), as a pipeline that stylizes at a smaller working size would.
 // Frames whose sides are not multiples of the model's sizeMultiple are edge-padded, then cropped
 // back, as the runtime does.
 import { mkdirSync, readdirSync, symlinkSync, existsSync } from 'node:fs';
@@ -14,7 +16,11 @@ import sharp from 'sharp';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { alpha: { type: 'string', default: '1' }, frames: { type: 'string', default: '40' } },
+  options: {
+    alpha: { type: 'string', default: '1' },
+    frames: { type: 'string', default: '40' },
+    scale: { type: 'string', default: '1' },
+  },
 });
 const [dir, mode, ...rest] = positionals;
 const meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
@@ -22,6 +28,7 @@ const opts = { executionProviders: ['cpu'], intraOpNumThreads: 2 };
 const encoder = await ort.InferenceSession.create(join(dir, meta.styleEncoder), opts);
 const stylizer = await ort.InferenceSession.create(join(dir, meta.stylizer), opts);
 const alphaValue = Number(values.alpha);
+const scale = Number(values.scale);
 
 async function rgb(path, size) {
   let img = sharp(path).removeAlpha().toColourspace('srgb');
@@ -60,7 +67,23 @@ function crop(data, W, width, height) {
   return out;
 }
 
-async function stylize(img, code) {
+async function resized(img, width, height) {
+  const raw = { width: img.width, height: img.height, channels: 3 };
+  const data = await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), { raw })
+    .resize(width, height, { fit: 'fill', kernel: 'cubic' })
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width, height };
+}
+
+async function stylize(full, code) {
+  if (scale === 1) return stylizeAtSize(full, code);
+  const small = await resized(full, Math.round(full.width * scale), Math.round(full.height * scale));
+  const out = { ...small, data: await stylizeAtSize(small, code) };
+  return (await resized(out, full.width, full.height)).data;
+}
+
+async function stylizeAtSize(img, code) {
   const p = pad(img, meta.sizeMultiple);
   const alpha = new ort.Tensor('float32', new Float32Array(meta.levels).fill(alphaValue), [1, meta.levels]);
   const out = await stylizer.run({ image: new ort.Tensor('uint8', p.padded, [1, p.H, p.W, 3]), code, alpha });

@@ -10,6 +10,8 @@ only as the loss network):
   content  mean squared difference of instance-normalised relu3_1 of output and content
            (stylemetrics' content distance), weighted by --content-weight
   recon    L1 between the alpha=0 output and the content (alpha 0 is the unstyled reconstruction)
+  distill  L1 (0..255) between the output and the Magenta teacher's output for the same content and
+           style image (read through models/import/magenta.py), weighted by --distill-weight
   shift    L1 between outputs of the same content shifted by a few pixels (the network's 4x4
            input grid must not show as flicker when a camera pans), weighted by --shift-weight
 Data: content crops from ../shared/data/photos, styles from ../shared/data/paintings (wikiart224's
@@ -38,6 +40,7 @@ from model import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw, stats  # noqa: E4
 SHARED = HERE.parent.parent.parent / "shared"
 DEFAULT_DATA = SHARED / "data"
 DEFAULT_VGG = SHARED / "weights" / "vgg19-normalised-relu3_1" / "vgg_normalised_conv3_1.pth"
+DEFAULT_TEACHER = SHARED / "weights" / "magenta-arbitrary-v1-256-int8"
 STYLE_SIDE = 512  # stylemetrics reads a style at this longer side
 
 
@@ -189,6 +192,27 @@ def style_targets(vgg, crops, idx, cache):
     return [(torch.cat([t[l][0] for t in ts]), torch.cat([t[l][1] for t in ts])) for l in range(3)]
 
 
+class Teacher:
+    """The Magenta network as a distillation target: its stylization of a content batch (0..255),
+    with each style's vector computed once (the style predictor costs ~0.3 s; the transformer
+    ~10 ms for a 128x128 crop)."""
+
+    def __init__(self, weights):
+        sys.path.insert(0, str(HERE.parent / "import"))
+        from magenta import load_magenta
+
+        self.predictor, self.transformer = load_magenta(weights)
+        self.codes = {}
+
+    @torch.no_grad()
+    def __call__(self, content, style_images, idx):
+        for i, img in zip(idx, style_images):
+            if i not in self.codes:
+                self.codes[i] = self.predictor(img[None] / 255.0)
+        code = torch.cat([self.codes[i] for i in idx])
+        return self.transformer(content / 255.0, code) * 255.0
+
+
 def validate(net, vgg, val_photos, val_styles, seed=123):
     """Mean style/content distance on fixed held-out pairs at 320x224 (whole style at a 256 side)."""
     rng = random.Random(seed)
@@ -221,10 +245,13 @@ def main():
     p.add_argument("--style-crop", type=int, default=160)
     p.add_argument("--widths", default="16,32,64")
     p.add_argument("--blocks", type=int, default=2)
+    p.add_argument("--init", help="start from this checkpoint's (EMA) weights with a fresh optimiser and schedule")
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--content-weight", type=float, default=10.0)
     p.add_argument("--recon-weight", type=float, default=0.02)
     p.add_argument("--shift-weight", type=float, default=0.05)
+    p.add_argument("--distill-weight", type=float, default=0.0, help="weight of the L1 to the teacher's output")
+    p.add_argument("--teacher", default=str(DEFAULT_TEACHER), help="Magenta int8 TFLite folder (read only while training)")
     p.add_argument("--threads", type=int, default=1, help="1 is faster than 2 on a shared, oversubscribed machine")
     p.add_argument("--data", default=str(DEFAULT_DATA))
     p.add_argument("--vgg", default=str(DEFAULT_VGG))
@@ -243,6 +270,9 @@ def main():
     rng = random.Random(a.seed)
     net = Net(*cfg["widths"], blocks=cfg["blocks"])
     ema = Net(*cfg["widths"], blocks=cfg["blocks"])
+    if a.init:
+        ck = torch.load(a.init)
+        net.load_state_dict(ck["ema"])  # the EMA is what ships
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), lr=a.lr)
     step, elapsed = 0, 0.0
@@ -258,12 +288,13 @@ def main():
         log(run, f"resumed at step {step} ({elapsed / 60:.1f} min trained)")
     else:
         (run / "train.log").unlink(missing_ok=True)
-        log(run, "args " + json.dumps(vars(a)))
+        log(run, "args " + json.dumps(vars(a)) + (f" (weights from {a.init} at its step {ck['step']})" if a.init else ""))
 
     t0 = time.time()
     photos, styles, val_photos, val_styles = dataset(Path(a.data))
     log(run, f"data: {len(photos)} photos, {len(styles)} styles ({len(val_photos)}/{len(val_styles)} held out), {time.time() - t0:.0f}s")
     vgg = VGG(a.vgg)
+    teacher = Teacher(a.teacher) if a.distill_weight > 0 else None
 
     def save():
         torch.save({"model": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
@@ -301,6 +332,10 @@ def main():
         ys = rows_to_nchw(net.stylize(nchw_to_rows(xs), code, ones))
         l_shift = (y[:, :, dy:, dx:] - ys[:, :, :a.size - dy, :a.size - dx]).abs().mean()
         loss = loss + a.shift_weight * l_shift
+        l_distill = torch.zeros(())
+        if teacher is not None:
+            l_distill = (y - teacher(x, code_imgs, idx)).abs().mean()
+            loss = loss + a.distill_weight * l_distill
         r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, net.levels)))
         l_recon = (r - x).abs().mean()
         loss = loss + a.recon_weight * l_recon
@@ -313,7 +348,7 @@ def main():
             for pe, pn in zip(ema.parameters(), net.parameters()):
                 pe.mul_(d).add_(pn, alpha=1 - d)
         step += 1
-        for k, v in (("loss", loss), ("style", l_style), ("content", l_content), ("shift", l_shift), ("recon", l_recon)):
+        for k, v in (("loss", loss), ("style", l_style), ("content", l_content), ("distill", l_distill), ("shift", l_shift), ("recon", l_recon)):
             avg[k] = 0.98 * avg.get(k, float(v)) + 0.02 * float(v)
         if step % 10 == 0:
             tt = elapsed + time.time() - t_start
