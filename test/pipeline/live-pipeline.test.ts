@@ -183,11 +183,23 @@ describe('live pipeline', () => {
   });
 
   it('tells viewers when a stream dies mid-way, retries, then gives up cleanly', async () => {
+    // Half of it is longer than ffmpeg's 5 s of stream analysis, so frames flow before the cut.
     const clip = join(workDir, 'stream.ts');
     makeClip(
       clip,
-      ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-f', 'mpegts'],
-      4,
+      [
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-g',
+        '15',
+        '-pix_fmt',
+        'yuv420p',
+        '-f',
+        'mpegts',
+      ],
+      12,
     );
     const bytes = await readFile(clip);
     let connections = 0;
@@ -216,6 +228,7 @@ describe('live pipeline', () => {
         (error: { code?: string }) => error.code,
       );
       expect(['ended', 'SOURCE_FAILED']).toContain(outcome);
+      expect(run.counts().source).toBeGreaterThan(0); // it died mid-stream, not at the start
       const states = viewer.ofType('source').map((m) => m.source.state);
       expect(states).toContain('retrying');
       expect(['ended', 'lost']).toContain(states.at(-1));
