@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,25 +184,7 @@ describe('live pipeline', () => {
   });
 
   it('tells viewers when a stream dies mid-way, retries, then gives up cleanly', async () => {
-    // Half of it is longer than ffmpeg's 5 s of stream analysis, so frames flow before the cut.
-    const clip = join(workDir, 'stream.ts');
-    makeClip(
-      clip,
-      [
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '15',
-        '-pix_fmt',
-        'yuv420p',
-        '-f',
-        'mpegts',
-      ],
-      12,
-    );
-    const bytes = await readFile(clip);
+    const bytes = await streamClip(); // half of it is still more than ffmpeg's stream analysis
     let connections = 0;
     // Serves half the stream, then cuts the connection: a camera unplugged mid-stream.
     const streamServer: Server = createServer((request, response) => {
@@ -241,25 +224,7 @@ describe('live pipeline', () => {
   });
 
   it('keeps retrying a stream that is not up at the start, and tells viewers', async () => {
-    // Longer than ffmpeg's 5 s of stream analysis, which `-fflags nobuffer` does not keep.
-    const clip = join(workDir, 'late.ts');
-    makeClip(
-      clip,
-      [
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-g',
-        '15',
-        '-pix_fmt',
-        'yuv420p',
-        '-f',
-        'mpegts',
-      ],
-      12,
-    );
-    const bytes = await readFile(clip);
+    const bytes = await streamClip();
     // Refuses the first three requests (the start's probe and two retries): a stream not up yet.
     const late = await serveStream((request, response, count) => {
       if (count <= 3) return response.writeHead(503).end();
@@ -359,6 +324,20 @@ describe('live pipeline', () => {
     await viewer.waitFor(() => viewer.closeCode, 'close');
   });
 });
+
+/**
+ * A 12-s MPEG-TS clip with a keyframe every second, as a network stream would carry it: longer
+ * than ffmpeg's 5 s of stream analysis (which `-fflags nobuffer` does not shorten), so frames
+ * flow once it is read.
+ */
+async function streamClip(): Promise<Buffer> {
+  const clip = join(workDir, 'stream.ts');
+  if (!existsSync(clip)) {
+    const codec = ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '15', '-pix_fmt', 'yuv420p'];
+    makeClip(clip, [...codec, '-f', 'mpegts'], 12);
+  }
+  return readFile(clip);
+}
 
 function makeClip(path: string, codecArgs: string[], seconds: number): void {
   const result = spawnSync(ffmpegPath(), [
