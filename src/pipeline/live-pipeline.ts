@@ -7,8 +7,9 @@
  * When the source ends or fails, viewers are told and it is reopened with back-off (`retry`
  * times), or the run ends. A source that cannot be opened at the start (a camera not plugged in
  * yet, a stream not up yet) fails the start without `retry`; with it, the server starts anyway,
- * viewers see the source `retrying`, and the stream's size reaches them (`video`) once it opens. One AbortSignal stops every stage; `done` settles only when ffmpeg,
- * the in-flight frames and the server have all stopped.
+ * viewers see the source `retrying`, and the stream's size reaches them (`video`) once it opens.
+ * One AbortSignal stops every stage; `done` settles only when ffmpeg, the in-flight frames and the
+ * server have all stopped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
