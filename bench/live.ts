@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/helpers/chromium.js';
 import { parseLiveSource } from '../src/decode/live-source.js';
 import { parseSizeOption } from '../src/decode/working-size.js';
 import { parseDevice } from '../src/infer/execution-provider.js';
@@ -47,15 +47,6 @@ const { values: args } = parseArgs({
 
 const SAMPLE_STYLE = fileURLToPath(new URL('../assets/sample/style.jpg', import.meta.url));
 const TINY = fileURLToPath(new URL('../test/fixtures/models/tiny', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,9 +92,7 @@ log(
 );
 
 const socketOnly = args['socket-only'];
-const browser = socketOnly
-  ? undefined
-  : await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+const browser = socketOnly ? undefined : await launchChromium();
 const page = await browser?.newPage();
 await page?.goto(run.url);
 type PageState = { framesDrawn: number; framesReceived: number; drawLatencies: number[] };

@@ -1,4 +1,5 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
 import sharp from 'sharp';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,16 +12,6 @@ import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { TestViewer, writeStyleImages, type StyleImages } from './live-test-helpers.js';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 interface ViewerState {
   framesDrawn: number;
@@ -52,7 +43,7 @@ let run: LiveRun;
 let styleImages: StyleImages;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu' });
   styleImages = await writeStyleImages();
   const gallery = await StyleGallery.fromFiles(styleImages.paths, {

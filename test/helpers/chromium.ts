@@ -1,0 +1,17 @@
+/** Headless Chromium (Debian's `chromium` via playwright-core) for viewer tests, bench:live. */
+import { chromium, type Browser } from 'playwright-core';
+
+/** No sandbox (tests run as root), no GPU, and nothing that reaches for the network. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
