@@ -3,13 +3,14 @@
  * RGB, and run a contract model folder with real ONNX Runtime.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { expect } from 'vitest';
 import type { ModelCard } from '../../src/infer/model-card.js';
 
 const execFileAsync = promisify(execFile);
@@ -39,6 +40,20 @@ export async function runPython(script: string, args: string[]): Promise<PythonR
     if (typeof e.code !== 'number') throw error;
     return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
+}
+
+/** An importer that refused its input as promised: exit 1, one `error: …` line, nothing written. */
+export async function expectImportFailure(
+  result: PythonResult,
+  out: string,
+  message: RegExp,
+): Promise<void> {
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines[0]).toMatch(message);
+  await expect(stat(out)).rejects.toThrow();
 }
 
 export async function tempDir(prefix: string): Promise<{ dir: string; remove: () => Promise<void> }> {

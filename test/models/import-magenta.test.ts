@@ -1,8 +1,9 @@
-import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ContractModel,
+  expectImportFailure,
   SHARED,
   pairScores,
   maxAbsDiff,
@@ -172,12 +173,7 @@ describe('magenta importer on bad weights', { timeout: HEAVY }, () => {
   async function importFails(dir: string, message: RegExp): Promise<void> {
     const out = path.join(tmp.dir, 'out', path.basename(dir));
     const r = await runPython(IMPORTER, ['--weights', dir, '--out', out]);
-    expect(r.code).toBe(1);
-    const lines = r.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^error: /);
-    expect(lines[0]).toMatch(message);
-    await expect(stat(out)).rejects.toThrow();
+    await expectImportFailure(r, out, message);
   }
 
   const predictor = path.join(WEIGHTS, 'prediction_int8.tflite');
