@@ -50,6 +50,18 @@ function leftovers(dir: string, name: string): string[] {
   );
 }
 
+/** Starts rendering the long clip to `output`; resolves once its progress shows frames flowing. */
+async function renderInFlight(output: string): Promise<ReturnType<typeof startCli>> {
+  const run = startCli(['render', longClip, ...common, '-o', output], { cwd: temp.dir });
+  await new Promise<void>((resolve) =>
+    run.child.stderr!.on(
+      'data',
+      (chunk: Buffer) => chunk.toString().includes('frames ') && resolve(),
+    ),
+  );
+  return run;
+}
+
 async function expectOneLineError(args: string[], pattern: RegExp, cwd = temp.dir): Promise<void> {
   const { code, stderr } = await runCli(args, { cwd });
   expect(code).toBe(1);
@@ -225,14 +237,8 @@ describe('render: bad input', () => {
 
   it('ffmpeg dying mid-run', async () => {
     const output = join(temp.dir, 'killed.mp4');
-    const run = startCli(['render', longClip, ...common, '-o', output], { cwd: temp.dir });
-    // Wait until frames flow, then kill the encoder's ffmpeg (the one writing the partial file).
-    await new Promise<void>((resolve) =>
-      run.child.stderr!.on(
-        'data',
-        (chunk: Buffer) => chunk.toString().includes('frames ') && resolve(),
-      ),
-    );
+    const run = await renderInFlight(output);
+    // Kill the encoder's ffmpeg (the one writing the partial file).
     execFileSync('pkill', ['-KILL', '-f', 'killed\\.mp4\\..*\\.partial']);
     const { code, stderr } = await run.result;
     expect(code).toBe(1);
@@ -246,13 +252,7 @@ describe('render: bad input', () => {
 describe('render: Ctrl-C', () => {
   it('stops cleanly, leaves no output, exits non-zero', async () => {
     const output = join(temp.dir, 'interrupted.mp4');
-    const run = startCli(['render', longClip, ...common, '-o', output], { cwd: temp.dir });
-    await new Promise<void>((resolve) =>
-      run.child.stderr!.on(
-        'data',
-        (chunk: Buffer) => chunk.toString().includes('frames ') && resolve(),
-      ),
-    );
+    const run = await renderInFlight(output);
     run.child.kill('SIGINT');
     const { code } = await run.result;
     expect(code).toBe(130);
