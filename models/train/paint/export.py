@@ -1,0 +1,80 @@
+"""Export a `paint` checkpoint (its EMA weights) to the stylecast model contract.
+
+  /usr/bin/python3 models/train/paint/export.py --ckpt models/train/runs/paint/last.pt --out models/paint
+  /usr/bin/python3 models/train/paint/export.py --random --out /tmp/cand      (speed probes)
+"""
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+import onnx
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from net import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph  # noqa: E402
+
+OPSET = 17
+SIZE_MULTIPLE = 16
+
+
+def export(net, out, meta=None):
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    net = copy.deepcopy(net).eval().fold()
+    image = torch.randint(0, 256, (1, 64, 96, 3), dtype=torch.uint8)
+    with torch.no_grad():
+        torch.onnx.export(
+            StylizerGraph(net), (image, torch.rand(1, net.code_size), torch.ones(1, net.levels)),
+            str(out / "stylizer.onnx"), input_names=["image", "code", "alpha"], output_names=["stylized"],
+            dynamic_axes={"image": {0: "N", 1: "H", 2: "W"}, "code": {0: "N"}, "alpha": {0: "N"},
+                          "stylized": {0: "N", 1: "H", 2: "W"}},
+            opset_version=OPSET, do_constant_folding=True,
+        )
+        torch.onnx.export(
+            StyleEncoderGraph(net), (torch.randint(0, 256, (1, 300, 200, 3), dtype=torch.uint8),),
+            str(out / "style_encoder.onnx"), input_names=["style"], output_names=["code"],
+            dynamic_axes={"style": {1: "H", 2: "W"}}, opset_version=OPSET, do_constant_folding=True,
+        )
+    enc = onnx.load(str(out / "style_encoder.onnx"))  # one style image -> a [1,K] code: say so
+    enc.graph.output[0].type.tensor_type.shape.dim[0].dim_value = 1
+    onnx.checker.check_model(enc)
+    onnx.save(enc, str(out / "style_encoder.onnx"))
+    manifest = {
+        "name": "paint", "family": "cin", "styleEncoder": "style_encoder.onnx", "stylizer": "stylizer.onnx",
+        "codeSize": net.code_size, "levels": net.levels, "sizeMultiple": SIZE_MULTIPLE, "styleSize": STYLE_SIZE,
+    }
+    manifest.update(meta or {})
+    (out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def net_from(cfg):
+    m = cfg["model"]
+    return Net(tuple(m["widths"]), m["blocks"], tuple(m["style_widths"]), m["code_size"])
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--ckpt")
+    p.add_argument("--random", action="store_true", help="random weights of --config's model (speed probes)")
+    p.add_argument("--config", default=str(Path(__file__).resolve().parent / "config.json"))
+    p.add_argument("--out", required=True)
+    p.add_argument("--meta", help="JSON file merged into model.json (license, source)")
+    a = p.parse_args()
+    if a.ckpt:
+        ck = torch.load(a.ckpt, map_location="cpu")
+        net = net_from(ck["config"])
+        net.load_state_dict(ck["ema"])
+    else:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from data import load_config
+        torch.manual_seed(0)
+        net = net_from(load_config(a.config))
+    meta = json.loads(Path(a.meta).read_text()) if a.meta else None
+    print(json.dumps(export(net, a.out, meta)))
+
+
+if __name__ == "__main__":
+    main()

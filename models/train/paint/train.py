@@ -1,0 +1,253 @@
+"""Train the `paint` student on the CPU, stage by stage, as models/train/paint/config.json says.
+
+  nice -n 15 /usr/bin/python3 models/train/paint/train.py [--config C] [--until-minutes M]
+
+The run folder (config paths.run) keeps last.pt (model, EMA, optimiser, RNG states, step: written
+atomically every few minutes), train.log and val.csv (held-out style/content every val_every
+steps). Run the same command again to resume. Stages (config `stages`) run in order, each with its
+steps, learning rate and loss weights:
+  distill       L1 (0..1) to the Magenta teacher's output for the same crop and painting (the cache)
+  teacher_code  MSE between a linear read-out of the student's code and the teacher's style vector
+  style         stylemetrics' style distance to the painting (VGG relu1_1..relu3_1 mean/std)
+  content       stylemetrics' content distance to the crop (instance-normalised relu3_1)
+  recon         L1 between the alpha-0 output and the crop (alpha 0 must give the frame back)
+  shift         L1 between the outputs of a crop and of the same crop moved 1-3 px with pixel noise,
+                where they overlap (no block-grid flicker when the camera moves; costs nothing at run time)
+"""
+import argparse
+import csv
+import math
+import os
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from data import Paintings, Photos, load_config, open_cache, to_chw  # noqa: E402
+from export import net_from  # noqa: E402
+from losses import VGG, content_distance, feature_stats, shift_error, style_distance, unpack_stats  # noqa: E402
+from net import blocks_to_nhwc  # noqa: E402
+
+SHIFT_PAD = 3
+
+
+def log(run, msg):
+    line = time.strftime("%H:%M:%S ") + msg
+    print(line, flush=True)
+    with open(run / "train.log", "a") as f:
+        f.write(line + "\n")
+
+
+def stage_at(stages, step):
+    """(stage, its first step) for a global step."""
+    start = 0
+    for s in stages:
+        if step < start + s["steps"]:
+            return s, start
+        start += s["steps"]
+    return None, start
+
+
+def learning_rate(stage, start, step):
+    """Short warm-up, then cosine from the stage's lr to a tenth of it."""
+    t = (step - start) / stage["steps"]
+    warm = min(1.0, (step - start + 1) / 200)
+    return stage["lr"] * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def stylize(net, image, code, alpha):
+    return blocks_to_nhwc(net.stylize(image, code, alpha))
+
+
+class Batches:
+    """Random training batches from the teacher cache: content crops (NHWC float 0..255), the same
+    crop moved by (dy, dx) with noise, the teacher's output for the crop, and the painting index."""
+
+    def __init__(self, cache, crop):
+        self.cache, self.crop = cache, crop
+
+    def __call__(self, n, rng):
+        c, s = self.crop, self.cache.crop
+        idx = [rng.randrange(self.cache.count) for _ in range(n)]
+        dy, dx = rng.randint(1, SHIFT_PAD), rng.randint(1, SHIFT_PAD)
+        xs, ts, moved = [], [], []
+        for i in idx:
+            y0, x0 = rng.randint(0, s - c - SHIFT_PAD), rng.randint(0, s - c - SHIFT_PAD)
+            big = self.cache.content[i, y0:y0 + c + SHIFT_PAD, x0:x0 + c + SHIFT_PAD]
+            xs.append(big[:c, :c])
+            moved.append(big[dy:dy + c, dx:dx + c])
+            ts.append(self.cache.teacher[i, y0:y0 + c, x0:x0 + c])
+        f = lambda a: torch.from_numpy(np.stack(a)).float()
+        x, t, m = f(xs), f(ts), f(moved)
+        m = (m + torch.randn_like(m) * 2.0).clamp(0, 255)
+        return x, m, t, torch.tensor([int(self.cache.style[i]) for i in idx]), (dy, dx)
+
+
+class Validation:
+    """Fixed held-out pairs (held-out photos, centre-cropped; held-out paintings): stylemetrics'
+    style and content distances, measured the way stylemetrics does, at 256x256."""
+
+    def __init__(self, cfg, vgg, pairs=12):
+        photos, paintings = Photos(cfg, "val"), Paintings(cfg, "val")
+        rng = random.Random(1234)
+        self.vgg, self.items = vgg, []
+        with torch.no_grad():
+            for k in range(pairs):
+                a = photos.images[k % len(photos)]
+                h, w = a.shape[:2]
+                side = min(h, w) // 16 * 16
+                y0, x0 = (h - side) // 2, (w - side) // 2
+                from PIL import Image
+                img = np.asarray(Image.fromarray(a[y0:y0 + side, x0:x0 + side]).resize((256, 256), Image.BICUBIC))
+                j = rng.randrange(len(paintings))
+                x = torch.from_numpy(img.copy()).float()[None]
+                self.items.append((x, paintings.square(j)[None], feature_stats(vgg(paintings.vgg_view(j)[None] / 255.0)),
+                                   vgg(x.permute(0, 3, 1, 2) / 255.0)[2]))
+
+    @torch.no_grad()
+    def __call__(self, net):
+        S, C = [], []
+        for x, square, target, content in self.items:
+            y = stylize(net, x, net.encode_style(square), torch.ones(1, net.levels)).clamp(0, 255).round()
+            f = self.vgg(y.permute(0, 3, 1, 2) / 255.0)
+            S.append(float(style_distance(feature_stats(f), target)))
+            C.append(float(content_distance(f[2], content)))
+        return float(np.mean(S)), float(np.mean(C))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", default=str(HERE / "config.json"))
+    p.add_argument("--threads", type=int, help="torch threads (default: the config's; 1 while another job shares the cores)")
+    p.add_argument("--until-minutes", type=float, help="save and stop after this many minutes of this process")
+    a = p.parse_args()
+    cfg = load_config(a.config)
+    tc, stages = cfg["train"], cfg["stages"]
+    total = sum(s["steps"] for s in stages)
+    torch.set_num_threads(a.threads or tc["threads"])
+    run = Path(cfg["paths"]["run"])
+    run.mkdir(parents=True, exist_ok=True)
+
+    torch.manual_seed(cfg["seed"])
+    rng = random.Random(cfg["seed"])
+    net, ema = net_from(cfg), net_from(cfg)
+    code_head = nn.Linear(net.code_size, 100)  # training-only read-out of the teacher's style vector
+    ema.load_state_dict(net.state_dict())
+    ema.requires_grad_(False)
+    params = list(net.parameters()) + list(code_head.parameters())
+    opt = torch.optim.Adam(params, lr=stages[0]["lr"])
+    step, trained_s = 0, 0.0
+    last = run / "last.pt"
+    if last.exists():
+        ck = torch.load(last)
+        net.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        code_head.load_state_dict(ck["code_head"])
+        opt.load_state_dict(ck["opt"])
+        step, trained_s = ck["step"], ck["trained_s"]
+        rng.setstate(ck["py_rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        log(run, f"resumed at step {step} ({trained_s / 60:.1f} min trained)")
+    else:
+        log(run, f"new run: {total} steps in {len(stages)} stages, config {a.config}")
+
+    cache = open_cache(cfg)
+    paintings = Paintings(cfg, "train")
+    teacher_codes = torch.from_numpy(cache.codes())
+    vgg = VGG(cfg["paths"]["vgg"])
+    validation = Validation(cfg, vgg)
+    batches = Batches(cache, tc["crop"])
+    style_targets = None  # loaded when a stage first needs them (teacher_cache.py computes them last)
+    log(run, f"cache {cache.count} samples, {len(paintings)} paintings")
+
+    def save():
+        state = {"model": net.state_dict(), "ema": ema.state_dict(), "code_head": code_head.state_dict(),
+                 "opt": opt.state_dict(), "step": step, "trained_s": trained_s + time.time() - t_start,
+                 "py_rng": rng.getstate(), "torch_rng": torch.get_rng_state(), "config": cfg}
+        torch.save(state, str(last) + ".tmp")
+        os.replace(str(last) + ".tmp", last)
+
+    val_csv = run / "val.csv"
+    if not val_csv.exists():
+        val_csv.write_text("step,stage,minutes,val_style,val_content\n")
+    stop = []  # SIGTERM/SIGINT: save at the end of the step and stop
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    t_start = t_save = time.time()
+    avg = {}
+    while step < total:
+        stage, start = stage_at(stages, step)
+        w = stage["weights"]
+        lr = learning_rate(stage, start, step)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if step % 200 == 0:
+            cache.refresh()
+        b = tc["batch"]
+        x, moved, teacher, idx, (dy, dx) = batches(b, rng)
+        code = net.encode_style(torch.stack([paintings.square(int(i)) for i in idx]))
+        nr = max(1, b // 4)  # alpha-0 reconstruction on a quarter of the batch
+        alpha = torch.cat([torch.ones(2 * b, net.levels), torch.zeros(nr, net.levels)])
+        out = stylize(net, torch.cat([x, moved, x[:nr]]), torch.cat([code, code, code[:nr]]), alpha)
+        y, ym, yr = out[:b], out[b:2 * b], out[2 * b:]
+        terms = {
+            "distill": (y - teacher).abs().mean() / 255.0,
+            "recon": (yr - x[:nr]).abs().mean() / 255.0,
+            "shift": shift_error(y, ym, dy, dx) / 255.0,
+            "teacher_code": ((code_head(code) - teacher_codes[idx]) ** 2).mean(),
+        }
+        if w.get("style", 0) > 0 or w.get("content", 0) > 0:
+            if style_targets is None:
+                style_targets = cache.style_targets()
+                if style_targets is None or len(style_targets) < len(paintings):
+                    raise SystemExit("the cache's style targets are incomplete: run teacher_cache.py to finish them")
+                style_targets = torch.from_numpy(style_targets)
+            nv = tc["vgg_batch"]  # the VGG terms, the costliest part of a step, on part of the batch
+            with torch.no_grad():
+                fc = vgg(x[:nv].permute(0, 3, 1, 2) / 255.0)[2]
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                fo = vgg(y[:nv].clamp(0, 255).permute(0, 3, 1, 2) / 255.0)
+            fo = [f.float() for f in fo]
+            terms["style"] = style_distance(feature_stats(fo), unpack_stats(style_targets[idx[:nv]])).mean()
+            terms["content"] = content_distance(fo[2], fc).mean()
+        loss = sum(w.get(k, 0) * v for k, v in terms.items())
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        with torch.no_grad():
+            d = min(tc["ema"], (1 + step) / (10 + step))
+            for pe, pn in zip(ema.parameters(), net.parameters()):
+                pe.mul_(d).add_(pn, alpha=1 - d)
+        step += 1
+        for k, v in list(terms.items()) + [("loss", loss)]:
+            avg[k] = 0.98 * avg.get(k, float(v)) + 0.02 * float(v)
+        if step % 50 == 0:
+            tt = trained_s + time.time() - t_start
+            log(run, f"step {step} {stage['name']} lr {lr:.2e} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items())
+                + f" | {tt / 60:.1f} min, cache {cache.count}")
+        if step % tc["val_every"] == 0 or step == total:
+            vs, vc = validation(ema)
+            tt = trained_s + time.time() - t_start
+            with open(val_csv, "a") as f:
+                csv.writer(f).writerow([step, stage["name"], f"{tt / 60:.1f}", f"{vs:.3f}", f"{vc:.4f}"])
+            log(run, f"val step {step} style {vs:.3f} content {vc:.4f}")
+        out_of_time = stop or (a.until_minutes and time.time() - t_start > a.until_minutes * 60)
+        if time.time() - t_save > tc["ckpt_minutes"] * 60 or step == total or out_of_time:
+            save()
+            t_save = time.time()
+            if out_of_time:
+                break
+    log(run, "done" if step >= total else f"stopped at step {step}")
+
+
+if __name__ == "__main__":
+    main()
