@@ -1,7 +1,8 @@
-"""Contact sheet: one row per eval pair, content | style | teacher | ours.
+"""Contact sheet: one row per eval pair, content | style | one column per model.
 
-  /usr/bin/python3 models/train/contact_sheet.py OURS_PAIRS_DIR TEACHER_PAIRS_DIR OUT.png
-(the pairs folders are evaluate.py's OUT/pairs: eN.content.jpg, eN.style.jpg, eN.out.png).
+  /usr/bin/python3 models/train/contact_sheet.py OUT.png "teacher (Magenta)=DIR" "fast=DIR" "paint=DIR" ...
+(each DIR is evaluate.py's OUT/pairs: eN.content.jpg, eN.style.jpg, eN.out.png; content and style
+are read from the first).
 """
 import sys
 from pathlib import Path
@@ -19,16 +20,17 @@ def cell(path):
     return c
 
 
-def main(ours, teacher, out):
-    ours, teacher = Path(ours), Path(teacher)
-    names = sorted(p.name[: -len(".out.png")] for p in ours.glob("*.out.png"))
-    cols = ["content", "style", "teacher (Magenta)", "ours (fast)"]
-    sheet = Image.new("RGB", (CELL_W * 4, LABEL + CELL_H * len(names)), (255, 255, 255))
+def main(out, *columns):
+    models = [(label, Path(d)) for label, d in (c.split("=", 1) for c in columns)]
+    first = models[0][1]
+    names = sorted(p.name[: -len(".out.png")] for p in first.glob("*.out.png"))
+    cols = ["content", "style"] + [label for label, _ in models]
+    sheet = Image.new("RGB", (CELL_W * len(cols), LABEL + CELL_H * len(names)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
     for i, c in enumerate(cols):
         draw.text((i * CELL_W + 6, 3), c, fill=(0, 0, 0))
     for r, n in enumerate(names):
-        paths = [ours / f"{n}.content.jpg", ours / f"{n}.style.jpg", teacher / f"{n}.out.png", ours / f"{n}.out.png"]
+        paths = [first / f"{n}.content.jpg", first / f"{n}.style.jpg"] + [d / f"{n}.out.png" for _, d in models]
         for i, p in enumerate(paths):
             if p.exists():
                 sheet.paste(cell(p), (i * CELL_W, LABEL + r * CELL_H))
@@ -36,4 +38,6 @@ def main(ours, teacher, out):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

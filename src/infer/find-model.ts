@@ -7,8 +7,8 @@ import { StylecastError } from '../errors.js';
 /** The models that ship inside the package. */
 export const SHIPPED_MODELS_DIR = fileURLToPath(new URL('../../models', import.meta.url));
 
-/** The default model: the project's own real-time network. */
-export const DEFAULT_MODEL = 'fast';
+/** The default model: the project's own real-time student of the Magenta network. */
+export const DEFAULT_MODEL = 'paint';
 
 /** A user's own models (imported weights): `STYLECAST_MODELS`, else `~/.stylecast/models`. */
 export function userModelsDir(): string {

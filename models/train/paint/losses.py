@@ -63,8 +63,28 @@ def content_distance(out_relu3, content_relu3):
     return ((instance_norm(out_relu3) - instance_norm(content_relu3)) ** 2).flatten(1).mean(1)
 
 
-def shift_error(y, y_shifted, dy, dx):
-    """L1 between an output and the output of its input moved by (dy, dx), where they overlap: the
-    4x4 block grid of the first and last layers must not show when the camera moves."""
-    h, w = y.shape[1], y.shape[2]
-    return (y[:, dy:, dx:] - y_shifted[:, :h - dy, :w - dx]).abs().mean()
+def random_flow(n, h, w, gen, shift=3.0, wobble=1.5):
+    """A small smooth random motion per sample, as a grid_sample grid [N,H,W,2]: a global shift of
+    up to `shift` px plus a smooth field of up to `wobble` px (a 4x4 grid of offsets, upsampled)."""
+    d = (torch.rand(n, 2, 1, 1, generator=gen) * 2 - 1) * shift
+    d = d + F.interpolate((torch.rand(n, 2, 4, 4, generator=gen) * 2 - 1) * wobble, size=(h, w),
+                          mode="bicubic", align_corners=True)
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    gx = (xs + d[:, 0]) / (w - 1) * 2 - 1
+    gy = (ys + d[:, 1]) / (h - 1) * 2 - 1
+    return torch.stack([gx, gy], 3)
+
+
+def warp(img_nhwc, grid):
+    """Resample NHWC images at the grid (bilinear); also returns where the samples fell inside."""
+    out = F.grid_sample(img_nhwc.permute(0, 3, 1, 2), grid, mode="bilinear", padding_mode="border", align_corners=True)
+    inside = (grid.abs() <= 1).all(3, keepdim=True).float()
+    return out.permute(0, 2, 3, 1), inside
+
+
+def temporal_error(y, y_moved, grid):
+    """L1 between the output of a moved frame and the output moved the same way, where the motion
+    stays inside the frame: the 4x4 block grid of the first and last layers, and the network's own
+    texture, must move with the picture and not flicker. Costs nothing at run time."""
+    yw, inside = warp(y, grid)
+    return ((yw - y_moved).abs() * inside).sum() / (inside.sum() * y.shape[3] + 1e-6)

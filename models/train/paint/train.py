@@ -11,8 +11,9 @@ steps, learning rate and loss weights:
   style         stylemetrics' style distance to the painting (VGG relu1_1..relu3_1 mean/std)
   content       stylemetrics' content distance to the crop (instance-normalised relu3_1)
   recon         L1 between the alpha-0 output and the crop (alpha 0 must give the frame back)
-  shift         L1 between the outputs of a crop and of the same crop moved 1-3 px with pixel noise,
-                where they overlap (no block-grid flicker when the camera moves; costs nothing at run time)
+  temporal      L1 between the output of a crop moved by a small smooth random warp (with pixel noise)
+                and the output of the crop moved the same way (no flicker when the camera moves;
+                costs nothing at run time)
 """
 import argparse
 import csv
@@ -33,11 +34,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from data import Paintings, Photos, load_config, open_cache, to_chw  # noqa: E402
 from export import net_from  # noqa: E402
-from losses import VGG, content_distance, feature_stats, shift_error, style_distance, unpack_stats  # noqa: E402
+from losses import VGG, content_distance, feature_stats, random_flow, style_distance, temporal_error, unpack_stats, warp  # noqa: E402
 from net import blocks_to_nhwc  # noqa: E402
-
-SHIFT_PAD = 3
-
 
 def log(run, msg):
     line = time.strftime("%H:%M:%S ") + msg
@@ -68,27 +66,26 @@ def stylize(net, image, code, alpha):
 
 
 class Batches:
-    """Random training batches from the teacher cache: content crops (NHWC float 0..255), the same
-    crop moved by (dy, dx) with noise, the teacher's output for the crop, and the painting index."""
+    """Random training batches from the teacher cache: content crops (NHWC float 0..255) at random
+    offsets (so the 4x4 grid meets the picture everywhere), the teacher's output for the same crops,
+    the painting indices, and the crops under a small random motion with pixel noise (and its grid)."""
 
     def __init__(self, cache, crop):
         self.cache, self.crop = cache, crop
 
-    def __call__(self, n, rng):
+    def __call__(self, n, rng, gen):
         c, s = self.crop, self.cache.crop
         idx = [rng.randrange(self.cache.count) for _ in range(n)]
-        dy, dx = rng.randint(1, SHIFT_PAD), rng.randint(1, SHIFT_PAD)
-        xs, ts, moved = [], [], []
+        xs, ts = [], []
         for i in idx:
-            y0, x0 = rng.randint(0, s - c - SHIFT_PAD), rng.randint(0, s - c - SHIFT_PAD)
-            big = self.cache.content[i, y0:y0 + c + SHIFT_PAD, x0:x0 + c + SHIFT_PAD]
-            xs.append(big[:c, :c])
-            moved.append(big[dy:dy + c, dx:dx + c])
+            y0, x0 = rng.randint(0, s - c), rng.randint(0, s - c)
+            xs.append(self.cache.content[i, y0:y0 + c, x0:x0 + c])
             ts.append(self.cache.teacher[i, y0:y0 + c, x0:x0 + c])
-        f = lambda a: torch.from_numpy(np.stack(a)).float()
-        x, t, m = f(xs), f(ts), f(moved)
-        m = (m + torch.randn_like(m) * 2.0).clamp(0, 255)
-        return x, m, t, torch.tensor([int(self.cache.style[i]) for i in idx]), (dy, dx)
+        x, t = (torch.from_numpy(np.stack(a)).float() for a in (xs, ts))
+        grid = random_flow(n, c, c, gen)
+        moved, _ = warp(x, grid)
+        moved = (moved + torch.randn(moved.shape, generator=gen) * 2.0).clamp(0, 255)
+        return x, moved, t, torch.tensor([int(self.cache.style[i]) for i in idx]), grid
 
 
 class Validation:
@@ -138,6 +135,7 @@ def main():
 
     torch.manual_seed(cfg["seed"])
     rng = random.Random(cfg["seed"])
+    gen = torch.Generator().manual_seed(cfg["seed"])  # the random motions
     net, ema = net_from(cfg), net_from(cfg)
     code_head = nn.Linear(net.code_size, 100)  # training-only read-out of the teacher's style vector
     ema.load_state_dict(net.state_dict())
@@ -155,6 +153,8 @@ def main():
         step, trained_s = ck["step"], ck["trained_s"]
         rng.setstate(ck["py_rng"])
         torch.set_rng_state(ck["torch_rng"])
+        if "motion_rng" in ck:
+            gen.set_state(ck["motion_rng"])
         log(run, f"resumed at step {step} ({trained_s / 60:.1f} min trained)")
     else:
         log(run, f"new run: {total} steps in {len(stages)} stages, config {a.config}")
@@ -171,7 +171,7 @@ def main():
     def save():
         state = {"model": net.state_dict(), "ema": ema.state_dict(), "code_head": code_head.state_dict(),
                  "opt": opt.state_dict(), "step": step, "trained_s": trained_s + time.time() - t_start,
-                 "py_rng": rng.getstate(), "torch_rng": torch.get_rng_state(), "config": cfg}
+                 "py_rng": rng.getstate(), "torch_rng": torch.get_rng_state(), "motion_rng": gen.get_state(), "config": cfg}
         torch.save(state, str(last) + ".tmp")
         os.replace(str(last) + ".tmp", last)
 
@@ -192,7 +192,7 @@ def main():
         if step % 200 == 0:
             cache.refresh()
         b = tc["batch"]
-        x, moved, teacher, idx, (dy, dx) = batches(b, rng)
+        x, moved, teacher, idx, grid = batches(b, rng, gen)
         code = net.encode_style(torch.stack([paintings.square(int(i)) for i in idx]))
         nr = max(1, b // 4)  # alpha-0 reconstruction on a quarter of the batch
         alpha = torch.cat([torch.ones(2 * b, net.levels), torch.zeros(nr, net.levels)])
@@ -201,7 +201,7 @@ def main():
         terms = {
             "distill": (y - teacher).abs().mean() / 255.0,
             "recon": (yr - x[:nr]).abs().mean() / 255.0,
-            "shift": shift_error(y, ym, dy, dx) / 255.0,
+            "temporal": temporal_error(y, ym, grid) / 255.0,
             "teacher_code": ((code_head(code) - teacher_codes[idx]) ** 2).mean(),
         }
         if w.get("style", 0) > 0 or w.get("content", 0) > 0:

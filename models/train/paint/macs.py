@@ -1,0 +1,51 @@
+"""Multiply-accumulates of the `paint` stylizer per resolution level, for one frame.
+
+  /usr/bin/python3 models/train/paint/macs.py [--config C] [--width 1280 --height 720]
+Counts every Conv and Linear (the style net on the frame's 256x256 subsample included) with hooks.
+"""
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from data import load_config  # noqa: E402
+from export import net_from  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", default=str(HERE / "config.json"))
+    p.add_argument("--width", type=int, default=1280)
+    p.add_argument("--height", type=int, default=720)
+    a = p.parse_args()
+    net = net_from(load_config(a.config)).eval()
+    per_level = defaultdict(int)
+
+    def hook(module, inputs, output):
+        if isinstance(module, nn.Conv2d):
+            k = module.weight[0].numel()
+            macs = output.numel() // output.shape[0] * k
+            level = "style net (frame's own code)" if module in style_modules else f"1/{a.width // output.shape[3]}"
+        else:
+            macs, level = module.weight.numel(), "style net (frame's own code)" if module in style_modules else "code -> modulation"
+        per_level[level] += macs
+
+    style_modules = set(net.style.modules())
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            m.register_forward_hook(hook)
+    with torch.no_grad():
+        net.stylize(torch.zeros(1, a.height, a.width, 3), torch.zeros(1, net.code_size), torch.ones(1, net.levels))
+    total = sum(per_level.values())
+    for level, macs in sorted(per_level.items(), key=lambda kv: -kv[1]):
+        print(f"{level:32s} {macs / 1e6:9.1f} M")
+    print(f"{'total':32s} {total / 1e9:9.3f} G at {a.width}x{a.height}")
+
+
+if __name__ == "__main__":
+    main()
