@@ -107,6 +107,10 @@ def quantize(model, ranges):
         pending = rest
     del g.node[:]
     g.node.extend(order)
+    used = {t for n in g.node for t in n.input}
+    unused = [i for i in g.initializer if i.name not in used]  # the float weights now held as int8
+    for i in unused:
+        g.initializer.remove(i)
     onnx.checker.check_model(model)
     return model
 
