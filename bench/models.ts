@@ -3,10 +3,13 @@
  *
  * For each model and each execution provider that loads here: model-only fps at 1280×720 for
  * several worker × thread × batch shapes, and the time to encode a style image — all in one run,
- * shapes interleaved so that machine load falls on each alike. Prints a table and JSON lines.
+ * shapes interleaved so that machine load falls on each alike. A model with an int8 variant runs
+ * each shape on the CPU twice, `--precision fp32` and `--precision int8` side by side, and reports
+ * their ratio. Prints a table and JSON lines.
  */
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
+import type { Precision } from '../src/infer/choose-precision.js';
 import { listModels } from '../src/infer/list-models.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
@@ -78,9 +81,18 @@ async function main(): Promise<void> {
   for (const name of names) {
     const model = await loadModel(name);
     for (const provider of providers) {
+      // The int8 variant is a CPU graph; everywhere else the float stylizer runs alone.
+      const precisions: Precision[] =
+        model.stylizerInt8Path && provider === 'cpu' ? ['fp32', 'int8'] : ['fp32'];
+      const runs = SHAPES.flatMap((shape) => precisions.map((precision) => ({ shape, precision })));
       const pools = await Promise.all(
-        SHAPES.map((s) =>
-          InferencePool.open(model, { device: provider, workers: s.workers, threads: s.threads }),
+        runs.map(({ shape, precision }) =>
+          InferencePool.open(model, {
+            device: provider,
+            precision,
+            workers: shape.workers,
+            threads: shape.threads,
+          }),
         ),
       );
       const style: StyleSettings = {
@@ -97,21 +109,25 @@ async function main(): Promise<void> {
         await pools[0]!.encodeStyle(pixels, side, side);
         encodeMs.push(performance.now() - started);
       }
-      const best = SHAPES.map(() => 0);
+      const best = runs.map(() => 0);
       for (const [i, pool] of pools.entries())
-        await fps(pool, input.slice(0, 2 * SHAPES[i]!.workers), style, SHAPES[i]!.batch); // warm-up
+        await fps(pool, input.slice(0, 2 * runs[i]!.shape.workers), style, runs[i]!.shape.batch); // warm-up
       for (let round = 0; round < Number(args.rounds); round++) {
         for (const [i, pool] of pools.entries())
-          best[i] = Math.max(best[i]!, await fps(pool, input, style, SHAPES[i]!.batch));
+          best[i] = Math.max(best[i]!, await fps(pool, input, style, runs[i]!.shape.batch));
       }
       await Promise.all(pools.map((p) => p.close()));
       const top = best.indexOf(Math.max(...best));
-      for (const [i, shape] of SHAPES.entries()) {
+      for (const [i, { shape, precision }] of runs.entries()) {
+        // The same shape's fp32 run, measured in the same rounds.
+        const fp32 = runs.findIndex((r) => r.shape === shape && r.precision === 'fp32');
         rows.push({
           model: model.card.name,
           provider,
+          precision,
           ...shape,
           fps720p: Number(best[i]!.toFixed(2)),
+          'int8÷fp32': precision === 'int8' ? Number((best[i]! / best[fp32]!).toFixed(2)) : '',
           styleEncodeMs: Number(Math.min(...encodeMs).toFixed(1)),
           best: i === top ? '◀' : '',
         });

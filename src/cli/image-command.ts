@@ -2,8 +2,9 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Size } from '../decode/working-size.js';
+import type { PrecisionRequest } from '../infer/choose-precision.js';
 import type { Device } from '../infer/execution-provider.js';
-import { renderImage } from '../pipeline/render-image.js';
+import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
 import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';
 import { options } from './options.js';
@@ -14,6 +15,7 @@ interface ImageFlags extends StyleOptions {
   size?: Size;
   model: string;
   device: Device;
+  precision: PrecisionRequest;
   threads?: number;
   quiet?: boolean;
   json?: boolean;
@@ -31,6 +33,7 @@ export function registerImageCommand(program: Command): void {
     .addOption(options.size())
     .addOption(options.model())
     .addOption(options.device())
+    .addOption(options.precision())
     .addOption(options.threads())
     .addOption(options.quiet())
     .addOption(options.json())
@@ -43,6 +46,7 @@ export function registerImageCommand(program: Command): void {
       // One image: one worker, given every thread.
       const stylizer = await openStylizer({
         ...flags,
+        frameSize: await imageWorkingSize(input, flags.size),
         workers: 1,
         threads: flags.threads ?? availableParallelism(),
       });
@@ -63,6 +67,7 @@ export function registerImageCommand(program: Command): void {
             height: result.height,
             model: stylizer.pool.model.card.name,
             device: stylizer.pool.provider,
+            precision: stylizer.pool.precision.precision,
             output: result.output,
           },
           `Wrote ${result.output} (${result.width}x${result.height}, ${result.seconds.toFixed(2)} s)`,

@@ -14,9 +14,10 @@ import {
 } from '../decode/live-source.js';
 import type { Size } from '../decode/working-size.js';
 import { StylecastError } from '../errors.js';
+import type { PrecisionRequest } from '../infer/choose-precision.js';
 import type { Device } from '../infer/execution-provider.js';
 import type { StyleChoice } from '../infer/parse-style-option.js';
-import { startLive } from '../pipeline/live-pipeline.js';
+import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
 import type { SourceStatus } from '../stream/protocol.js';
 import { alphaLevelsProblem } from '../stream/live-controls.js';
@@ -26,7 +27,7 @@ import { formatProblem } from '../schedule/schedule-problem.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { CommandContext } from './command-context.js';
 import { applyConfigFile } from './config-file.js';
-import { openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
+import { describeRuntime, openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
 import { integer, options, parser } from './options.js';
 import { Reporter } from './reporter.js';
 
@@ -64,6 +65,7 @@ interface LiveFlags {
   quality: number;
   model: string;
   device: Device;
+  precision: PrecisionRequest;
   workers?: number;
   threads?: number;
   quiet?: boolean;
@@ -224,6 +226,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveOptions.quality())
     .addOption(options.model())
     .addOption(options.device())
+    .addOption(options.precision())
     .addOption(options.workers())
     .addOption(options.threads())
     .addOption(options.quiet())
@@ -251,7 +254,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       const scheduled = flags.schedule ? await loadSchedule(flags.schedule) : undefined;
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
-      const stylizer = await openStylizer(flags);
+      // The source's size is known only once it opens: time precisions at the size it will likely have.
+      const stylizer = await openStylizer({ ...flags, frameSize: nominalLiveSize(flags.size) });
       try {
         const alphaProblem = alphaLevelsProblem(flags.alpha ?? 1, stylizer.pool.model.card.levels);
         if (alphaProblem) throw new StylecastError('BAD_OPTION', alphaProblem);
@@ -298,7 +302,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
             ? `${width}x${height} at ${fps} fps`
             : `waiting for ${describeLiveSource(flags.input)}`;
         reporter.info(
-          `Live at ${run.url} — ${format}, model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}. Ctrl-C stops.`,
+          `Live at ${run.url} — ${format}, model ${stylizer.pool.model.card.name} on ${describeRuntime(stylizer.pool)}. Ctrl-C stops.`,
         );
         for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
         const summary = await run.done;

@@ -4,6 +4,7 @@
  */
 import { InvalidArgumentError, Option } from 'commander';
 import { parseSizeOption } from '../decode/working-size.js';
+import { parsePrecision, PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES, parseDevice } from '../infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../infer/find-model.js';
 import { parseStyleOption, type StyleChoice } from '../infer/parse-style-option.js';
@@ -91,6 +92,14 @@ export const options = {
       .choices(DEVICES)
       .default('auto')
       .argParser(parser(parseDevice)),
+  precision: () =>
+    new Option(
+      '--precision <precision>',
+      "stylizer graph: fp32, the model's int8 variant (CPU only), or auto: int8 where it measured faster on this CPU",
+    )
+      .choices(PRECISIONS)
+      .default('auto')
+      .argParser(parser(parsePrecision)),
   workers: () =>
     new Option(
       '--workers <n>',

@@ -1,6 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Size } from '../decode/working-size.js';
+import type { PrecisionRequest } from '../infer/choose-precision.js';
 import type { Device } from '../infer/execution-provider.js';
 import { planRender, renderVideo } from '../pipeline/render-video.js';
 import type { StyleForFrame } from '../types.js';
@@ -8,7 +9,13 @@ import { loadSchedule } from '../schedule/load-schedule.js';
 import { formatProblem } from '../schedule/schedule-problem.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
 import { applyConfigFile } from './config-file.js';
-import { chosenStyle, openStylizer, SAMPLE_CLIP, type StyleOptions } from './open-stylizer.js';
+import {
+  chosenStyle,
+  describeRuntime,
+  openStylizer,
+  SAMPLE_CLIP,
+  type StyleOptions,
+} from './open-stylizer.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
 import type { CommandContext } from './command-context.js';
@@ -19,6 +26,7 @@ interface RenderFlags extends StyleOptions {
   size?: Size;
   model: string;
   device: Device;
+  precision: PrecisionRequest;
   workers?: number;
   threads?: number;
   batch: number;
@@ -48,6 +56,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(options.size())
     .addOption(options.model())
     .addOption(options.device())
+    .addOption(options.precision())
     .addOption(options.workers())
     .addOption(options.threads())
     .addOption(options.batch())
@@ -75,7 +84,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         : undefined;
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
-      const stylizer = await openStylizer(flags);
+      const stylizer = await openStylizer({ ...flags, frameSize: plan.frameSize });
       try {
         let styleFor: StyleForFrame;
         if (scheduled) {
@@ -88,7 +97,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
           styleFor = () => style;
         }
         reporter.info(
-          `Stylizing ${input} with model ${stylizer.pool.model.card.name} on ${stylizer.pool.provider}`,
+          `Stylizing ${input} with model ${stylizer.pool.model.card.name} on ${describeRuntime(stylizer.pool)}`,
         );
         const result = await renderVideo(plan, {
           pool: stylizer.pool,
@@ -106,6 +115,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
             height: result.height,
             model: stylizer.pool.model.card.name,
             device: stylizer.pool.provider,
+            precision: stylizer.pool.precision.precision,
             output: result.output,
             // Worker threads share the process, so this covers inference too (not ffmpeg's).
             peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -6,8 +6,19 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Size } from '../decode/working-size.js';
 import { StylecastError } from '../errors.js';
 import type { Frame, StyleSettings } from '../types.js';
+import {
+  chooseByMeasuring,
+  planStylizers,
+  TIMING,
+  type Precision,
+  type PrecisionChoice,
+  type PrecisionRequest,
+  type StylizerPlan,
+  type StylizerTimes,
+} from './choose-precision.js';
 import {
   candidateProviders,
   INSTALL_HINT,
@@ -21,11 +32,17 @@ const PRESERVE_COLOR_GRAPH = fileURLToPath(
   new URL('../../models/common/preserve_color.onnx', import.meta.url),
 );
 const MAX_RESTARTS = 3;
+/** What `auto` times at when the caller does not know the frame size yet. */
+const DEFAULT_FRAME_SIZE: Size = { width: 1280, height: 720 };
 /** How long `close` waits for running batches before it terminates the workers anyway. */
 const CLOSE_WAIT_MS = 10_000;
 
 export interface PoolOptions {
   device?: Device;
+  /** Which stylizer graph runs (choose-precision.ts); default `auto`. */
+  precision?: PrecisionRequest;
+  /** The frame size the pool will mostly see: where `auto` times fp32 against int8. */
+  frameSize?: Size;
   /** Worker threads, each with its own sessions. */
   workers?: number;
   /** ONNX Runtime intra-op threads per worker. */
@@ -41,7 +58,7 @@ export interface PoolOptions {
 export function defaultPoolShape(
   provider: Provider | 'auto',
   cores = availableParallelism(),
-): Required<Omit<PoolOptions, 'device'>> {
+): { workers: number; threads: number } {
   if (provider === 'cpu' || provider === 'auto') return { workers: Math.max(1, cores), threads: 1 };
   return { workers: 1, threads: 1 };
 }
@@ -77,36 +94,57 @@ export class InferencePool {
   private closed = false;
   private fatal: StylecastError | null = null;
   private readonly inFlight = new Set<Promise<WorkerReply>>();
+  private chosen: PrecisionChoice = { precision: 'fp32', reason: 'only' };
 
   private constructor(
     readonly model: ModelFiles,
     readonly provider: Provider,
-    private readonly init: WorkerInit,
+    private init: WorkerInit,
   ) {}
 
   static async open(model: ModelFiles, options: PoolOptions = {}): Promise<InferencePool> {
     const device = options.device ?? 'auto';
+    // Refuses an impossible `--precision` before any worker starts.
+    const plan = planStylizers(options.precision ?? 'auto', model, device);
     const shapeFor = defaultPoolShape(device === 'auto' ? 'auto' : device);
     const init: WorkerInit = {
       styleEncoderPath: model.styleEncoderPath,
-      stylizerPath: model.stylizerPath,
+      stylizerPaths: { fp32: model.stylizerPath, int8: model.stylizerInt8Path },
+      stylizers: plan.open,
       preserveColorPath: PRESERVE_COLOR_GRAPH,
-      providers: candidateProviders(device),
+      providers: plan.cpuOnly ? ['cpu'] : candidateProviders(device),
       threads: options.threads ?? shapeFor.threads,
       codeSize: model.card.codeSize,
       levels: model.card.levels,
       sizeMultiple: model.card.sizeMultiple,
     };
-    // The first worker decides the provider; the rest open with that one directly.
+    // The first worker decides the provider (and, for `auto`, times the precisions); the rest
+    // open with that provider and that stylizer directly.
     const first = await startWorker(init);
     const pool = new InferencePool(model, first.provider, { ...init, providers: [first.provider] });
+    pool.adopt(first.worker);
+    try {
+      pool.chosen = await pool.settlePrecision(plan, first.stylizers, options.frameSize);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
     // Given threads but no worker count, split the default's cores among workers of that many.
     const { workers: defaultWorkers } = defaultPoolShape(first.provider);
     const count = options.workers ?? Math.max(1, Math.floor(defaultWorkers / init.threads));
-    pool.adopt(first.worker);
     const rest = await Promise.all(Array.from({ length: count - 1 }, () => startWorker(pool.init)));
     rest.forEach(({ worker }) => pool.adopt(worker));
     return pool;
+  }
+
+  /** Which stylizer graph runs, and how that was decided. */
+  get precision(): PrecisionChoice {
+    return this.chosen;
+  }
+
+  /** The stylizer graph the workers run. */
+  get stylizerPath(): string {
+    return this.init.stylizerPaths[this.chosen.precision]!;
   }
 
   get workerCount(): number {
@@ -159,6 +197,40 @@ export class InferencePool {
     );
     if (reply.type !== 'style-code') throw new Error('unexpected reply');
     return reply.code;
+  }
+
+  /** Times fp32 against int8 side by side on the first worker, the only one while `open` runs. */
+  private async timeStylizers(size: Size): Promise<StylizerTimes> {
+    const reply = await this.request(
+      (id) => ({ type: 'time-stylizers', id, ...size, ...TIMING }),
+      [],
+    );
+    if (reply.type !== 'stylizer-times') throw new Error('unexpected reply');
+    return { fp32Ms: reply.fp32Ms, int8Ms: reply.int8Ms };
+  }
+
+  /** Decides the precision once the first worker says what it opened; keeps only that graph. */
+  private async settlePrecision(
+    plan: StylizerPlan,
+    opened: Precision[],
+    frameSize = DEFAULT_FRAME_SIZE,
+  ): Promise<PrecisionChoice> {
+    if (plan.open !== 'both') return { precision: plan.open, reason: plan.reason };
+    const choice = opened.includes('int8')
+      ? await chooseByMeasuring({
+          model: this.model,
+          size: frameSize,
+          threads: this.init.threads,
+          time: (size) => this.timeStylizers(size),
+        })
+      : ({ precision: 'fp32', reason: 'provider' } as const);
+    const reply = await this.request(
+      (id) => ({ type: 'use-stylizer', id, precision: choice.precision }),
+      [],
+    );
+    if (reply.type !== 'using-stylizer') throw new Error('unexpected reply');
+    this.init = { ...this.init, stylizers: choice.precision };
+    return choice;
   }
 
   /**
@@ -266,7 +338,9 @@ export class InferencePool {
   }
 }
 
-function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: Provider }> {
+function startWorker(
+  init: WorkerInit,
+): Promise<{ worker: Worker; provider: Provider; stylizers: Precision[] }> {
   const worker = spawnWorker(workerUrl(), init);
   return new Promise((resolve, reject) => {
     const onExit = (code: number): void =>
@@ -287,7 +361,8 @@ function startWorker(init: WorkerInit): Promise<{ worker: Worker; provider: Prov
     );
     worker.once('message', (reply: WorkerReply) => {
       worker.off('exit', onExit);
-      if (reply.type === 'ready') return resolve({ worker, provider: reply.provider });
+      if (reply.type === 'ready')
+        return resolve({ worker, provider: reply.provider, stylizers: reply.stylizers });
       void worker.terminate();
       if (reply.type === 'init-failed' && reply.code === 'PROVIDER_UNAVAILABLE') {
         const providers = init.providers;

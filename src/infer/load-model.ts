@@ -9,6 +9,8 @@ export interface ModelFiles {
   card: ModelCard;
   styleEncoderPath: string;
   stylizerPath: string;
+  /** The int8 variant of the stylizer, when the card names one. */
+  stylizerInt8Path?: string;
 }
 
 /** Finds a model, validates its `model.json` and checks that the graphs it names exist. */
@@ -32,11 +34,14 @@ export async function loadModel(nameOrPath: string): Promise<ModelFiles> {
   const files = {
     styleEncoderPath: join(dir, card.styleEncoder),
     stylizerPath: join(dir, card.stylizer),
+    ...(card.stylizerInt8 ? { stylizerInt8Path: join(dir, card.stylizerInt8) } : {}),
   };
   for (const [field, path] of [
     ['styleEncoder', files.styleEncoderPath],
     ['stylizer', files.stylizerPath],
+    ['stylizerInt8', files.stylizerInt8Path],
   ] as const) {
+    if (path === undefined) continue;
     if (!(await stat(path).catch(() => null))?.isFile()) {
       throw new StylecastError(
         'MODEL_INVALID',

@@ -15,6 +15,8 @@ export const modelCardSchema = z.object({
   family: z.string().min(1),
   styleEncoder: fileName,
   stylizer: fileName,
+  /** An optional int8 variant of `stylizer` (same inputs and outputs), for CPUs where it is faster. */
+  stylizerInt8: fileName.optional(),
   codeSize: positiveInt,
   levels: positiveInt,
   sizeMultiple: positiveInt,

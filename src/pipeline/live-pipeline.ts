@@ -134,19 +134,23 @@ export async function encodeJpeg(frame: Frame, quality: number): Promise<Buffer>
     .toBuffer();
 }
 
+/**
+ * The working size before a source opens: a test pattern's own, and the best guess for any other
+ * source — `--size` as given, or 1280×720 fitted to a `720p`-style limit.
+ */
+export function nominalLiveSize(limit?: Size): Size {
+  return limit && Number.isFinite(limit.width)
+    ? limit
+    : workingSize({ width: 1280, height: 720 }, limit);
+}
+
 async function resolveVideo(
   options: LiveOptions,
   inputArgs: string[],
   signal: AbortSignal,
 ): Promise<VideoFormat> {
-  if (options.source.kind === 'testsrc') {
-    const limit = options.size;
-    const base =
-      limit && Number.isFinite(limit.width)
-        ? limit
-        : workingSize({ width: 1280, height: 720 }, limit);
-    return { ...base, fps: options.fps ?? 30 };
-  }
+  if (options.source.kind === 'testsrc')
+    return { ...nominalLiveSize(options.size), fps: options.fps ?? 30 };
   const probed = await probeLiveSource(options.source, inputArgs, {
     signal,
     camera: { size: options.size, fps: options.fps, format: options.cameraFormat },

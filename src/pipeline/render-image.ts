@@ -1,6 +1,6 @@
 /** Stylizes one still image (any format sharp reads) to PNG, JPEG or WebP. */
 import { extname } from 'node:path';
-import sharp, { type OutputInfo, type Sharp } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { assertReadableFile } from '../decode/probe.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
@@ -14,6 +14,25 @@ const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.jpeg': (image) => image.jpeg({ quality: 92 }),
   '.webp': (image) => image.webp({ quality: 92 }),
 };
+
+/** metadata() reports the stored size; a 90° EXIF turn swaps it. */
+function uprightSize(meta: Metadata): Size {
+  const turned = (meta.orientation ?? 1) >= 5;
+  return { width: turned ? meta.height : meta.width, height: turned ? meta.width : meta.height };
+}
+
+/** The size an image will be stylized at, read from its header: what `--precision auto` times at. */
+export async function imageWorkingSize(input: string, limit?: Size): Promise<Size> {
+  await assertReadableFile(input);
+  try {
+    return workingSize(uprightSize(await sharp(input, { failOn: 'error' }).metadata()), limit);
+  } catch (error) {
+    throw new StylecastError(
+      'INPUT_NOT_IMAGE',
+      `Not an image that can be read: ${input} (${(error as Error).message})`,
+    );
+  }
+}
 
 export interface RenderImageOptions {
   input: string;
@@ -42,14 +61,7 @@ export async function renderImage(
       .rotate()
       .removeAlpha()
       .toColourspace('srgb');
-    const meta = await image.metadata();
-    // metadata() reports the stored size; a 90° EXIF turn swaps it.
-    const turned = (meta.orientation ?? 1) >= 5;
-    const source = {
-      width: turned ? meta.height! : meta.width!,
-      height: turned ? meta.width! : meta.height!,
-    };
-    const size = workingSize(source, options.size);
+    const size = workingSize(uprightSize(await image.metadata()), options.size);
     decoded = await image
       .resize(size.width, size.height, { fit: 'fill' })
       .raw()

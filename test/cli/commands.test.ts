@@ -114,6 +114,43 @@ describe('stylecast image', () => {
   });
 });
 
+describe('--precision', () => {
+  it('says which stylizer graph ran, and refuses int8 where there is none, in one line', async () => {
+    const output = join(temp.dir, 'int8.png');
+    const int8 = await runCli(['image', PHOTO, '--precision', 'int8', '--json', '-o', output]);
+    expect(int8.code).toBe(0);
+    expect(JSON.parse(int8.stdout)).toMatchObject({
+      model: 'paint',
+      device: 'cpu',
+      precision: 'int8',
+    });
+    const dir = join(temp.dir, 'precision-config');
+    await import('node:fs').then((fs) => fs.mkdirSync(dir));
+    writeFileSync(join(dir, 'stylecast.config.json'), JSON.stringify({ precision: 'fp32' }));
+    const fp32 = await runCli(['image', PHOTO, '--json', '-o', 'fp32.png'], { cwd: dir });
+    expect(JSON.parse(fp32.stdout)).toMatchObject({ precision: 'fp32' });
+
+    // auto: the line that names the provider names the precision and how it was chosen.
+    const auto = await runCli(['render', '--size', '160x90', '-o', 'auto.mp4'], {
+      cwd: temp.dir,
+    });
+    expect(auto.stderr).toMatch(
+      /with model paint on cpu, (int8 \(\d+\.\d\dx faster than fp32|fp32 \(int8 only \d+\.\d\dx as fast) here, (measured|cached)\)\n/,
+    );
+
+    const none = await runCli(['image', PHOTO, '-m', TINY_MODEL, '--precision', 'int8']);
+    expect(none.code).toBe(1);
+    expect(errorLines(none.stderr)).toEqual([
+      'stylecast: `--precision int8`: model `tiny` has no int8 variant (its model.json names no `stylizerInt8`)',
+    ]);
+    writeFileSync(join(dir, 'stylecast.config.json'), JSON.stringify({ precision: 'int4' }));
+    const bad = await runCli(['image', PHOTO], { cwd: dir });
+    expect(errorLines(bad.stderr).at(-1)).toMatch(
+      /^stylecast: Config file .*: `precision`: Expected `precision` to be one of auto, fp32, int8, got `int4`$/,
+    );
+  });
+});
+
 describe('stylecast models / devices', () => {
   it('lists models on the search path with family, size, licence and source', async () => {
     const { code, stdout } = await runCli(['models', '--json'], {

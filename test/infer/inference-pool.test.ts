@@ -1,11 +1,15 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Precision } from '../../src/infer/choose-precision.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
+import { StyleCodes } from '../../src/infer/style-codes.js';
 import type { Frame, StyleSettings } from '../../src/types.js';
 import { tempDir } from '../helpers/media.js';
-import { TINY_MODEL } from '../helpers/tiny-model.js';
+import { PAINTING, TINY_MODEL } from '../helpers/tiny-model.js';
 
 const temp = tempDir();
 afterAll(() => temp.cleanup());
@@ -76,5 +80,59 @@ describe('InferencePool', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('InferencePool: --precision on the shipped paint model', () => {
+  const COFFEE = fileURLToPath(
+    new URL('../../../shared/data/photos/skimage/skimage_coffee.jpg', import.meta.url),
+  );
+
+  /** The coffee photo (600×400, padded to 608×400 inside) stylized with a real painting. */
+  async function stylizeCoffee(precision: Precision): Promise<{ pool: InferencePool; out: Frame }> {
+    const pool = await InferencePool.open(await loadModel('paint'), {
+      device: 'cpu',
+      precision,
+      workers: 1,
+    });
+    try {
+      const { data, info } = await sharp(COFFEE).removeAlpha().raw().toBuffer({
+        resolveWithObject: true,
+      });
+      const code = await new StyleCodes(pool).fromFile(PAINTING);
+      const [out] = await pool.stylize(
+        [
+          {
+            index: 0,
+            ptsMs: 0,
+            width: info.width,
+            height: info.height,
+            data: new Uint8Array(data),
+          },
+        ],
+        [{ code, alpha: Float32Array.of(1, 1, 1), preserveColor: false }],
+      );
+      return { pool, out: out! };
+    } finally {
+      await pool.close();
+    }
+  }
+
+  it('fp32 runs `stylizer`, int8 runs `stylizerInt8`; both give frames of the input size, close to each other', async () => {
+    const fp32 = await stylizeCoffee('fp32');
+    const int8 = await stylizeCoffee('int8');
+    expect(fp32.pool.precision).toEqual({ precision: 'fp32', reason: 'asked' });
+    expect(fp32.pool.stylizerPath).toMatch(/models\/paint\/stylizer\.onnx$/);
+    expect(int8.pool.precision).toEqual({ precision: 'int8', reason: 'asked' });
+    expect(int8.pool.stylizerPath).toMatch(/models\/paint\/stylizer\.int8\.onnx$/);
+    for (const { out } of [fp32, int8])
+      expect([out.width, out.height, out.data.length]).toEqual([600, 400, 600 * 400 * 3]);
+    let sum = 0;
+    for (let i = 0; i < fp32.out.data.length; i++)
+      sum += Math.abs(fp32.out.data[i]! - int8.out.data[i]!);
+    const meanAbsDiff = sum / fp32.out.data.length;
+    // Quantized, so not identical; but the same picture, well within a few grey levels.
+    expect(meanAbsDiff).toBeGreaterThan(0);
+    expect(meanAbsDiff).toBeLessThan(12);
   });
 });

@@ -57,6 +57,22 @@ describe('loadModel: model.json', () => {
     );
   });
 
+  it('checks the optional int8 variant like the stylizer', async () => {
+    expect((await loadModel(TINY_MODEL)).stylizerInt8Path).toBeUndefined();
+    const named = variant('int8-named', (c) => ({ ...c, stylizerInt8: 'stylizer.onnx' }));
+    expect((await loadModel(named)).stylizerInt8Path).toBe(join(named, 'stylizer.onnx'));
+    const missing = variant('int8-missing', (c) => ({ ...c, stylizerInt8: 'stylizer.int8.onnx' }));
+    await expect(loadModel(missing)).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(
+        /model\.json: stylizerInt8 names .*int8-missing\/stylizer\.int8\.onnx, which does not exist$/,
+      ),
+    });
+    await expect(
+      loadModel(variant('int8-escape', (c) => ({ ...c, stylizerInt8: '../x.onnx' }))),
+    ).rejects.toThrow(/stylizerInt8: must be a file name inside the model folder/);
+  });
+
   it('says an unknown model name is unknown, listing what was searched', async () => {
     await expect(loadModel('no-such-model')).rejects.toMatchObject({
       code: 'MODEL_NOT_FOUND',
