@@ -1,4 +1,5 @@
-"""The learning curve as a PNG: held-out style and content distance against step, from val.csv.
+"""The learning curve as a PNG: held-out style and content distance against step, from val.csv
+(at the training scale and, from when it was added, at 1280x720).
 
   /usr/bin/python3 models/train/paint/curve.py models/train/paint/val.csv models/paint/learning-curve.png
 (PIL only: Debian's python3 here has no matplotlib.) Stage boundaries are drawn as grey lines.
@@ -11,14 +12,19 @@ from PIL import Image, ImageDraw
 W, H, PAD = 720, 300, 44
 
 
-def panel(draw, box, xs, ys, colour, label, x_max):
+def panel(draw, box, series, label, x_max):
+    """series: [(xs, ys, colour, name)], drawn on one shared scale."""
     x0, y0, x1, y1 = box
-    lo, hi = min(ys), max(ys)
+    every = [y for _, ys, _, _ in series for y in ys]
+    lo, hi = min(every), max(every)
     lo, hi = lo - 0.05 * (hi - lo + 1e-9), hi + 0.05 * (hi - lo + 1e-9)
     pt = lambda x, y: (x0 + (x1 - x0) * x / x_max, y1 - (y1 - y0) * (y - lo) / (hi - lo))
     draw.rectangle(box, outline=(160, 160, 160))
-    draw.line([pt(x, y) for x, y in zip(xs, ys)], fill=colour, width=2)
-    draw.text((x0 + 6, y0 + 4), label, fill=colour)
+    draw.text((x0 + 6, y0 + 4), label, fill=(0, 0, 0))
+    for k, (xs, ys, colour, name) in enumerate(series):
+        if len(xs) > 1:
+            draw.line([pt(x, y) for x, y in zip(xs, ys)], fill=colour, width=2)
+        draw.text((x0 + 6, y0 + 18 + 14 * k), name, fill=colour)
     for v in (lo, hi):
         draw.text((x0 - PAD + 2, pt(0, v)[1] - 6), f"{v:.2f}" if hi < 10 else f"{v:.1f}", fill=(0, 0, 0))
 
@@ -30,8 +36,14 @@ def main(src, out):
     img = Image.new("RGB", (W, 2 * H), (255, 255, 255))
     draw = ImageDraw.Draw(img)
     boxes = [(PAD, 20, W - 10, H - 20), (PAD, H + 10, W - 10, 2 * H - 30)]
-    panel(draw, boxes[0], steps, [float(r["val_style"]) for r in rows], (200, 40, 40), "held-out style distance", x_max)
-    panel(draw, boxes[1], steps, [float(r["val_content"]) for r in rows], (40, 80, 200), "held-out content distance", x_max)
+    def series(column, colour, name):
+        have = [r for r in rows if r.get(column)]
+        return [int(r["step"]) for r in have], [float(r[column]) for r in have], colour, name
+
+    panel(draw, boxes[0], [series("val_style", (200, 40, 40), "256x256 crops"),
+                           series("val720_style", (120, 0, 120), "1280x720 frames")], "held-out style distance", x_max)
+    panel(draw, boxes[1], [series("val_content", (40, 80, 200), "256x256 crops"),
+                           series("val720_content", (0, 140, 140), "1280x720 frames")], "held-out content distance", x_max)
     for a, b in zip(rows, rows[1:]):
         if a["stage"] != b["stage"]:
             for x0, y0, x1, y1 in boxes:

@@ -1,14 +1,16 @@
 """A static int8 (QDQ) variant of an exported `paint` stylizer: per-channel int8 weights and
 per-tensor int8 activations around the 3x3 body convs, ranges calibrated on held-out photos.
 
-  /usr/bin/python3 models/train/paint/quantize.py --ckpt models/train/paint/run/last.pt \
-      --model models/paint --out models/paint/stylizer.int8.onnx
+  /usr/bin/python3 models/train/paint/quantize.py --ckpt models/train/paint/run/last.pt --model models/paint
+writes MODEL/stylizer.int8.onnx and names it in MODEL/model.json as `stylizerInt8` (the runtime
+times both graphs on the running CPU and uses int8 only where it is faster).
 ORT fuses each DequantizeLinear -> Conv -> QuantizeLinear unit into one integer conv (VNNI/AMX on
 CPUs that have them). The first conv (reading the full-size frame) and the last projection stay
 float: at full size int8 was measured slower than fp32 on this machine.
 """
 import argparse
 import copy
+import json
 import random
 import sys
 from pathlib import Path
@@ -23,6 +25,7 @@ sys.path.insert(0, str(HERE))
 from data import Paintings, Photos, load_config  # noqa: E402
 from export import net_from  # noqa: E402
 
+INT8_FILE = "stylizer.int8.onnx"
 QUANTIZED = ("down2", "down3", "res.0.0", "res.0.1", "up2", "up1")
 
 
@@ -119,16 +122,19 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt", required=True)
     p.add_argument("--model", required=True, help="the exported model folder (its stylizer.onnx is read)")
-    p.add_argument("--out", required=True)
     a = p.parse_args()
     ck = torch.load(a.ckpt, map_location="cpu")
     cfg = load_config(HERE / "config.json")
     net = net_from(ck["config"])
     net.load_state_dict(ck["ema"])
     net = copy.deepcopy(net).eval().fold()
-    model = quantize(onnx.load(str(Path(a.model) / "stylizer.onnx")), calibrate(net, cfg))
-    onnx.save(model, a.out)
-    print(a.out)
+    folder = Path(a.model)
+    card = json.loads((folder / "model.json").read_text())
+    model = quantize(onnx.load(str(folder / card["stylizer"])), calibrate(net, cfg))
+    onnx.save(model, str(folder / INT8_FILE))
+    card["stylizerInt8"] = INT8_FILE
+    (folder / "model.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(folder / INT8_FILE)
 
 
 if __name__ == "__main__":

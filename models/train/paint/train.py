@@ -9,6 +9,10 @@ steps, learning rate and loss weights:
   distill       L1 (0..1) to the Magenta teacher's output for the same crop and painting (the cache)
   teacher_code  MSE between a linear read-out of the student's code and the teacher's style vector
   style         stylemetrics' style distance to the painting (VGG relu1_1..relu3_1 mean/std)
+  teacher_style the same distance to the teacher's output for the crop (its texture, not its pixels:
+                L1 alone regresses to a blur of the teacher's strokes)
+On a share (config train.enlarge_share) of the steps with VGG terms, style and content are taken
+on crops enlarged 1.5-3x instead (smooth content like a 720p frame; teacher_style is skipped there).
   content       stylemetrics' content distance to the crop (instance-normalised relu3_1)
   recon         L1 between the alpha-0 output and the crop (alpha 0 must give the frame back)
   temporal      L1 between the output of a crop moved by a small smooth random warp (with pixel noise)
@@ -89,35 +93,54 @@ class Batches:
 
 
 class Validation:
-    """Fixed held-out pairs (held-out photos, centre-cropped; held-out paintings): stylemetrics'
-    style and content distances, measured the way stylemetrics does, at 256x256."""
+    """Fixed held-out pairs (held-out photos and paintings), scored with stylemetrics' style and
+    content distances: 12 at 256x256 (centre crops, the training scale) and 6 at 1280x720 (the
+    photo enlarged to cover the frame: the smooth, large-scale content of real 720p video)."""
 
-    def __init__(self, cfg, vgg, pairs=12):
+    SIZES = {"": ((256, 256), 12), "720": ((1280, 720), 6)}
+
+    def __init__(self, cfg, vgg):
+        from PIL import Image
         photos, paintings = Photos(cfg, "val"), Paintings(cfg, "val")
-        rng = random.Random(1234)
-        self.vgg, self.items = vgg, []
+        self.vgg, self.sets = vgg, {}
         with torch.no_grad():
-            for k in range(pairs):
-                a = photos.images[k % len(photos)]
-                h, w = a.shape[:2]
-                side = min(h, w) // 16 * 16
-                y0, x0 = (h - side) // 2, (w - side) // 2
-                from PIL import Image
-                img = np.asarray(Image.fromarray(a[y0:y0 + side, x0:x0 + side]).resize((256, 256), Image.BICUBIC))
-                j = rng.randrange(len(paintings))
-                x = torch.from_numpy(img.copy()).float()[None]
-                self.items.append((x, paintings.square(j)[None], feature_stats(vgg(paintings.vgg_view(j)[None] / 255.0)),
-                                   vgg(x.permute(0, 3, 1, 2) / 255.0)[2]))
+            for name, ((w, h), pairs) in self.SIZES.items():
+                rng, items = random.Random(1234), []
+                for k in range(pairs):
+                    img = Image.fromarray(photos.images[k % len(photos)])
+                    s = max(w / img.width, h / img.height)
+                    img = img.resize((round(img.width * s), round(img.height * s)), Image.BICUBIC)
+                    x0, y0 = (img.width - w) // 2, (img.height - h) // 2
+                    x = torch.from_numpy(np.asarray(img.crop((x0, y0, x0 + w, y0 + h))).copy()).float()[None]
+                    j = rng.randrange(len(paintings))
+                    items.append((x, paintings.square(j)[None], feature_stats(vgg(paintings.vgg_view(j)[None] / 255.0)),
+                                  vgg(x.permute(0, 3, 1, 2) / 255.0)[2]))
+                self.sets[name] = items
 
     @torch.no_grad()
     def __call__(self, net):
-        S, C = [], []
-        for x, square, target, content in self.items:
-            y = stylize(net, x, net.encode_style(square), torch.ones(1, net.levels)).clamp(0, 255).round()
-            f = self.vgg(y.permute(0, 3, 1, 2) / 255.0)
-            S.append(float(style_distance(feature_stats(f), target)))
-            C.append(float(content_distance(f[2], content)))
-        return float(np.mean(S)), float(np.mean(C))
+        """{"val_style": .., "val_content": .., "val720_style": .., "val720_content": ..}"""
+        out = {}
+        for name, items in self.sets.items():
+            S, C = [], []
+            for x, square, target, content in items:
+                y = stylize(net, x, net.encode_style(square), torch.ones(1, net.levels)).clamp(0, 255).round()
+                f = self.vgg(y.permute(0, 3, 1, 2) / 255.0)
+                S.append(float(style_distance(feature_stats(f), target)))
+                C.append(float(content_distance(f[2], content)))
+            out[f"val{name}_style"], out[f"val{name}_content"] = float(np.mean(S)), float(np.mean(C))
+        return out
+
+
+def enlarged(x, rng, most):
+    """A centre part of each crop enlarged back to the crop's size by a random factor (1.5..most):
+    content as smooth as a 720p video frame, for the VGG terms (no teacher target exists for it)."""
+    c = x.shape[1]
+    f = rng.uniform(1.5, most)
+    part = int(c / f) // 2 * 2
+    o = (c - part) // 2
+    small = x[:, o:o + part, o:o + part].permute(0, 3, 1, 2)
+    return F.interpolate(small, size=(c, c), mode="bicubic", align_corners=False).clamp(0, 255).permute(0, 2, 3, 1)
 
 
 def main():
@@ -176,8 +199,9 @@ def main():
         os.replace(str(last) + ".tmp", last)
 
     val_csv = run / "val.csv"
+    columns = ["val_style", "val_content", "val720_style", "val720_content"]
     if not val_csv.exists():
-        val_csv.write_text("step,stage,minutes,val_style,val_content\n")
+        val_csv.write_text(",".join(["step", "stage", "minutes"] + columns) + "\n")
     stop = []  # SIGTERM/SIGINT: save at the end of the step and stop
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
@@ -204,19 +228,26 @@ def main():
             "temporal": temporal_error(y, ym, grid) / 255.0,
             "teacher_code": ((code_head(code) - teacher_codes[idx]) ** 2).mean(),
         }
-        if w.get("style", 0) > 0 or w.get("content", 0) > 0:
+        if any(w.get(k, 0) > 0 for k in ("style", "teacher_style", "content")):
             if style_targets is None:
                 style_targets = cache.style_targets()
                 if style_targets is None or len(style_targets) < len(paintings):
                     raise SystemExit("the cache's style targets are incomplete: run teacher_cache.py to finish them")
                 style_targets = torch.from_numpy(style_targets)
             nv = tc["vgg_batch"]  # the VGG terms, the costliest part of a step, on part of the batch
+            big = rng.random() < tc["enlarge_share"]
+            xv = enlarged(x[:nv], rng, tc["enlarge_most"]) if big else x[:nv]
+            yv = stylize(net, xv, code[:nv], torch.ones(nv, net.levels)) if big else y[:nv]
             with torch.no_grad():
-                fc = vgg(x[:nv].permute(0, 3, 1, 2) / 255.0)[2]
+                fc = vgg(xv.permute(0, 3, 1, 2) / 255.0)[2]
             with torch.autocast("cpu", dtype=torch.bfloat16):
-                fo = vgg(y[:nv].clamp(0, 255).permute(0, 3, 1, 2) / 255.0)
+                fo = vgg(yv.clamp(0, 255).permute(0, 3, 1, 2) / 255.0)
             fo = [f.float() for f in fo]
             terms["style"] = style_distance(feature_stats(fo), unpack_stats(style_targets[idx[:nv]])).mean()
+            if not big:
+                with torch.no_grad():
+                    ft = feature_stats(vgg(teacher[:nv].permute(0, 3, 1, 2) / 255.0))
+                terms["teacher_style"] = style_distance(feature_stats(fo), ft).mean()
             terms["content"] = content_distance(fo[2], fc).mean()
         loss = sum(w.get(k, 0) * v for k, v in terms.items())
         opt.zero_grad()
@@ -235,11 +266,11 @@ def main():
             log(run, f"step {step} {stage['name']} lr {lr:.2e} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items())
                 + f" | {tt / 60:.1f} min, cache {cache.count}")
         if step % tc["val_every"] == 0 or step == total:
-            vs, vc = validation(ema)
+            v = validation(ema)
             tt = trained_s + time.time() - t_start
             with open(val_csv, "a") as f:
-                csv.writer(f).writerow([step, stage["name"], f"{tt / 60:.1f}", f"{vs:.3f}", f"{vc:.4f}"])
-            log(run, f"val step {step} style {vs:.3f} content {vc:.4f}")
+                csv.writer(f).writerow([step, stage["name"], f"{tt / 60:.1f}"] + [f"{v[k]:.4f}" for k in columns])
+            log(run, f"val step {step} " + " ".join(f"{k} {v[k]:.3f}" for k in columns))
         out_of_time = stop or (a.until_minutes and time.time() - t_start > a.until_minutes * 60)
         if time.time() - t_save > tc["ckpt_minutes"] * 60 or step == total or out_of_time:
             save()
