@@ -36,6 +36,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from model import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw, stats  # noqa: E402
+from paint.losses import VGG  # noqa: E402  (the one copy of the loss network)
 
 SHARED = HERE.parent.parent.parent / "shared"
 DEFAULT_DATA = SHARED / "data"
@@ -97,32 +98,6 @@ def dataset(data):
         "val_styles": [im for p in va_s for im in load_images([p], STYLE_SIDE, letterbox="wikiart224" in str(p))],
     }
     return d["photos"], d["styles"], d["val_photos"], d["val_styles"]
-
-
-class VGG(nn.Module):
-    def __init__(self, weights):
-        super().__init__()
-        pad = lambda: nn.ReflectionPad2d(1)
-        conv = lambda i, o: nn.Conv2d(i, o, 3)
-        self.layers = nn.Sequential(
-            nn.Conv2d(3, 3, 1), pad(), conv(3, 64), nn.ReLU(),
-            pad(), conv(64, 64), nn.ReLU(), nn.MaxPool2d(2, 2, ceil_mode=True),
-            pad(), conv(64, 128), nn.ReLU(),
-            pad(), conv(128, 128), nn.ReLU(), nn.MaxPool2d(2, 2, ceil_mode=True),
-            pad(), conv(128, 256), nn.ReLU(),
-        )
-        self.layers.load_state_dict(torch.load(weights, map_location="cpu"))
-        for p in self.parameters():
-            p.requires_grad_(False)
-        self.eval()
-
-    def forward(self, x):
-        out = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in (3, 10, 17):
-                out.append(x)
-        return out
 
 
 def vgg_stats(feats):
