@@ -18,7 +18,6 @@ Data: content crops from ../shared/data/photos, styles from ../shared/data/paint
 black letterbox bars cropped). 3% of each, chosen by file-name hash, are held out for validation.
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -36,6 +35,7 @@ from PIL import Image
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from model import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw, stats  # noqa: E402
+from paint.data import held_out  # noqa: E402  (one split for every model)
 from paint.losses import VGG  # noqa: E402  (the one copy of the loss network)
 
 SHARED = HERE.parent.parent.parent / "shared"
@@ -50,10 +50,6 @@ def log(run, msg):
     print(line, flush=True)
     with open(run / "train.log", "a") as f:
         f.write(line + "\n")
-
-
-def held_out(path):
-    return int(hashlib.md5(path.name.encode()).hexdigest(), 16) % 100 < 3
 
 
 def crop_letterbox(img):

@@ -7,12 +7,12 @@ Stylizer, on an NHWC uint8 frame read (free reshape) as rows [N,1,H,3W]:
   1/8   1x1 conv, nearest x2, + s2, 3x3 conv, CIN, ReLU
   1/4   1x1 conv, nearest x2, + s1, 3x3 conv, CIN, ReLU
   out   a 1x1 conv to 48 channels (each pixel's 4x4 block, RGB), clamped and cast to uint8 at 1/4
-        size, then one uint8 depth-to-space transpose back to [N,H,W,3] (ORT's ConvTranspose
-        would cost 5x more).
+        size, then a uint8 depth-to-space (two single-axis transposes) back to [N,H,W,3] (ORT's
+        ConvTranspose would cost 4x more).
 CIN (conditional instance norm) is folded to one per-channel multiply-add: with the layer's mean
 and variance from GlobalAveragePool (of x and x*x), scale = gamma/sd and shift = beta - mean*scale,
 so each conditioned layer costs two pooled reads and one elementwise pass, at 1/4 size or less.
-At full resolution there are only the input cast, the first conv and the last uint8 transpose.
+At full resolution there are only the input cast, the first conv and the last uint8 transposes.
 
 Style: a small conv net on the style image at 256x256 whose per-level channel means and stds go
 through an MLP to the code (K floats). Each of the L levels (1/16, 1/8, 1/4) maps its code
@@ -47,10 +47,6 @@ def as_rows(img_nhwc):
     """[N,H,W,3] -> [N,1,H,3W], a reshape (no data movement)."""
     n, h, w, _ = img_nhwc.shape
     return img_nhwc.reshape(n, 1, h, w * 3)
-
-
-def nchw_to_rows(img):
-    return as_rows(img.permute(0, 2, 3, 1))
 
 
 def blocks_to_nhwc(y):
@@ -139,18 +135,14 @@ class Net(nn.Module):
         return self.style(img)
 
     def modulation(self, code, own, alpha):
-        """Per level, the CIN gamma/beta for the code mixed with the frame's own by alpha[:, level],
-        split per layer."""
+        """Per level, the CIN [gamma, beta] of each layer for the code mixed with the frame's own by
+        alpha[:, level] (the film map lays them out layer after layer)."""
         out = []
         for lv, (f, cins) in enumerate(zip(self.film, self.cin)):
             a = alpha[:, lv:lv + 1]
             gb = f(own + a * (code - own))
-            parts, i = [], 0
-            for c in cins:
-                g, b = gb[:, i:i + c.c], gb[:, i + c.c:i + 2 * c.c]
-                parts.append(torch.cat([g, b], 1))
-                i += 2 * c.c
-            out.append(parts)
+            ends = torch.tensor([2 * c.c for c in cins]).cumsum(0).tolist()
+            out.append([gb[:, e - 2 * c.c:e] for c, e in zip(cins, ends)])
         return out
 
     def stylize(self, image, code, alpha):

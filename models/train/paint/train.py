@@ -176,8 +176,7 @@ def main():
         step, trained_s = ck["step"], ck["trained_s"]
         rng.setstate(ck["py_rng"])
         torch.set_rng_state(ck["torch_rng"])
-        if "motion_rng" in ck:
-            gen.set_state(ck["motion_rng"])
+        gen.set_state(ck["motion_rng"])
         log(run, f"resumed at step {step} ({trained_s / 60:.1f} min trained)")
     else:
         log(run, f"new run: {total} steps in {len(stages)} stages, config {a.config}")
