@@ -1,6 +1,8 @@
 // ORT's own per-op profile of a model's stylizer on the CPU provider: where a frame's time goes.
 //   node models/train/profile.mjs models/paint [--width 1280 --height 720 --frames 20 --threads 1]
-// Prints the total milliseconds per frame by op type, and the ten costliest nodes.
+//                                              [--graph stylizer.int8.onnx] [--top 10]
+// Prints the total milliseconds per frame by op type, and the costliest nodes with their output
+// shapes (the shapes show which layout ORT chose: NCHWc blocks, or NHWC around QLinearConv).
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +15,8 @@ const { values, positionals } = parseArgs({
     height: { type: 'string', default: '720' },
     frames: { type: 'string', default: '20' },
     threads: { type: 'string', default: '1' },
+    graph: { type: 'string' },
+    top: { type: 'string', default: '10' },
   },
 });
 const [dir = 'models/paint'] = positionals;
@@ -22,7 +26,7 @@ const FRAMES = Number(values.frames);
 const meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 const prefix = `/tmp/stylecast-profile-${process.pid}`;
 // ORT names the file itself (prefix + date); endProfiling() returns nothing in onnxruntime-node
-const session = await ort.InferenceSession.create(join(dir, meta.stylizer), {
+const session = await ort.InferenceSession.create(join(dir, values.graph ?? meta.stylizer), {
   executionProviders: ['cpu'],
   intraOpNumThreads: Number(values.threads),
   interOpNumThreads: 1,
@@ -55,14 +59,16 @@ for (const e of nodes) {
   const type = e.args.op_name;
   byType.set(type, (byType.get(type) ?? 0) + e.dur);
   const name = e.name.replace(/_kernel_time$/, '');
-  byNode.set(name, { type, dur: (byNode.get(name)?.dur ?? 0) + e.dur });
+  const shape = JSON.stringify(Object.values(e.args.output_type_shape?.[0] ?? {})[0] ?? []);
+  byNode.set(name, { type, shape, dur: (byNode.get(name)?.dur ?? 0) + e.dur });
 }
 const total = measured.reduce((s, e) => s + e.dur, 0);
-console.log(`${dir} at ${W}x${H}, ${values.threads} thread(s): ${perFrame(total).toFixed(1)} ms a frame`);
+console.log(`${join(dir, values.graph ?? meta.stylizer)} at ${W}x${H}, ${values.threads} thread(s): ${perFrame(total).toFixed(1)} ms a frame`);
 for (const [type, dur] of [...byType].sort((a, b) => b[1] - a[1])) {
   console.log(`  ${type.padEnd(24)} ${perFrame(dur).toFixed(2).padStart(7)} ms`);
 }
 console.log('costliest nodes:');
-for (const [name, { type, dur }] of [...byNode].sort((a, b) => b[1].dur - a[1].dur).slice(0, 10)) {
-  console.log(`  ${perFrame(dur).toFixed(2).padStart(7)} ms  ${type.padEnd(20)} ${name}`);
+const top = [...byNode].sort((a, b) => b[1].dur - a[1].dur).slice(0, Number(values.top));
+for (const [name, { type, shape, dur }] of top) {
+  console.log(`  ${perFrame(dur).toFixed(2).padStart(7)} ms  ${type.padEnd(20)} ${shape.padEnd(22)} ${name}`);
 }

@@ -29,14 +29,18 @@ interface Loaded {
   stylizer: ort.InferenceSession;
 }
 
-async function load(name: string): Promise<Loaded> {
+type Graph = 'stylizer' | 'stylizerInt8';
+
+async function load(name: string, graph: Graph = 'stylizer'): Promise<Loaded> {
   const dir = join(root, 'models', name);
   const manifest = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelCard;
+  const file = manifest[graph];
+  if (!file) throw new Error(`models/${name} has no ${graph}`);
   const opts: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: 1 };
   return {
     manifest,
     encoder: await ort.InferenceSession.create(join(dir, manifest.styleEncoder), opts),
-    stylizer: await ort.InferenceSession.create(join(dir, manifest.stylizer), opts),
+    stylizer: await ort.InferenceSession.create(join(dir, file), opts),
   };
 }
 
@@ -137,10 +141,15 @@ async function styleScores(
   }
 }
 
-describe.each(['fast', 'paint'])('models/%s', (name) => {
+// every graph a model ships: the float stylizer, and the int8 one the runtime may choose instead
+describe.each<[string, Graph]>([
+  ['fast', 'stylizer'],
+  ['paint', 'stylizer'],
+  ['paint', 'stylizerInt8'],
+])('models/%s, its %s', (name, graph) => {
   let model: Loaded;
   beforeAll(async () => {
-    model = await load(name);
+    model = await load(name, graph);
   });
 
   it('has a complete model.json', () => {
@@ -268,11 +277,16 @@ describe('the default model', () => {
   });
 
   it(
-    'paints: stylemetrics puts its output far closer to the painting than the input, and than fast',
+    'paints, in fp32 and int8: stylemetrics puts its output far closer to the painting than the input, and than fast',
     async () => {
       const shipped: Record<string, { style: number; content: number; input: number }> = {};
-      for (const name of ['fast', 'paint']) {
-        const model = await load(name);
+      const graphs: [string, string, Graph][] = [
+        ['fast', 'fast', 'stylizer'],
+        ['paint', 'paint', 'stylizer'],
+        ['paintInt8', 'paint', 'stylizerInt8'],
+      ];
+      for (const [key, name, graph] of graphs) {
+        const model = await load(name, graph);
         const img = await readRgb(pair.photo, 512, 384);
         const code = await encodeStyle(
           model,
@@ -281,13 +295,15 @@ describe('the default model', () => {
         const out = await stylize(model, img, code, 1);
         const scores = await styleScores(img, pair.painting, out);
         const input = (await styleScores(img, pair.painting, img.data)).style;
-        shipped[name] = { ...scores, input };
+        shipped[key] = { ...scores, input };
       }
-      const { fast, paint } = shipped;
-      if (!fast || !paint) throw new Error('no scores');
+      const { fast, paint, paintInt8 } = shipped;
+      if (!fast || !paint || !paintInt8) throw new Error('no scores');
       // the style distance paint removes from the input is well beyond what fast removes
-      expect(paint.input - paint.style).toBeGreaterThan(1.5 * (fast.input - fast.style));
-      expect(paint.content).toBeLessThan(2);
+      for (const p of [paint, paintInt8]) {
+        expect(p.input - p.style).toBeGreaterThan(1.5 * (fast.input - fast.style));
+        expect(p.content).toBeLessThan(2);
+      }
     },
     240_000,
   );
