@@ -3,20 +3,22 @@
  * long names in camelCase (`{ "device": "cpu", "alpha": 0.8, "style": ["a.jpg@2", "b.jpg"] }`).
  * Each value goes through the same parser as its flag.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StylecastError } from '../errors.js';
+import { readRegularFile } from '../read-file.js';
 
 export const DEFAULT_CONFIG = 'stylecast.config.json';
 
-export function applyConfigFile(command: Command): void {
+/** Applies the config file, if any, and returns its path (a file the run reads). */
+export async function applyConfigFile(command: Command): Promise<string | undefined> {
   const given = command.opts<{ config?: string }>().config;
   const path = resolve(given ?? DEFAULT_CONFIG);
-  if (!given && !existsSync(path)) return;
+  if (!given && !existsSync(path)) return undefined;
   let values: Record<string, unknown>;
   try {
-    values = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    values = JSON.parse((await readRegularFile(path)).toString('utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new StylecastError(
       'BAD_OPTION',
@@ -54,4 +56,5 @@ export function applyConfigFile(command: Command): void {
     }
     command.setOptionValueWithSource(key, parsed, 'config');
   }
+  return path;
 }

@@ -5,6 +5,7 @@ import type { Size } from '../decode/working-size.js';
 import type { PrecisionRequest } from '../infer/choose-precision.js';
 import type { Device } from '../infer/execution-provider.js';
 import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
+import { refuseInputAsOutput } from '../encode/output-file.js';
 import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';
 import { options } from './options.js';
@@ -39,10 +40,13 @@ export function registerImageCommand(program: Command): void {
     .addOption(options.json())
     .addOption(options.config())
     .action(async (input: string, _flags: ImageFlags, self: Command) => {
-      applyConfigFile(self);
+      const configFile = await applyConfigFile(self);
       const flags = self.opts<ImageFlags>();
       const output = flags.output ?? resolve(`${basename(input, extname(input))}.stylized.png`);
       const reporter = new Reporter(flags);
+      const reads = [configFile, ...(flags.style ?? []).map((s) => s.path)];
+      // Checked before the model loads; renderImage checks again against the image it reads.
+      await refuseInputAsOutput(output, [input, ...reads]);
       // One image: one worker, given every thread.
       const stylizer = await openStylizer({
         ...flags,
@@ -58,6 +62,7 @@ export function registerImageCommand(program: Command): void {
           pool: stylizer.pool,
           style,
           size: flags.size,
+          reads: reads.filter((path) => path !== undefined),
         });
         reporter.result(
           {

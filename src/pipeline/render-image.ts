@@ -40,6 +40,8 @@ export interface RenderImageOptions {
   pool: InferencePool;
   style: StyleSettings;
   size?: Size;
+  /** Other files the run reads (style images, a config): the output may be none of them. */
+  reads?: readonly string[];
 }
 
 export async function renderImage(
@@ -54,7 +56,7 @@ export async function renderImage(
       `Unsupported image output \`${extname(options.output) || options.output}\`: use .png, .jpg or .webp`,
     );
   }
-  const output = await prepareOutput(options.output, [options.input]);
+  const output = await prepareOutput(options.output, [options.input, ...(options.reads ?? [])]);
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(options.input, { failOn: 'error' })

@@ -24,6 +24,8 @@ export interface RenderRequest extends FormatChoice {
   output: string;
   /** Fit inside this size (aspect kept); default the source's size. */
   size?: Size;
+  /** Other files the run reads (style images, a schedule, a config): the output may be none. */
+  reads?: readonly string[];
 }
 
 /** A checked request: the input probed, the output's folder and type validated. */
@@ -63,7 +65,7 @@ export async function planRender(request: RenderRequest): Promise<RenderPlan> {
   const info = await probeMedia(request.input, { countFrames: true });
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
-  const outputFile = await prepareOutput(request.output, [request.input]);
+  const outputFile = await prepareOutput(request.output, [request.input, ...(request.reads ?? [])]);
   return { ...request, info, frameSize, outputFile };
 }
 
