@@ -36,7 +36,7 @@ type StopSignal = keyof typeof STOP_SIGNALS;
 /** A closed or full terminal must not end a run: with nobody left to read, messages are dropped. */
 function ignoreTerminalErrors(): void {
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') === 0) stream.on('error', () => {});
+    stream.on('error', () => {});
   }
 }
 
