@@ -11,6 +11,9 @@ import { readRegularFile } from '../read-file.js';
 
 export const DEFAULT_CONFIG = 'stylecast.config.json';
 
+/** Options whose flag may be given more than once: a config list gives each item as one flag. */
+const REPEATABLE = new Set(['style', 'allowOrigin']);
+
 /** Applies the config file, if any, and returns its path (a file the run reads). */
 export async function applyConfigFile(command: Command): Promise<string | undefined> {
   const given = command.opts<{ config?: string }>().config;
@@ -34,17 +37,28 @@ export async function applyConfigFile(command: Command): Promise<string | undefi
       throw new StylecastError('BAD_OPTION', `Config file ${path}: unknown option \`${key}\``);
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue; // a flag wins
-    const texts = Array.isArray(value) ? value : [value];
-    let parsed: unknown = option.isBoolean() ? Boolean(value) : undefined;
+    const fail = (message: string): never => {
+      throw new StylecastError('BAD_OPTION', `Config file ${path}: \`${key}\`: ${message}`);
+    };
+    // A value means what its flag's text would: `true`/`false` for a switch, a list only where the
+    // flag repeats (`style`) or takes one (`alpha`: `[0.2, 0.5, 1]` is `0.2,0.5,1`).
+    if (option.isBoolean() && typeof value !== 'boolean')
+      fail(`expected true or false, got ${JSON.stringify(value)}`);
+    const repeats = REPEATABLE.has(key);
+    if (Array.isArray(value) && !repeats && key !== 'alpha') fail(`expected one value, got a list`);
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of option.isBoolean() ? [] : items) {
+      if (typeof item !== 'string' && typeof item !== 'number')
+        fail(`expected a string or a number, got ${JSON.stringify(item)}`);
+    }
+    const texts = Array.isArray(value) && !repeats ? [value.join(',')] : items;
+    let parsed: unknown = option.isBoolean() ? value : undefined;
     if (!option.isBoolean()) {
       for (const text of texts) {
         try {
           parsed = option.parseArg ? option.parseArg(String(text), parsed as never) : String(text);
         } catch (error) {
-          throw new StylecastError(
-            'BAD_OPTION',
-            `Config file ${path}: \`${key}\`: ${(error as Error).message}`,
-          );
+          fail((error as Error).message);
         }
         if (option.argChoices && !option.argChoices.includes(String(text))) {
           throw new StylecastError(

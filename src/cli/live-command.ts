@@ -20,7 +20,7 @@ import type { StyleChoice } from '../infer/parse-style-option.js';
 import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
 import type { SourceStatus } from '../stream/protocol.js';
-import { alphaLevelsProblem } from '../stream/live-controls.js';
+import { alphaLevelsProblem } from '../style-values.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { StyleGallery } from '../stream/style-gallery.js';
 import { loadSchedule } from '../schedule/load-schedule.js';

@@ -8,6 +8,7 @@ import { parsePrecision, PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES, parseDevice } from '../infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../infer/find-model.js';
 import { parseStyleOption, type StyleChoice } from '../infer/parse-style-option.js';
+import { ALPHA_RULE, isStrength, parseDecimal, parseWhole } from '../style-values.js';
 
 /** Commander shows a parser's RangeError/TypeError as "option '--x' argument 'y' is invalid. …". */
 export function parser<T>(parse: (text: string) => T): (text: string) => T {
@@ -22,7 +23,7 @@ export function parser<T>(parse: (text: string) => T): (text: string) => T {
 
 function positiveInteger(name: string): (text: string) => number {
   return parser((text) => {
-    const value = Number(text);
+    const value = parseWhole(text);
     if (!Number.isInteger(value) || value < 1)
       throw new RangeError(`Expected \`${name}\` to be a positive integer, got \`${text}\``);
     return value;
@@ -31,7 +32,7 @@ function positiveInteger(name: string): (text: string) => number {
 
 export function integer(name: string, min: number, max: number): (text: string) => number {
   return parser((text) => {
-    const value = Number(text);
+    const value = parseWhole(text);
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new RangeError(
         `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${text}\``,
@@ -43,11 +44,11 @@ export function integer(name: string, min: number, max: number): (text: string) 
 
 /** `0.7` for every level, or `0.2,0.5,1` one per level. */
 export function parseAlpha(text: string): number | number[] {
-  const values = text.split(',').map((part) => Number(part.trim()));
+  const values = text.split(',').map(parseDecimal);
   for (const [i, value] of values.entries()) {
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
+    if (!isStrength(value)) {
       throw new RangeError(
-        `Expected \`alpha\` to be a number from 0 to 1, got \`${text.split(',')[i]?.trim()}\``,
+        `Expected \`alpha\` to be ${ALPHA_RULE}, got \`${text.split(',')[i]?.trim()}\``,
       );
     }
   }

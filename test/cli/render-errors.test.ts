@@ -153,7 +153,7 @@ describe('render: bad input', () => {
         '-o',
         join(temp.dir, 'f.mp4'),
       ],
-      /positive number, got `0`/,
+      /above 0 and at most 1000, got `0`/,
     );
     await expectOneLineError(
       [
@@ -166,7 +166,7 @@ describe('render: bad input', () => {
         '-o',
         join(temp.dir, 'f.mp4'),
       ],
-      /positive number, got `-2`/,
+      /above 0 and at most 1000, got `-2`/,
     );
   });
 
