@@ -10,6 +10,7 @@ import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
+import type { CommandContext } from './command-context.js';
 
 interface ImageFlags extends StyleOptions {
   output?: string;
@@ -22,7 +23,7 @@ interface ImageFlags extends StyleOptions {
   json?: boolean;
 }
 
-export function registerImageCommand(program: Command): void {
+export function registerImageCommand(program: Command, context: CommandContext): void {
   program
     .command('image')
     .description('stylize a still image')
@@ -63,6 +64,7 @@ export function registerImageCommand(program: Command): void {
           style,
           size: flags.size,
           reads: reads.filter((path) => path !== undefined),
+          signal: context.signal,
         });
         reporter.result(
           {

@@ -21,7 +21,7 @@ export function buildProgram(context: CommandContext): Command {
     .showSuggestionAfterError()
     .exitOverride();
   registerRenderCommand(program, context);
-  registerImageCommand(program);
+  registerImageCommand(program, context);
   registerLiveCommand(program, context);
   registerInfoCommands(program);
   registerScheduleCommand(program);

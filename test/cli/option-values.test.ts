@@ -2,8 +2,9 @@
  * A value means one thing in every entry point, or is refused with one line: the real CLI, given
  * the values that used to be silently reinterpreted, as flags and in a config file.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/media.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
@@ -28,8 +29,8 @@ describe('flags', () => {
     ['--alpha=', 'Expected `alpha` to be a number from 0 to 1, got ``'],
     ['--alpha=,,,', 'Expected `alpha` to be a number from 0 to 1, got ``'],
     ['--alpha=0x1', 'Expected `alpha` to be a number from 0 to 1, got `0x1`'],
-    ['--threads=0x1', 'Expected `threads` to be a positive integer, got `0x1`'],
-    ['--threads=1e1', 'Expected `threads` to be a positive integer, got `1e1`'],
+    ['--threads=0x1', 'Expected `threads` to be an integer from 1 to 64, got `0x1`'],
+    ['--threads=1e1', 'Expected `threads` to be an integer from 1 to 64, got `1e1`'],
   ])('%s', async (flag, message) => {
     await expectRefused([flag], message);
   });
@@ -73,5 +74,32 @@ describe('config file', () => {
       ['--config', config({ style: ['p.jpg@NaN'] })],
       /`style`: Expected the weight of style `p.jpg` to be a number above 0 and at most 1000, got `NaN`$/,
     );
+  });
+});
+
+describe('limits, checked before any work', () => {
+  it.each([
+    ['--threads=500', 'Expected `threads` to be an integer from 1 to 64, got `500`'],
+    ['--batch=256', 'Expected `batch` to be an integer from 1 to 16, got `256`'],
+  ])('%s', async (flag, message) => {
+    const { code, stderr } = await runCli(['render', '-m', TINY_MODEL, flag], { cwd: temp.dir });
+    expect(code).toBe(1);
+    expect(errorLines(stderr)).toHaveLength(1);
+    expect(errorLines(stderr)[0]).toContain(message);
+  });
+
+  it('an image above 40 megapixels (a few KB of PNG) is refused from its header', async () => {
+    const huge = join(temp.dir, 'huge.png');
+    await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(huge);
+    const { code, stderr } = await runCli(['image', 'huge.png', '-m', TINY_MODEL], {
+      cwd: temp.dir,
+    });
+    expect(code).toBe(1);
+    expect(errorLines(stderr)).toEqual([
+      `stylecast: Image huge.png is 7000x7000 (49 megapixels); the limit is 40 megapixels`,
+    ]);
+    expect(existsSync(join(temp.dir, 'huge.stylized.png'))).toBe(false);
   });
 });
