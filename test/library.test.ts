@@ -13,13 +13,12 @@ import { PAINTING, TINY_MODEL } from './helpers/tiny-model.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const temp = tempDir();
-let clip: string;
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('run `npm run build` first');
   mkdirSync(join(temp.dir, 'node_modules'));
   symlinkSync(ROOT, join(temp.dir, 'node_modules', 'stylecast'));
-  clip = await makeClip(join(temp.dir, 'clip.mp4'), { seconds: 1, width: 160, height: 120 });
+  await makeClip(join(temp.dir, 'clip.mp4'), { seconds: 1, width: 160, height: 120 });
 });
 afterAll(() => temp.cleanup());
 

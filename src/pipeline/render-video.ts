@@ -9,6 +9,7 @@ import { prepareOutput, type OutputFile } from '../encode/output-file.js';
 import { outputFormat, type FormatChoice } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
+import { ffmpegFile } from '../ffmpeg.js';
 import type { InferencePool } from '../infer/inference-pool.js';
 import type { StyleForFrame } from '../types.js';
 import { stylizeFrames } from './stylize-frames.js';
@@ -86,14 +87,14 @@ export async function renderVideo(
     output,
     ...size,
     fps: info.fps,
-    audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
+    audio: info.hasAudio ? { path: ffmpegFile(plan.input), codec: info.audioCodec } : undefined,
     signal: controller.signal,
   });
   let written = 0;
   try {
     const frames = await stylizeFrames({
       frames: decodeFrames({
-        inputArgs: ['-i', plan.input],
+        inputArgs: ['-i', ffmpegFile(plan.input)],
         ...size,
         fps: info.fps,
         label: plan.input,

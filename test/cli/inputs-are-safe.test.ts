@@ -170,6 +170,30 @@ describe('a terminal that goes away does not end the run', () => {
   });
 });
 
+describe('ffmpeg is handed files as files, and blamed when it is broken', () => {
+  it.each(['clip:1.mp4', 'pipe:0.mp4'])('an input named %s renders', async (name) => {
+    copyFileSync(clip, join(temp.dir, name));
+    const output = `${name.replace(':', '-')}.out.mp4`;
+    const { code, stderr } = await runCli(
+      ['render', name, ...model, '--style', style, '--quiet', '-o', output],
+      { cwd: temp.dir },
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(existsSync(join(temp.dir, output))).toBe(true);
+  });
+
+  it('FFMPEG_PATH=/bin/false says ffmpeg did not run, not that the input is no video', async () => {
+    const { code, stderr } = await runCli(['render', clip, ...model, '-o', 'nothing.mp4'], {
+      cwd: temp.dir,
+      env: { FFMPEG_PATH: '/bin/false' },
+    });
+    expect(code).toBe(1);
+    expect(errorLines(stderr)).toEqual([
+      `stylecast: ffmpeg (/bin/false) did not run: it said nothing about ${clip} (check FFMPEG_PATH)`,
+    ]);
+  });
+});
+
 describe('live: an empty --token', () => {
   it('is refused, not taken as no token', async () => {
     const { code, stderr } = await runCli(['live', '--input', 'testsrc', '--token', ''], {
