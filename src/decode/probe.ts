@@ -53,6 +53,14 @@ export async function probeMedia(
       `counting frames of ${path}`,
     );
     const frames = parseFrameCount(counted.stderr);
+    // One picture over a longer duration is cover art (`attached_pic`), which older ffmpeg
+    // builds do not label: there is no video to stylize, and decoding it is not damage.
+    if (frames === 1 && info.frameCount > 1) {
+      throw new StylecastError(
+        'INPUT_NOT_VIDEO',
+        `${path} has no video stream, only a still picture (cover art); use \`stylecast image\` for pictures`,
+      );
+    }
     if (frames !== null && frames > 0) info.frameCount = frames;
   }
   return info;

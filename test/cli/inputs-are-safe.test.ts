@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeClip, tempDir } from '../helpers/media.js';
+import { ffmpeg, makeClip, tempDir } from '../helpers/media.js';
 import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
 import { PAINTING, PAINTING_2, TINY_MODEL } from '../helpers/tiny-model.js';
 
@@ -191,6 +191,20 @@ describe('ffmpeg is handed files as files, and blamed when it is broken', () => 
     expect(errorLines(stderr)).toEqual([
       `stylecast: ffmpeg (/bin/false) did not run: it said nothing about ${clip} (check FFMPEG_PATH)`,
     ]);
+  });
+});
+
+describe('valid media is not called damaged', () => {
+  it('an audio file with cover art says it has no video stream', async () => {
+    const song = join(temp.dir, 'song.m4a');
+    await ffmpeg([
+      ...['-f', 'lavfi', '-i', 'sine=d=2', '-i', style, '-map', '0', '-map', '1'],
+      ...['-c:a', 'aac', '-c:v', 'mjpeg', '-disposition:v', 'attached_pic', song],
+    ]);
+    await expectRefused(
+      ['render', 'song.m4a', ...model, '-o', 'song.mp4'],
+      /^stylecast: song\.m4a has no video stream, only a still picture \(cover art\)/,
+    );
   });
 });
 
