@@ -245,17 +245,24 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       const flags = self.opts<LiveFlags>();
       const reporter = new Reporter(flags);
       const choices = flags.style?.length ? flags.style : [{ path: SAMPLE_STYLE, weight: 1 }];
+      const chosen = new Set(choices.map((choice) => resolve(choice.path)));
       const paths = [
         ...new Set([
-          ...choices.map((choice) => resolve(choice.path)),
+          ...chosen,
           ...(flags.gallery ? await galleryImages(flags.gallery) : []),
           resolve(SAMPLE_STYLE),
         ]),
       ];
-      const gallery = await StyleGallery.fromFiles(paths, {
-        maxUploadBytes: flags.maxUpload * 1024 * 1024,
-        maxUploads: 16,
-      });
+      // A bad file among the gallery's is left out with a warning; a bad --style is an error.
+      const gallery = await StyleGallery.fromFiles(
+        paths,
+        { maxUploadBytes: flags.maxUpload * 1024 * 1024, maxUploads: 16 },
+        (path, problem) => {
+          if (chosen.has(path)) return false;
+          reporter.info(`Warning: ${problem.message}; left out of the gallery`);
+          return true;
+        },
+      );
       const nameOf = (path: string): string =>
         gallery.names().find((name) => gallery.get(name)?.path === resolve(path))!;
       // Checked (every problem, every image) before the model loads; times count from the start.

@@ -10,6 +10,7 @@ import {
   copyFileSync,
   existsSync,
   linkSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -204,6 +205,31 @@ describe('valid media is not called damaged', () => {
     await expectRefused(
       ['render', 'song.m4a', ...model, '-o', 'song.mp4'],
       /^stylecast: song\.m4a has no video stream, only a still picture \(cover art\)/,
+    );
+  });
+});
+
+describe('live: a bad file in --gallery', () => {
+  it('is left out with a warning; the server starts with the rest', async () => {
+    const gallery = join(temp.dir, 'gallery');
+    mkdirSync(gallery);
+    copyFileSync(PAINTING, join(gallery, 'good.jpg'));
+    writeFileSync(join(gallery, 'broken.jpg'), 'not a picture');
+    const run = startCli(
+      ['live', '--input', 'testsrc', ...model, '--gallery', gallery, '--port', '0'],
+      { cwd: temp.dir },
+    );
+    await new Promise<void>((resolve) =>
+      run.child.stdout!.on(
+        'data',
+        (chunk: Buffer) => chunk.toString().includes('http://') && resolve(),
+      ),
+    );
+    run.child.kill('SIGINT');
+    const { code, stderr } = await run.result;
+    expect(code).toBe(130);
+    expect(errorLines(stderr)).toContain(
+      `Warning: Style \`${join(gallery, 'broken.jpg')}\` is not an image; left out of the gallery`,
     );
   });
 });
