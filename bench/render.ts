@@ -44,7 +44,7 @@ const WIDTH = 1280;
 const HEIGHT = 720;
 const FPS = 25;
 const STYLE = new URL('../assets/sample/style.jpg', import.meta.url).pathname;
-const CLI = new URL('../src/cli/main.ts', import.meta.url).pathname;
+const CLI = new URL('../src/cli/run.ts', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-'));
 
 /** The test pattern at the bench size, with a sine tone. */

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'INPUT_NOT_VIDEO'
   | 'INPUT_NOT_IMAGE'
   | 'INPUT_CORRUPT'
+  | 'INPUT_TOO_LARGE'
   | 'STYLE_NOT_IMAGE'
   | 'BAD_OPTION'
   | 'OUTPUT_INVALID'

@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { StylecastError } from './errors.js';
 
@@ -12,6 +13,14 @@ const STDERR_TAIL_BYTES = 4096;
 const KILL_GRACE_MS = 3000;
 
 let cachedPath: string | undefined;
+
+/**
+ * A file path as ffmpeg must be given it: absolute, so a name like `clip:1.mp4` or `pipe:0.mp4`
+ * is read as the file it is, never as a protocol (`pipe:0` would read stdin).
+ */
+export function ffmpegFile(path: string): string {
+  return resolve(path);
+}
 
 /** `FFMPEG_PATH` when set, else the binary bundled by `@ffmpeg-installer/ffmpeg`. */
 export function ffmpegPath(): string {

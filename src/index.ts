@@ -1,6 +1,21 @@
-/** stylecast as a library: the pieces the CLI is made of. */
+/**
+ * stylecast as a library: the pieces the CLI is made of, with the same checks and limits. Every
+ * failure a caller can cause is a `StylecastError` with a stable `code`; long calls take an
+ * `AbortSignal`. See README.md, "Use it as a library".
+ */
 export type { Frame, StyleSettings, StyleForFrame } from './types.js';
-export { StylecastError, type ErrorCode } from './errors.js';
+export { StylecastError, isAbortError, type ErrorCode } from './errors.js';
+export {
+  openStylizer,
+  chosenStyle,
+  SAMPLE_CLIP,
+  SAMPLE_STYLE,
+  type Stylizer,
+  type StylizerOptions,
+  type StyleOptions,
+} from './cli/open-stylizer.js';
+export { parseStyleOption, type StyleChoice } from './infer/parse-style-option.js';
+export { WEIGHT_MAX } from './style-values.js';
 export { probeMedia, type MediaInfo } from './decode/probe.js';
 export { decodeFrames } from './decode/decode-frames.js';
 export { parseSizeOption, workingSize, type Size } from './decode/working-size.js';
@@ -12,17 +27,24 @@ export { probeProviders } from './infer/probe-providers.js';
 export { VideoEncoder } from './encode/video-encoder.js';
 export { prepareOutput } from './encode/output-file.js';
 export {
+  planRender,
   renderVideo,
+  type RenderRequest,
+  type RenderPlan,
+  type RenderProgress,
   type RenderVideoOptions,
   type RenderResult,
 } from './pipeline/render-video.js';
-export { renderImage } from './pipeline/render-image.js';
+export { renderImage, MAX_IMAGE_PIXELS, type RenderImageOptions } from './pipeline/render-image.js';
 export {
   startLive,
   type LiveOptions,
   type LiveRun,
   type LiveSummary,
 } from './pipeline/live-pipeline.js';
+export { poolStylizer, type LiveStylizer } from './pipeline/live-stylizer.js';
+export { StyleGallery } from './stream/style-gallery.js';
+export type { LiveSettings } from './stream/protocol.js';
 export { startStreamServer } from './stream/stream-server.js';
 export { parseLiveSource, liveInputArgs } from './decode/live-source.js';
 export { loadSchedule } from './schedule/load-schedule.js';

@@ -3,20 +3,25 @@
  * long names in camelCase (`{ "device": "cpu", "alpha": 0.8, "style": ["a.jpg@2", "b.jpg"] }`).
  * Each value goes through the same parser as its flag.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StylecastError } from '../errors.js';
+import { readRegularFile } from '../read-file.js';
 
 export const DEFAULT_CONFIG = 'stylecast.config.json';
 
-export function applyConfigFile(command: Command): void {
+/** Options whose flag may be given more than once: a config list gives each item as one flag. */
+const REPEATABLE = new Set(['style', 'allowOrigin']);
+
+/** Applies the config file, if any, and returns its path (a file the run reads). */
+export async function applyConfigFile(command: Command): Promise<string | undefined> {
   const given = command.opts<{ config?: string }>().config;
   const path = resolve(given ?? DEFAULT_CONFIG);
-  if (!given && !existsSync(path)) return;
+  if (!given && !existsSync(path)) return undefined;
   let values: Record<string, unknown>;
   try {
-    values = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    values = JSON.parse((await readRegularFile(path)).toString('utf8')) as Record<string, unknown>;
   } catch (error) {
     throw new StylecastError(
       'BAD_OPTION',
@@ -32,17 +37,28 @@ export function applyConfigFile(command: Command): void {
       throw new StylecastError('BAD_OPTION', `Config file ${path}: unknown option \`${key}\``);
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue; // a flag wins
-    const texts = Array.isArray(value) ? value : [value];
-    let parsed: unknown = option.isBoolean() ? Boolean(value) : undefined;
+    const fail = (message: string): never => {
+      throw new StylecastError('BAD_OPTION', `Config file ${path}: \`${key}\`: ${message}`);
+    };
+    // A value means what its flag's text would: `true`/`false` for a switch, a list only where the
+    // flag repeats (`style`) or takes one (`alpha`: `[0.2, 0.5, 1]` is `0.2,0.5,1`).
+    if (option.isBoolean() && typeof value !== 'boolean')
+      fail(`expected true or false, got ${JSON.stringify(value)}`);
+    const repeats = REPEATABLE.has(key);
+    if (Array.isArray(value) && !repeats && key !== 'alpha') fail(`expected one value, got a list`);
+    const items = Array.isArray(value) ? value : [value];
+    for (const item of option.isBoolean() ? [] : items) {
+      if (typeof item !== 'string' && typeof item !== 'number')
+        fail(`expected a string or a number, got ${JSON.stringify(item)}`);
+    }
+    const texts = Array.isArray(value) && !repeats ? [value.join(',')] : items;
+    let parsed: unknown = option.isBoolean() ? value : undefined;
     if (!option.isBoolean()) {
       for (const text of texts) {
         try {
           parsed = option.parseArg ? option.parseArg(String(text), parsed as never) : String(text);
         } catch (error) {
-          throw new StylecastError(
-            'BAD_OPTION',
-            `Config file ${path}: \`${key}\`: ${(error as Error).message}`,
-          );
+          fail((error as Error).message);
         }
         if (option.argChoices && !option.argChoices.includes(String(text))) {
           throw new StylecastError(
@@ -54,4 +70,5 @@ export function applyConfigFile(command: Command): void {
     }
     command.setOptionValueWithSource(key, parsed, 'config');
   }
+  return path;
 }

@@ -5,10 +5,12 @@ import type { Size } from '../decode/working-size.js';
 import type { PrecisionRequest } from '../infer/choose-precision.js';
 import type { Device } from '../infer/execution-provider.js';
 import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
+import { refuseInputAsOutput } from '../encode/output-file.js';
 import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
+import type { CommandContext } from './command-context.js';
 
 interface ImageFlags extends StyleOptions {
   output?: string;
@@ -21,7 +23,7 @@ interface ImageFlags extends StyleOptions {
   json?: boolean;
 }
 
-export function registerImageCommand(program: Command): void {
+export function registerImageCommand(program: Command, context: CommandContext): void {
   program
     .command('image')
     .description('stylize a still image')
@@ -39,10 +41,13 @@ export function registerImageCommand(program: Command): void {
     .addOption(options.json())
     .addOption(options.config())
     .action(async (input: string, _flags: ImageFlags, self: Command) => {
-      applyConfigFile(self);
+      const configFile = await applyConfigFile(self);
       const flags = self.opts<ImageFlags>();
       const output = flags.output ?? resolve(`${basename(input, extname(input))}.stylized.png`);
       const reporter = new Reporter(flags);
+      const reads = [configFile, ...(flags.style ?? []).map((s) => s.path)];
+      // Checked before the model loads; renderImage checks again against the image it reads.
+      await refuseInputAsOutput(output, [input, ...reads]);
       // One image: one worker, given every thread.
       const stylizer = await openStylizer({
         ...flags,
@@ -58,6 +63,8 @@ export function registerImageCommand(program: Command): void {
           pool: stylizer.pool,
           style,
           size: flags.size,
+          reads: reads.filter((path) => path !== undefined),
+          signal: context.signal,
         });
         reporter.result(
           {

@@ -20,7 +20,8 @@ import type { StyleChoice } from '../infer/parse-style-option.js';
 import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
 import type { SourceStatus } from '../stream/protocol.js';
-import { alphaLevelsProblem } from '../stream/live-controls.js';
+import { alphaLevelsProblem } from '../style-values.js';
+import { refuseInputAsOutput } from '../encode/output-file.js';
 import { StyleGallery } from '../stream/style-gallery.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { formatProblem } from '../schedule/schedule-problem.js';
@@ -102,6 +103,13 @@ export function parseOrigin(text: string): string {
   return url.origin;
 }
 
+/** An empty token would start the server open to anyone while the user believes it is locked. */
+export function parseToken(text: string): string {
+  if (text.trim() === '')
+    throw new RangeError('Expected `token` to be a non-empty secret, got an empty string');
+  return text;
+}
+
 /** The options only `live` takes. */
 export const liveOptions = {
   input: () =>
@@ -140,9 +148,9 @@ export const liveOptions = {
       .default(8080)
       .argParser(integer('port', 0, 65535)),
   token: () =>
-    new Option('--token <secret>', 'require ?token=SECRET on the page and the socket').env(
-      'STYLECAST_TOKEN',
-    ),
+    new Option('--token <secret>', 'require ?token=SECRET on the page and the socket')
+      .env('STYLECAST_TOKEN')
+      .argParser(parser(parseToken)),
   allowOrigin: () =>
     new Option(
       '--allow-origin <origin>',
@@ -233,27 +241,41 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(options.json())
     .addOption(options.config())
     .action(async (_flags: LiveFlags, self: Command) => {
-      applyConfigFile(self);
+      const configFile = await applyConfigFile(self);
       const flags = self.opts<LiveFlags>();
       const reporter = new Reporter(flags);
       const choices = flags.style?.length ? flags.style : [{ path: SAMPLE_STYLE, weight: 1 }];
+      const chosen = new Set(choices.map((choice) => resolve(choice.path)));
       const paths = [
         ...new Set([
-          ...choices.map((choice) => resolve(choice.path)),
+          ...chosen,
           ...(flags.gallery ? await galleryImages(flags.gallery) : []),
           resolve(SAMPLE_STYLE),
         ]),
       ];
-      const gallery = await StyleGallery.fromFiles(paths, {
-        maxUploadBytes: flags.maxUpload * 1024 * 1024,
-        maxUploads: 16,
-      });
+      // A bad file among the gallery's is left out with a warning; a bad --style is an error.
+      const gallery = await StyleGallery.fromFiles(
+        paths,
+        { maxUploadBytes: flags.maxUpload * 1024 * 1024, maxUploads: 16 },
+        (path, problem) => {
+          if (chosen.has(path)) return false;
+          reporter.info(`Warning: ${problem.message}; left out of the gallery`);
+          return true;
+        },
+      );
       const nameOf = (path: string): string =>
         gallery.names().find((name) => gallery.get(name)?.path === resolve(path))!;
       // Checked (every problem, every image) before the model loads; times count from the start.
       const scheduled = flags.schedule ? await loadSchedule(flags.schedule) : undefined;
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
+      const reads = [configFile, flags.schedule, ...(scheduled?.schedule.images ?? [])].filter(
+        (path) => path !== undefined,
+      );
+      if (flags.record) {
+        const source = flags.input.kind === 'file' ? flags.input.path : undefined;
+        await refuseInputAsOutput(flags.record, [source, ...paths, ...reads]);
+      }
       // The source's size is known only once it opens: time precisions at the size it will likely have.
       const stylizer = await openStylizer({ ...flags, frameSize: nominalLiveSize(flags.size) });
       try {
@@ -290,6 +312,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           retry: flags.retry,
           jpegQuality: flags.quality,
           record: flags.record,
+          reads,
           signal: context.signal,
           onSource: (status) => reporter.info(describeSource(status)),
         });

@@ -15,9 +15,12 @@ export const SAMPLE_STYLE = fileURLToPath(
 );
 
 export interface StylizerOptions {
+  /** A shipped model's name (`paint`, `fast`) or a model folder. */
   model: string;
-  device: Device;
-  precision: PrecisionRequest;
+  /** Default `auto`: the best provider that loads. */
+  device?: Device;
+  /** Default `auto`: int8 where it measured faster on this CPU. */
+  precision?: PrecisionRequest;
   /** The working size, where `--precision auto` times fp32 against int8. */
   frameSize?: Size;
   workers?: number;

@@ -8,6 +8,7 @@ import { parsePrecision, PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES, parseDevice } from '../infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../infer/find-model.js';
 import { parseStyleOption, type StyleChoice } from '../infer/parse-style-option.js';
+import { ALPHA_RULE, isStrength, parseDecimal, parseWhole } from '../style-values.js';
 
 /** Commander shows a parser's RangeError/TypeError as "option '--x' argument 'y' is invalid. …". */
 export function parser<T>(parse: (text: string) => T): (text: string) => T {
@@ -20,18 +21,16 @@ export function parser<T>(parse: (text: string) => T): (text: string) => T {
   };
 }
 
-function positiveInteger(name: string): (text: string) => number {
-  return parser((text) => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < 1)
-      throw new RangeError(`Expected \`${name}\` to be a positive integer, got \`${text}\``);
-    return value;
-  });
-}
+/**
+ * Bounds that a 24 GB machine survives: `--batch 256` at 640x360 was seen peaking at 9.8 GB (about
+ * 38 MB a frame), so 16 keeps even 1080p batches within a few GB; more threads or workers than
+ * this only contend for the same cores.
+ */
+export const LIMITS = { workers: 64, threads: 64, batch: 16 } as const;
 
 export function integer(name: string, min: number, max: number): (text: string) => number {
   return parser((text) => {
-    const value = Number(text);
+    const value = parseWhole(text);
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new RangeError(
         `Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${text}\``,
@@ -43,11 +42,11 @@ export function integer(name: string, min: number, max: number): (text: string) 
 
 /** `0.7` for every level, or `0.2,0.5,1` one per level. */
 export function parseAlpha(text: string): number | number[] {
-  const values = text.split(',').map((part) => Number(part.trim()));
+  const values = text.split(',').map(parseDecimal);
   for (const [i, value] of values.entries()) {
-    if (!Number.isFinite(value) || value < 0 || value > 1) {
+    if (!isStrength(value)) {
       throw new RangeError(
-        `Expected \`alpha\` to be a number from 0 to 1, got \`${text.split(',')[i]?.trim()}\``,
+        `Expected \`alpha\` to be ${ALPHA_RULE}, got \`${text.split(',')[i]?.trim()}\``,
       );
     }
   }
@@ -103,16 +102,16 @@ export const options = {
   workers: () =>
     new Option(
       '--workers <n>',
-      'inference worker threads (default: chosen for this machine)',
-    ).argParser(positiveInteger('workers')),
+      `inference worker threads, 1 to ${LIMITS.workers} (default: chosen for this machine)`,
+    ).argParser(integer('workers', 1, LIMITS.workers)),
   threads: () =>
     new Option(
       '--threads <n>',
-      'ONNX Runtime threads per worker (default: chosen for this machine)',
-    ).argParser(positiveInteger('threads')),
+      `ONNX Runtime threads per worker, 1 to ${LIMITS.threads} (default: chosen for this machine)`,
+    ).argParser(integer('threads', 1, LIMITS.threads)),
   batch: () =>
-    new Option('--batch <n>', 'frames per inference call')
-      .argParser(positiveInteger('batch'))
+    new Option('--batch <n>', `frames per inference call, 1 to ${LIMITS.batch}`)
+      .argParser(integer('batch', 1, LIMITS.batch))
       .default(1),
   lossless: () => new Option('--lossless', 'write every pixel exactly (FFV1 in .mkv)'),
   preset: () =>

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { Size } from '../decode/working-size.js';
 import type { PrecisionRequest } from '../infer/choose-precision.js';
 import type { Device } from '../infer/execution-provider.js';
+import { refuseInputAsOutput } from '../encode/output-file.js';
 import { planRender, renderVideo } from '../pipeline/render-video.js';
 import type { StyleForFrame } from '../types.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
@@ -66,7 +67,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(options.json())
     .addOption(options.config())
     .action(async (inputArg: string | undefined, flags: RenderFlags, self: Command) => {
-      applyConfigFile(self);
+      const configFile = await applyConfigFile(self);
       flags = self.opts<RenderFlags>();
       const input = inputArg ?? SAMPLE_CLIP;
       const output = flags.output ?? defaultVideoOutput(input, flags.lossless);
@@ -77,6 +78,9 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         size: flags.size,
         lossless: flags.lossless,
         preset: flags.preset,
+        reads: [configFile, flags.schedule, ...(flags.style ?? []).map((s) => s.path)].filter(
+          (path) => path !== undefined,
+        ),
       });
       // The schedule is checked (every problem, every image) before the model loads.
       const scheduled = flags.schedule
@@ -84,6 +88,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         : undefined;
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
+      if (scheduled) await refuseInputAsOutput(output, scheduled.schedule.images);
       const stylizer = await openStylizer({ ...flags, frameSize: plan.frameSize });
       try {
         let styleFor: StyleForFrame;

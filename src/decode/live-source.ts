@@ -11,7 +11,7 @@
  * A camera (`webcam` or a device) is asked for the capture size, rate and pixel format given
  * (`CameraRequest`), so it delivers them itself instead of being scaled afterwards.
  */
-import { ffmpegLog, spawnFfmpeg } from '../ffmpeg.js';
+import { ffmpegFile, ffmpegLog, spawnFfmpeg } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import { parseProbe } from './parse-probe.js';
 import { assertReadableFile } from './probe.js';
@@ -175,7 +175,12 @@ export function liveInputArgs(source: LiveSource, options: LiveInputOptions = {}
       return ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps ?? 30}`];
     }
     case 'file':
-      return ['-re', ...(options.loop ? ['-stream_loop', '-1'] : []), '-i', source.path];
+      return [
+        '-re',
+        ...(options.loop ? ['-stream_loop', '-1'] : []),
+        '-i',
+        ffmpegFile(source.path),
+      ];
   }
 }
 

@@ -1,5 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
-import { ffmpegLog } from '../ffmpeg.js';
+import { ffmpegFile, ffmpegLog, ffmpegPath } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import { parseFrameCount, parseProbe, type MediaInfo } from './parse-probe.js';
 
@@ -25,25 +25,42 @@ export async function probeMedia(
   options: { countFrames?: boolean } = {},
 ): Promise<MediaInfo> {
   await assertReadableFile(path);
-  const { stderr } = await ffmpegLog(['-i', path], `probing ${path}`);
+  const file = ffmpegFile(path);
+  const { stderr } = await ffmpegLog(['-i', file], `probing ${path}`);
   const info = parseProbe(stderr);
+  // A real ffmpeg names its input in whatever it says about it; silence means ffmpeg is broken.
+  if (!info && !stderr.includes(file)) {
+    throw new StylecastError(
+      'FFMPEG_FAILED',
+      `ffmpeg (${ffmpegPath()}) did not run: it said nothing about ${path}` +
+        (process.env.FFMPEG_PATH ? ' (check FFMPEG_PATH)' : ''),
+    );
+  }
   if (!info) {
     const reason = stderr
       .split('\n')
       .reverse()
-      .find((line) => line.includes(path) || /invalid|error/i.test(line));
+      .find((line) => line.includes(file) || /invalid|error/i.test(line));
     throw new StylecastError(
       'INPUT_NOT_VIDEO',
       `Not a video ffmpeg can read: ${path}` +
-        (reason ? ` (${reason.replace(`${path}: `, '').trim()})` : ''),
+        (reason ? ` (${reason.replace(`${file}: `, '').trim()})` : ''),
     );
   }
   if (options.countFrames) {
     const counted = await ffmpegLog(
-      ['-stats', '-i', path, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
+      ['-stats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
       `counting frames of ${path}`,
     );
     const frames = parseFrameCount(counted.stderr);
+    // One picture over a longer duration is cover art (`attached_pic`), which older ffmpeg
+    // builds do not label: there is no video to stylize, and decoding it is not damage.
+    if (frames === 1 && info.frameCount > 1) {
+      throw new StylecastError(
+        'INPUT_NOT_VIDEO',
+        `${path} has no video stream, only a still picture (cover art); use \`stylecast image\` for pictures`,
+      );
+    }
     if (frames !== null && frames > 0) info.frameCount = frames;
   }
   return info;

@@ -30,11 +30,16 @@ function positive(size: Size, text: string): Size {
 
 /**
  * The frame size to work at: the source scaled to fit `limit` with its aspect ratio, rounded to
- * even numbers (H.264 4:2:0 needs them). Without a limit, the source's own size.
+ * even numbers (H.264 4:2:0 needs them) without leaving the box. Without a limit, the source's own size.
  */
 export function workingSize(source: Size, limit?: Size): Size {
   if (!limit) return source;
   const scale = Math.min(limit.width / source.width, limit.height / source.height);
-  const even = (value: number): number => Math.max(2, Math.round(value / 2) * 2);
-  return { width: even(source.width * scale), height: even(source.height * scale) };
+  // The nearest even number that still fits the box (`101x77` gives 100 wide, not 102).
+  const even = (value: number, max: number): number =>
+    Math.max(2, Math.min(Math.round(value / 2) * 2, Math.floor(max / 2) * 2));
+  return {
+    width: even(source.width * scale, limit.width),
+    height: even(source.height * scale, limit.height),
+  };
 }

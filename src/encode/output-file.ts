@@ -2,7 +2,7 @@
  * An output is written under a hidden temporary name beside its final one and renamed only when
  * complete, so a failed or interrupted run never leaves a file that looks finished.
  */
-import { access, constants, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { access, constants, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StylecastError } from '../errors.js';
 
@@ -15,10 +15,33 @@ export interface OutputFile {
   discard(): Promise<void>;
 }
 
+/**
+ * Refuses an output that is a file the run reads, however it is spelled: the same file is the
+ * same device and inode, which also catches symlinks, hard links and `./a/../b` paths.
+ */
+export async function refuseInputAsOutput(
+  output: string,
+  inputs: readonly (string | undefined)[],
+): Promise<void> {
+  const target = await stat(output).catch(() => null);
+  if (!target) return; // a file that does not exist yet cannot be one the run reads
+  for (const input of inputs) {
+    if (input === undefined) continue;
+    const read = await stat(input).catch(() => null);
+    if (read && read.dev === target.dev && read.ino === target.ino) {
+      throw new StylecastError(
+        'OUTPUT_INVALID',
+        `Output would overwrite an input: ${resolve(output)} is ${resolve(input)}, which this run reads`,
+      );
+    }
+  }
+}
+
 /** Checks an output path against its inputs and its folder, and reserves a temporary name. */
 export async function prepareOutput(
   output: string,
-  inputs: readonly string[] = [],
+  /** Every file the run reads; the output may be none of them. */
+  inputs: readonly (string | undefined)[] = [],
 ): Promise<OutputFile> {
   const path = resolve(output);
   const dir = dirname(path);
@@ -31,13 +54,7 @@ export async function prepareOutput(
   if ((await stat(path).catch(() => null))?.isDirectory()) {
     throw new StylecastError('OUTPUT_INVALID', `Output is a folder, expected a file name: ${path}`);
   }
-  const realOutput = await realpath(path).catch(() => path);
-  for (const input of inputs) {
-    const realInput = await realpath(input).catch(() => resolve(input));
-    if (realInput === realOutput) {
-      throw new StylecastError('OUTPUT_INVALID', `Output would overwrite an input: ${path}`);
-    }
-  }
+  await refuseInputAsOutput(path, inputs);
   const tempPath = join(dir, `.${basename(path)}.${process.pid}.partial`);
   return {
     path,

@@ -72,6 +72,13 @@ interface Slot {
   worker: Worker;
   busy: boolean;
   pending: Map<number, Pending>;
+  /** What the worker threw before it stopped, for the message. */
+  crash?: Error;
+}
+
+interface Waiter {
+  resolve: (slot: Slot) => void;
+  reject: (error: Error) => void;
 }
 
 function workerUrl(): URL {
@@ -88,7 +95,7 @@ function spawnWorker(url: URL, init: WorkerInit): Worker {
 
 export class InferencePool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: ((slot: Slot) => void)[] = [];
+  private readonly waiting: Waiter[] = [];
   private nextId = 0;
   private restarts = 0;
   private closed = false;
@@ -239,6 +246,7 @@ export class InferencePool {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.failWaiting(new StylecastError('ABORTED', 'The inference pool is closed'));
     const running = [...this.inFlight];
     let timer: NodeJS.Timeout | undefined;
     const cap = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
@@ -262,7 +270,7 @@ export class InferencePool {
         pending?.resolve(reply);
       }
     });
-    worker.on('error', () => {}); // reported through 'exit' below, once
+    worker.on('error', (error) => (slot.crash = error)); // reported through 'exit' below, once
     worker.once('exit', (code) => this.replace(slot, code));
     this.slots.push(slot);
     this.release(slot);
@@ -270,30 +278,44 @@ export class InferencePool {
 
   private replace(slot: Slot, code: number): void {
     this.slots.splice(this.slots.indexOf(slot), 1);
+    const why = slot.crash ? `: ${slot.crash.message}` : '';
     const error = new StylecastError(
       'INFERENCE_FAILED',
-      `An inference worker stopped (exit code ${code}) while running a batch`,
+      `An inference worker stopped (exit code ${code}) while running a batch${why}`,
+      { cause: slot.crash },
     );
     for (const pending of slot.pending.values()) pending.reject(error);
     if (this.closed) return;
     this.restarts += 1;
     if (this.restarts > MAX_RESTARTS) {
-      this.fatal = new StylecastError(
-        'INFERENCE_FAILED',
-        `Inference workers keep stopping (${this.restarts} restarts); giving up`,
+      this.fail(
+        new StylecastError(
+          'INFERENCE_FAILED',
+          `Inference workers keep stopping (${this.restarts} restarts; last${why || `: exit code ${code}`}); giving up`,
+          { cause: slot.crash },
+        ),
       );
-      for (const wake of this.waiting.splice(0)) wake(slot);
       return;
     }
     startWorker(this.init).then(
-      ({ worker }) => this.adopt(worker),
-      (startError: Error) => {
-        this.fatal =
+      ({ worker }) => (this.closed ? void worker.terminate() : this.adopt(worker)),
+      (startError: Error) =>
+        this.fail(
           startError instanceof StylecastError
             ? startError
-            : new StylecastError('INFERENCE_FAILED', startError.message);
-      },
+            : new StylecastError('INFERENCE_FAILED', startError.message, { cause: startError }),
+        ),
     );
+  }
+
+  /** The pool cannot run anything more: every call waiting for a worker, and every later one, fails. */
+  private fail(error: StylecastError): void {
+    this.fatal ??= error;
+    this.failWaiting(this.fatal);
+  }
+
+  private failWaiting(error: Error): void {
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error);
   }
 
   private release(slot: Slot): void {
@@ -301,7 +323,7 @@ export class InferencePool {
     const next = this.waiting.shift();
     if (next) {
       slot.busy = true;
-      next(slot);
+      next.resolve(slot);
     }
   }
 
@@ -312,27 +334,35 @@ export class InferencePool {
       idle.busy = true;
       return idle;
     }
-    const slot = await new Promise<Slot>((resolve) => this.waiting.push(resolve));
-    if (this.fatal) throw this.fatal;
-    return slot;
+    return new Promise<Slot>((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
-  private async request(
+  /** Counted as in flight from the call on, so `close` never stops a worker about to be sent work. */
+  private request(
     build: (id: number) => WorkerRequest,
     transfer: ArrayBuffer[],
   ): Promise<WorkerReply> {
-    if (this.closed) throw new StylecastError('ABORTED', 'The inference pool is closed');
+    if (this.closed)
+      return Promise.reject(new StylecastError('ABORTED', 'The inference pool is closed'));
+    const reply = this.send(build, transfer);
+    this.inFlight.add(reply);
+    const forget = (): boolean => this.inFlight.delete(reply);
+    reply.then(forget, forget);
+    return reply;
+  }
+
+  private async send(
+    build: (id: number) => WorkerRequest,
+    transfer: ArrayBuffer[],
+  ): Promise<WorkerReply> {
     const slot = await this.acquire();
     const id = this.nextId++;
-    const reply = new Promise<WorkerReply>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject });
-      slot.worker.postMessage(build(id), transfer);
-    });
-    this.inFlight.add(reply);
     try {
-      return await reply;
+      return await new Promise<WorkerReply>((resolve, reject) => {
+        slot.pending.set(id, { resolve, reject });
+        slot.worker.postMessage(build(id), transfer);
+      });
     } finally {
-      this.inFlight.delete(reply);
       if (this.slots.includes(slot)) this.release(slot);
     }
   }

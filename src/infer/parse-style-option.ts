@@ -1,4 +1,6 @@
 /** `--style path[@weight]`: a style image, optionally weighted for blending. */
+import { isWeight, parseDecimal, WEIGHT_RULE } from '../style-values.js';
+
 export interface StyleChoice {
   path: string;
   weight: number;
@@ -6,12 +8,13 @@ export interface StyleChoice {
 
 export function parseStyleOption(text: string): StyleChoice {
   const at = text.lastIndexOf('@');
-  // A path may itself contain '@'; only a trailing `@number` is a weight.
-  if (at > 0 && /^[-+\d.eE]+$/.test(text.slice(at + 1))) {
-    const weight = Number(text.slice(at + 1));
-    if (!Number.isFinite(weight) || weight <= 0) {
+  const suffix = text.slice(at + 1);
+  // A path may itself contain '@' (`me@home.jpg`, `a@b/c.jpg`); any other `@suffix` is a weight.
+  if (at > 0 && !suffix.includes('/') && !/\.[a-z][a-z0-9]*$/i.test(suffix)) {
+    const weight = parseDecimal(suffix);
+    if (!isWeight(weight)) {
       throw new RangeError(
-        `Expected the weight of style \`${text.slice(0, at)}\` to be a positive number, got \`${text.slice(at + 1)}\``,
+        `Expected the weight of style \`${text.slice(0, at)}\` to be ${WEIGHT_RULE}, got \`${suffix}\``,
       );
     }
     return { path: text.slice(0, at), weight };

@@ -4,6 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import {
+  ALPHA_RULE,
+  alphaLevelsProblem,
+  isStrength,
+  isWeight,
+  WEIGHT_RULE,
+} from '../style-values.js';
 import sharp from 'sharp';
 import { StylecastError } from '../errors.js';
 import { assertReadableFile } from '../decode/probe.js';
@@ -78,8 +85,8 @@ export function blendCodes(parts: readonly WeightedCode[]): Float32Array {
   if (!first) throw new RangeError('Expected at least one style to blend, got none');
   const total = parts.reduce((sum, part) => sum + part.weight, 0);
   for (const part of parts) {
-    if (!(part.weight > 0) || !Number.isFinite(part.weight)) {
-      throw new RangeError(`Expected style weights to be positive numbers, got \`${part.weight}\``);
+    if (!isWeight(part.weight)) {
+      throw new RangeError(`Expected style weights to be ${WEIGHT_RULE}, got \`${part.weight}\``);
     }
     if (part.code.length !== first.code.length) {
       throw new RangeError(
@@ -98,15 +105,11 @@ export function blendCodes(parts: readonly WeightedCode[]): Float32Array {
 /** Alpha for every level: one number for all of them, or one per level. */
 export function alphaPerLevel(alpha: number | readonly number[], levels: number): Float32Array {
   const values = typeof alpha === 'number' ? new Array<number>(levels).fill(alpha) : [...alpha];
-  if (values.length !== levels) {
-    throw new RangeError(
-      `Expected \`alpha\` to have one value per model level (${levels}), got ${values.length}`,
-    );
-  }
+  const problem = alphaLevelsProblem(alpha, levels);
+  if (problem) throw new RangeError(problem);
   for (const value of values) {
-    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-      throw new RangeError(`Expected \`alpha\` to be a number from 0 to 1, got \`${value}\``);
-    }
+    if (!isStrength(value))
+      throw new RangeError(`Expected \`alpha\` to be ${ALPHA_RULE}, got \`${value}\``);
   }
   return Float32Array.from(values);
 }

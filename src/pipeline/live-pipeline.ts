@@ -70,6 +70,8 @@ export interface LiveOptions {
   jpegQuality?: number;
   /** Also records the stylized stream to this file (formats and rules as in render). */
   record?: string;
+  /** Files the run reads besides the source and the gallery (a config, a schedule): not `record`. */
+  reads?: readonly string[];
   signal?: AbortSignal;
   /** Every source state change (for the CLI's log). */
   onSource?: (status: SourceStatus) => void;
@@ -225,8 +227,10 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   // is checked now, before anything runs.
   let recorder: LiveRecorder | undefined;
   if (options.record) {
+    const galleryFiles = options.gallery.names().map((name) => options.gallery.get(name)?.path);
+    const sourceFile = options.source.kind === 'file' ? options.source.path : undefined;
+    await prepareOutput(options.record, [sourceFile, ...galleryFiles, ...(options.reads ?? [])]);
     if (video) recorder = await startLiveRecorder(options.record, video, fail);
-    else await prepareOutput(options.record);
   }
   let server: StreamServer;
   try {

@@ -15,8 +15,20 @@ const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.webp': (image) => image.webp({ quality: 92 }),
 };
 
-/** metadata() reports the stored size; a 90° EXIF turn swaps it. */
-function uprightSize(meta: Metadata): Size {
+/**
+ * The most pixels an input image may have: a 16000x16000 PNG was seen peaking at 17 GB (about 66
+ * bytes a pixel through decode, resize and inference), so 40 megapixels stays near 3 GB.
+ */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+
+/** metadata() reports the stored size; a 90° EXIF turn swaps it. Refuses an image too large. */
+function uprightSize(meta: Metadata, input: string): Size {
+  if (meta.width * meta.height > MAX_IMAGE_PIXELS) {
+    throw new StylecastError(
+      'INPUT_TOO_LARGE',
+      `Image ${input} is ${meta.width}x${meta.height} (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels); the limit is ${MAX_IMAGE_PIXELS / 1e6} megapixels`,
+    );
+  }
   const turned = (meta.orientation ?? 1) >= 5;
   return { width: turned ? meta.height : meta.width, height: turned ? meta.width : meta.height };
 }
@@ -25,8 +37,12 @@ function uprightSize(meta: Metadata): Size {
 export async function imageWorkingSize(input: string, limit?: Size): Promise<Size> {
   await assertReadableFile(input);
   try {
-    return workingSize(uprightSize(await sharp(input, { failOn: 'error' }).metadata()), limit);
+    return workingSize(
+      uprightSize(await sharp(input, { failOn: 'error' }).metadata(), input),
+      limit,
+    );
   } catch (error) {
+    if (error instanceof StylecastError) throw error;
     throw new StylecastError(
       'INPUT_NOT_IMAGE',
       `Not an image that can be read: ${input} (${(error as Error).message})`,
@@ -40,6 +56,10 @@ export interface RenderImageOptions {
   pool: InferencePool;
   style: StyleSettings;
   size?: Size;
+  /** Other files the run reads (style images, a config): the output may be none of them. */
+  reads?: readonly string[];
+  /** Stops the run: it rejects with the signal's reason and writes nothing. */
+  signal?: AbortSignal;
 }
 
 export async function renderImage(
@@ -54,19 +74,20 @@ export async function renderImage(
       `Unsupported image output \`${extname(options.output) || options.output}\`: use .png, .jpg or .webp`,
     );
   }
-  const output = await prepareOutput(options.output, [options.input]);
+  const output = await prepareOutput(options.output, [options.input, ...(options.reads ?? [])]);
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(options.input, { failOn: 'error' })
       .rotate()
       .removeAlpha()
       .toColourspace('srgb');
-    const size = workingSize(uprightSize(await image.metadata()), options.size);
+    const size = workingSize(uprightSize(await image.metadata(), options.input), options.size);
     decoded = await image
       .resize(size.width, size.height, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
+    if (error instanceof StylecastError) throw error;
     throw new StylecastError(
       'INPUT_NOT_IMAGE',
       `Not an image that can be read: ${options.input} (${(error as Error).message})`,
@@ -79,18 +100,20 @@ export async function renderImage(
       decoded.data.byteOffset + decoded.data.byteLength,
     ),
   );
+  options.signal?.throwIfAborted();
   const [stylized] = await options.pool.stylize(
     [{ index: 0, ptsMs: 0, width, height, data }],
     [options.style],
   );
   try {
+    options.signal?.throwIfAborted();
     await writer(sharp(stylized!.data, { raw: { width, height, channels: 3 } })).toFile(
       output.tempPath,
     );
     await output.commit();
   } catch (error) {
     await output.discard();
-    throw error instanceof StylecastError
+    throw error instanceof StylecastError || options.signal?.aborted
       ? error
       : new StylecastError(
           'OUTPUT_WRITE_FAILED',

@@ -9,6 +9,7 @@ import { prepareOutput, type OutputFile } from '../encode/output-file.js';
 import { outputFormat, type FormatChoice } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
+import { ffmpegFile } from '../ffmpeg.js';
 import type { InferencePool } from '../infer/inference-pool.js';
 import type { StyleForFrame } from '../types.js';
 import { stylizeFrames } from './stylize-frames.js';
@@ -24,6 +25,8 @@ export interface RenderRequest extends FormatChoice {
   output: string;
   /** Fit inside this size (aspect kept); default the source's size. */
   size?: Size;
+  /** Other files the run reads (style images, a schedule, a config): the output may be none. */
+  reads?: readonly string[];
 }
 
 /** A checked request: the input probed, the output's folder and type validated. */
@@ -63,7 +66,7 @@ export async function planRender(request: RenderRequest): Promise<RenderPlan> {
   const info = await probeMedia(request.input, { countFrames: true });
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
-  const outputFile = await prepareOutput(request.output, [request.input]);
+  const outputFile = await prepareOutput(request.output, [request.input, ...(request.reads ?? [])]);
   return { ...request, info, frameSize, outputFile };
 }
 
@@ -84,14 +87,14 @@ export async function renderVideo(
     output,
     ...size,
     fps: info.fps,
-    audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
+    audio: info.hasAudio ? { path: ffmpegFile(plan.input), codec: info.audioCodec } : undefined,
     signal: controller.signal,
   });
   let written = 0;
   try {
     const frames = await stylizeFrames({
       frames: decodeFrames({
-        inputArgs: ['-i', plan.input],
+        inputArgs: ['-i', ffmpegFile(plan.input)],
         ...size,
         fps: info.fps,
         label: plan.input,

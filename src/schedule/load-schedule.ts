@@ -2,8 +2,8 @@
  * Reads a schedule file, validates it and checks every style image, before any work starts.
  * Throws one `SCHEDULE_INVALID` error that lists every problem, one per line.
  */
-import { readFile } from 'node:fs/promises';
 import { StylecastError } from '../errors.js';
+import { readRegularFile } from '../read-file.js';
 import { checkScheduleImages } from './check-schedule-images.js';
 import { parseSchedule } from './parse-schedule.js';
 import { formatProblem, type ScheduleProblem } from './schedule-problem.js';
@@ -28,14 +28,16 @@ export async function loadSchedule(
 ): Promise<LoadedSchedule> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readRegularFile(file)).toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new StylecastError(
       'SCHEDULE_INVALID',
       code === 'ENOENT'
         ? `Schedule file ${file} does not exist`
-        : `Cannot read schedule file ${file} (${code ?? String(error)})`,
+        : code === 'ENOTFILE'
+          ? `Cannot read schedule file ${file}: ${(error as Error).message}`
+          : `Cannot read schedule file ${file} (${code ?? String(error)})`,
       { cause: error },
     );
   }

@@ -18,6 +18,7 @@
  */
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
+import { ALPHA_RULE, isStrength, isWeight, WEIGHT_RULE } from '../style-values.js';
 import { describeValue } from './describe-value.js';
 import { formatTime, parseTime } from './parse-time.js';
 import type { ScheduleProblem } from './schedule-problem.js';
@@ -386,10 +387,10 @@ function readStyle(
         return;
       }
       if (item.weight !== undefined) {
-        if (typeof item.weight !== 'number' || !Number.isFinite(item.weight) || item.weight <= 0) {
+        if (!isWeight(item.weight)) {
           problem(
             `${itemField}.weight`,
-            `must be a number above 0, got ${describeValue(item.weight)}`,
+            `must be ${WEIGHT_RULE}, got ${describeValue(item.weight)}`,
           );
           valid = false;
         } else {
@@ -430,22 +431,20 @@ function readAlpha(
   field: string,
   problem: (field: string, message: string) => void,
 ): number | number[] | undefined {
-  const isStrength = (x: unknown): x is number =>
-    typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;
   if (typeof value === 'number') {
     if (isStrength(value)) return value;
-    problem(field, `must be a number from 0 to 1, got ${describeValue(value)}`);
+    problem(field, `must be ${ALPHA_RULE}, got ${describeValue(value)}`);
     return undefined;
   }
   if (Array.isArray(value)) {
     if (value.length === 0) {
-      problem(field, 'must be a number from 0 to 1, or one such number per model level');
+      problem(field, `must be ${ALPHA_RULE}, or one such number per model level`);
       return undefined;
     }
     let valid = true;
     value.forEach((x: unknown, i) => {
       if (!isStrength(x)) {
-        problem(`${field}[${i}]`, `must be a number from 0 to 1, got ${describeValue(x)}`);
+        problem(`${field}[${i}]`, `must be ${ALPHA_RULE}, got ${describeValue(x)}`);
         valid = false;
       }
     });

@@ -8,6 +8,7 @@
  */
 import type { ClientMessage, LiveSettings, ProtocolErrorCode } from './protocol.js';
 import { UploadError, type PreparedUpload, type StyleGallery } from './style-gallery.js';
+import { alphaLevelsProblem } from '../style-values.js';
 
 /** Turns settings into what each frame needs (style codes, alphas); may throw to refuse them. */
 export type PrepareSettings<Prepared> = (
@@ -18,16 +19,6 @@ export type PrepareSettings<Prepared> = (
 export interface LiveControlsOptions {
   /** The model's levels: a per-level alpha must have this many values (any count when absent). */
   levels?: number;
-}
-
-/** Why a per-level alpha does not fit the model; undefined when it does (or is one number). */
-export function alphaLevelsProblem(
-  alpha: number | readonly number[],
-  levels: number | undefined,
-): string | undefined {
-  if (typeof alpha === 'number' || levels === undefined || alpha.length === levels)
-    return undefined;
-  return `Expected \`alpha\` to be one number or one per model level (${levels}), got ${alpha.length} values`;
 }
 
 export type ApplyResult =

@@ -4,6 +4,7 @@
  * a `type`. Everything a client sends is validated here before anything acts on it.
  */
 import { z } from 'zod';
+import { WEIGHT_MAX } from '../style-values.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -18,7 +19,7 @@ const styleName = z
   .max(NAME_MAX)
   .regex(/^[\w.-]+$/, 'letters, digits, `_`, `.` and `-` only');
 
-const weight = z.number().finite().min(0).max(1000);
+const weight = z.number().finite().min(0).max(WEIGHT_MAX);
 
 /** One part of a blend: a gallery entry by name, or an uploaded image (base64 or a data URL). */
 const styleEntry = z.union([

@@ -3,10 +3,10 @@
  * images viewers upload. Every entry has decoded as an image; uploads are size-limited, and the
  * oldest unused upload leaves when there are too many.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import sharp from 'sharp';
 import { StylecastError } from '../errors.js';
+import { readRegularFile } from '../read-file.js';
 import type { GalleryItem } from './protocol.js';
 
 const THUMBNAIL_SIDE = 96;
@@ -73,25 +73,35 @@ export class StyleGallery {
 
   constructor(private readonly options: StyleGalleryOptions) {}
 
-  /** Loads style image files; names are the file names without extension, made unique. */
-  static async fromFiles(paths: readonly string[], options: StyleGalleryOptions) {
+  /**
+   * Loads style image files; names are the file names without extension, made unique. A file
+   * that cannot be used fails the whole call, unless `skip` says to leave that one out.
+   */
+  static async fromFiles(
+    paths: readonly string[],
+    options: StyleGalleryOptions,
+    skip: (path: string, problem: StylecastError) => boolean = () => false,
+  ) {
     const gallery = new StyleGallery(options);
     for (const path of paths) {
       let bytes: Buffer;
-      try {
-        bytes = await readFile(path);
-      } catch (error) {
-        throw new StylecastError('INPUT_NOT_FOUND', `Cannot read style image \`${path}\``, {
-          cause: error,
-        });
-      }
       let thumbnail: string;
       try {
-        thumbnail = await thumbnailOf(bytes);
-      } catch (error) {
-        throw new StylecastError('STYLE_NOT_IMAGE', `Style \`${path}\` is not an image`, {
-          cause: error,
+        bytes = await readRegularFile(path).catch((error: Error) => {
+          throw new StylecastError(
+            'INPUT_NOT_FOUND',
+            `Cannot read style image \`${path}\`: ${error.message}`,
+            { cause: error },
+          );
         });
+        thumbnail = await thumbnailOf(bytes).catch((error: Error) => {
+          throw new StylecastError('STYLE_NOT_IMAGE', `Style \`${path}\` is not an image`, {
+            cause: error,
+          });
+        });
+      } catch (error) {
+        if (error instanceof StylecastError && skip(path, error)) continue;
+        throw error;
       }
       const name = gallery.uniqueName(
         basename(path, extname(path)).replace(/[^\w.-]+/g, '-') || 'style',

@@ -15,6 +15,7 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
@@ -152,7 +153,7 @@ describe('render: bad input', () => {
         '-o',
         join(temp.dir, 'f.mp4'),
       ],
-      /positive number, got `0`/,
+      /above 0 and at most 1000, got `0`/,
     );
     await expectOneLineError(
       [
@@ -165,7 +166,7 @@ describe('render: bad input', () => {
         '-o',
         join(temp.dir, 'f.mp4'),
       ],
-      /positive number, got `-2`/,
+      /above 0 and at most 1000, got `-2`/,
     );
   });
 
@@ -249,13 +250,43 @@ describe('render: bad input', () => {
   });
 });
 
-describe('render: Ctrl-C', () => {
-  it('stops cleanly, leaves no output, exits non-zero', async () => {
-    const output = join(temp.dir, 'interrupted.mp4');
-    const run = await renderInFlight(output);
-    run.child.kill('SIGINT');
-    const { code } = await run.result;
-    expect(code).toBe(130);
-    expect(leftovers(temp.dir, 'interrupted.mp4')).toEqual([]);
+/** ffmpeg processes still writing anything named like `name`. */
+function ffmpegsFor(name: string): string {
+  try {
+    return execFileSync('pgrep', ['-af', `ffmpeg.*${name}`], { encoding: 'utf8' });
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}
+
+describe('render: Ctrl-C, kill, hang-up', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const)('%s stops cleanly, leaves no output or ffmpeg, exits %i', async (signal, exit) => {
+    const name = `interrupted-${signal}.mp4`;
+    const run = await renderInFlight(join(temp.dir, name));
+    run.child.kill(signal);
+    const { code, stderr } = await run.result;
+    expect(code).toBe(exit);
+    expect(errorLines(stderr).at(-1)).toMatch(/^stylecast: Stopped; no output was written to /);
+    expect(leftovers(temp.dir, name)).toEqual([]);
+    expect(ffmpegsFor(name)).toBe('');
+  });
+
+  it('with --quiet says nothing but the one line', async () => {
+    const name = 'quiet-stop.mp4';
+    const run = startCli(['render', longClip, ...common, '--quiet', '-o', name], { cwd: temp.dir });
+    // Frames are flowing once the partial output has grown past its header.
+    while (!readdirSync(temp.dir).some((f) => f.startsWith(`.${name}`))) await sleep(100);
+    await sleep(500);
+    run.child.kill('SIGTERM');
+    const { code, stderr } = await run.result;
+    expect(code).toBe(143);
+    expect(errorLines(stderr)).toEqual([
+      `stylecast: Stopped; no output was written to ${join(temp.dir, name)}`,
+    ]);
+    expect(leftovers(temp.dir, name)).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   describeCameraRequest,
@@ -93,13 +94,14 @@ describe('liveInputArgs', () => {
       '-i',
       'srt://h:9000',
     ]);
-    expect(liveInputArgs(parseLiveSource('a.mp4'))).toEqual(['-re', '-i', 'a.mp4']);
+    // Files go to ffmpeg as absolute paths: `a:1.mp4` must not read as a protocol.
+    expect(liveInputArgs(parseLiveSource('a.mp4'))).toEqual(['-re', '-i', resolve('a.mp4')]);
     expect(liveInputArgs(parseLiveSource('a.mp4'), { loop: true })).toEqual([
       '-re',
       '-stream_loop',
       '-1',
       '-i',
-      'a.mp4',
+      resolve('a.mp4'),
     ]);
     expect(
       liveInputArgs(parseLiveSource('testsrc'), { size: { width: 320, height: 180 }, fps: 15 }),

@@ -21,6 +21,17 @@ describe('--size', () => {
     });
   });
 
+  it('never leaves the box when rounding to even sides', () => {
+    expect(workingSize({ width: 640, height: 360 }, parseSizeOption('101x77'))).toEqual({
+      width: 100,
+      height: 56,
+    });
+    expect(workingSize({ width: 360, height: 640 }, parseSizeOption('77x101'))).toEqual({
+      width: 56,
+      height: 100,
+    });
+  });
+
   it('keeps the source size when not given', () => {
     expect(workingSize({ width: 321, height: 241 })).toEqual({ width: 321, height: 241 });
   });

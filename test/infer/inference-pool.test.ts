@@ -1,4 +1,5 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -80,6 +81,43 @@ describe('InferencePool', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  /** Stops a worker thread the way a crash does (the pool keeps its workers private). */
+  async function killWorker(pool: InferencePool): Promise<void> {
+    const { slots } = pool as unknown as { slots: { worker: Worker }[] };
+    await slots[0]!.worker.terminate();
+  }
+
+  it('a worker that cannot be restarted fails every waiting and later call with the cause', async () => {
+    const dir = join(temp.dir, 'vanishing');
+    cpSync(TINY_MODEL, dir, { recursive: true });
+    const pool = await InferencePool.open(await loadModel(dir), { device: 'cpu', workers: 1 });
+    try {
+      rmSync(join(dir, 'stylizer.onnx')); // the replacement worker cannot load its model
+      await killWorker(pool);
+      // No worker is left: this call waits for the restart, which fails; it must not hang.
+      const waiting = pool.stylize([frame(16, 8)], [style]);
+      await expect(waiting).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+      await expect(pool.stylize([frame(16, 8)], [style])).rejects.toMatchObject({
+        code: 'MODEL_INVALID',
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('close() settles the calls still waiting for a worker', async () => {
+    const pool = await InferencePool.open(await loadModel(TINY_MODEL), {
+      device: 'cpu',
+      workers: 1,
+    });
+    const running = pool.stylize([frame(320, 240)], [style]);
+    const waiting = pool.stylize([frame(320, 240)], [style]);
+    const closed = pool.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
+    expect((await running)[0]!.width).toBe(320);
+    await closed;
   });
 });
 

@@ -45,14 +45,14 @@ describe('style codes', () => {
         ]),
       ),
     ).toEqual([1.5, 3, 4.5]);
-    expect(() => blendCodes([{ code: a, weight: 0 }])).toThrow(/positive numbers, got `0`/);
+    expect(() => blendCodes([{ code: a, weight: 0 }])).toThrow(/above 0 and at most 1000, got `0`/);
     expect(() => blendCodes([])).toThrow(RangeError);
   });
 
   it('takes one alpha for every level or one per level, each within 0..1', () => {
     expect(Array.from(alphaPerLevel(0.5, 3))).toEqual([0.5, 0.5, 0.5]);
     expect(Array.from(alphaPerLevel([0, 0.5, 1], 3))).toEqual([0, 0.5, 1]);
-    expect(() => alphaPerLevel([0.5, 0.5], 3)).toThrow(/one value per model level \(3\), got 2/);
+    expect(() => alphaPerLevel([0.5, 0.5], 3)).toThrow(/one per model level \(3\), got 2 values/);
     expect(() => alphaPerLevel(1.7, 1)).toThrow(/from 0 to 1, got `1.7`/);
   });
 

@@ -339,9 +339,9 @@ describe('parseSchedule: every error names the field and what was wrong', () => 
         ],
       }),
     ).toEqual([
-      'segments[0].style[0].weight: must be a number above 0, got 0',
-      'segments[0].style[1].weight: must be a number above 0, got -1',
-      'segments[0].style[2].weight: must be a number above 0, got "1"',
+      'segments[0].style[0].weight: must be a number above 0 and at most 1000, got 0',
+      'segments[0].style[1].weight: must be a number above 0 and at most 1000, got -1',
+      'segments[0].style[2].weight: must be a number above 0 and at most 1000, got "1"',
     ]);
   });
 

@@ -1,0 +1,31 @@
+/**
+ * Reads a file the user named (a config, a schedule) without ever blocking on it: opening with
+ * O_NONBLOCK returns at once even for a FIFO, and the opened file's own type is checked, so a
+ * pipe, device or folder is refused instead of waiting forever for a writer.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+
+function kindOf(info: import('node:fs').Stats): string {
+  if (info.isFIFO()) return 'a named pipe (FIFO)';
+  if (info.isDirectory()) return 'a folder';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** The file's contents; an error with code `ENOTFILE` when it is not a regular file. */
+export async function readRegularFile(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) {
+      throw Object.assign(new Error(`it is ${kindOf(info)}, not a regular file`), {
+        code: 'ENOTFILE',
+      });
+    }
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
