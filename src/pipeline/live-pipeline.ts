@@ -12,7 +12,6 @@
  * server have all stopped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import sharp from 'sharp';
 import { decodeFrames } from '../decode/decode-frames.js';
 import {
   describeLiveSource,
@@ -23,6 +22,7 @@ import {
   type LiveSource,
 } from '../decode/live-source.js';
 import { workingSize, type Size } from '../decode/working-size.js';
+import { encodeJpeg } from '../encode/jpeg-frame.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { isAbortError, StylecastError } from '../errors.js';
 import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
@@ -117,21 +117,6 @@ const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 interface Captured {
   frame: Frame;
   captureMs: number;
-}
-
-/**
- * One frame as a baseline 4:2:0 JPEG. sharp encodes on libuv's thread pool, never on the event
- * loop, and reads the frame's pixels in place (no copy). Huffman-table optimisation is off: it is
- * a second pass over the image that costs about 40% of the encode for files about 15% smaller,
- * a poor trade for frames sent once over a local network.
- */
-export async function encodeJpeg(frame: Frame, quality: number): Promise<Buffer> {
-  const { data, width, height } = frame;
-  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
-    raw: { width, height, channels: 3 },
-  })
-    .jpeg({ quality, chromaSubsampling: '4:2:0', optimiseCoding: false })
-    .toBuffer();
 }
 
 /**

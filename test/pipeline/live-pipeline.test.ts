@@ -4,7 +4,6 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { tempDir } from '../helpers/media.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,12 +12,7 @@ import { probeMedia } from '../../src/decode/probe.js';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import {
-  encodeJpeg,
-  startLive,
-  type LiveOptions,
-  type LiveRun,
-} from '../../src/pipeline/live-pipeline.js';
+import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
@@ -78,21 +72,6 @@ async function watch(run: LiveRun): Promise<TestViewer> {
 function framesAfter(viewer: TestViewer, index: number): Buffer[] {
   return viewer.frames.filter((frame) => (readJpegFrameTag(frame)?.index ?? -1) > index);
 }
-
-describe('encodeJpeg', () => {
-  it('makes the baseline 4:2:0 JPEG the protocol promises, of the frame as it is', async () => {
-    const width = 64;
-    const height = 48;
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0; i < data.length; i += 3) data.set([200, 40, 30], i);
-    const jpeg = await encodeJpeg({ index: 0, ptsMs: 0, width, height, data }, 80);
-    const meta = await sharp(jpeg).metadata();
-    expect(meta).toMatchObject({ format: 'jpeg', width, height, chromaSubsampling: '4:2:0' });
-    expect(meta.isProgressive).toBe(false);
-    const [red, green, blue] = await meanColour(jpeg);
-    expect(Math.abs(red - 200) + Math.abs(green - 40) + Math.abs(blue - 30)).toBeLessThan(12);
-  });
-});
 
 describe('live pipeline', () => {
   it('streams stylized, tagged JPEG frames and applies a style change from a viewer', async () => {
