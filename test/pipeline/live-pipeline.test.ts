@@ -4,6 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { tempDir } from '../helpers/media.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import {
   meanColour,
+  slowedStylizer,
   TestViewer,
   writeStyleImages,
   type StyleImages,
@@ -292,6 +294,37 @@ describe('live pipeline', () => {
     await viewer.waitFor(() => viewer.closeCode, 'close');
     expect(viewer.ofType('source').at(-1)?.source).toMatchObject({ state: 'lost' });
   });
+
+  it('with size auto, settles at a smaller size when the stylizer cannot keep up, and tells every viewer', async () => {
+    const slowed = slowedStylizer(stylizer);
+    const record = join(workDir, 'auto.mp4');
+    const run = await start({ stylizer: slowed, size: 'auto', fps: 30, record });
+    try {
+      expect(run.video).toMatchObject({ width: 1280, height: 720, fps: 30 });
+      const viewers = [await watch(run), await watch(run)];
+      const first = viewers[0]!;
+      await first.waitFor(() => first.ofType('video').length > 0, 'a video message');
+      const settled = first.ofType('video')[0]!;
+      expect(settled.width).toBeLessThan(1280);
+      expect(settled.width / settled.height).toBeCloseTo(16 / 9, 1);
+      expect((settled.width % 16) + (settled.height % 16)).toBe(0);
+      await viewers[1]!.waitFor(() => viewers[1]!.ofType('video').length > 0, 'video');
+      expect(viewers[1]!.ofType('video')[0]).toEqual(settled);
+      // Frames now travel at the working size.
+      const seen = first.frames.length;
+      await first.waitFor(() => first.frames.length >= seen + 3, 'three more frames');
+      const meta = await sharp(first.frames.at(-1)!).metadata();
+      expect({ width: meta.width, height: meta.height }).toEqual({
+        width: run.video.width,
+        height: run.video.height,
+      });
+      expect(run.video.width).toBeLessThan(1280);
+    } finally {
+      await run.stop();
+    }
+    // The recording keeps the size the run started at.
+    expect(await probeMedia(record)).toMatchObject({ width: 1280, height: 720 });
+  }, 60_000);
 
   it('stops on its AbortSignal', async () => {
     const controller = new AbortController();
