@@ -4,7 +4,7 @@
  * clients in a worker thread). Reports per viewer: frames per second received or drawn; and
  * latency from capture to send (server) and capture to draw (browser), p50 and p95.
  *
- *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size 1280x720]
+ *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size auto|WxH]
  *                          [--fps 30] [--viewers 8] [--workers N] [--threads N] [--quality 80]
  *                          [--unstyled] [--socket-only] [--json]
  *
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     device: { type: 'string', default: 'auto' },
     seconds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '3' },
-    size: { type: 'string', default: '1280x720' },
+    size: { type: 'string', default: 'auto' },
     fps: { type: 'string', default: '30' },
     viewers: { type: 'string', default: '8' },
     workers: { type: 'string' },
@@ -74,7 +74,7 @@ const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
 const sent: { captureMs: number; sentMs: number }[] = [];
 const run = await startLive({
   source: parseLiveSource('testsrc'),
-  size: parseSizeOption(args.size),
+  size: args.size === 'auto' ? 'auto' : parseSizeOption(args.size),
   fps: Number(args.fps),
   stylizer: poolStylizer(pool),
   gallery,
@@ -147,6 +147,8 @@ interface PhaseResult {
   captureToSendMs: { p50: number; p95: number };
   captureToDrawMs: { p50: number; p95: number };
   drops: number;
+  /** The working size at the end of the phase (`--size auto` may have changed it). */
+  workingSize: string;
 }
 
 async function phase(viewers: number): Promise<PhaseResult> {
@@ -193,6 +195,7 @@ async function phase(viewers: number): Promise<PhaseResult> {
     },
     captureToDrawMs: { p50: round(percentile(draws, 50)), p95: round(percentile(draws, 95)) },
     drops: runEnd.drops - runStart.drops,
+    workingSize: `${run.video.width}x${run.video.height}`,
   };
 }
 
@@ -219,14 +222,14 @@ try {
   else {
     const row = (r: PhaseResult) =>
       `| ${r.viewers} | ${r.sourceFps} | ${r.sentFps} | ${r.browserReceivedFps} / ${r.browserFps} | ${r.minViewerFps} (${r.slowestVsSent}) | ` +
-      `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} |`;
+      `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} | ${r.workingSize} |`;
     process.stdout.write(
       [
-        `model ${result.model} on ${result.provider} (${result.workers} workers × ${result.threads} threads, JPEG quality ${result.jpegQuality}), testsrc ${result.size} at ${result.fps} fps, ${seconds} s per phase`,
+        `model ${result.model} on ${result.provider} (${result.workers} workers × ${result.threads} threads, JPEG quality ${result.jpegQuality}), testsrc 1280x720 (working size ${args.size}) at ${result.fps} fps, ${seconds} s per phase`,
         ...(modelNote ? [modelNote] : []),
         '',
-        '| viewers | source fps | sent fps | browser received / drawn fps | slowest viewer fps (÷ sent) | capture→send p50 / p95 ms | capture→draw p50 / p95 ms | drops |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |',
+        '| viewers | source fps | sent fps | browser received / drawn fps | slowest viewer fps (÷ sent) | capture→send p50 / p95 ms | capture→draw p50 / p95 ms | drops | working size |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
         row(one),
         row(many),
         '',

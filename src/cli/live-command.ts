@@ -52,7 +52,7 @@ interface LiveFlags {
   gallery?: string;
   alpha?: number | number[];
   preserveColor?: boolean;
-  size?: Size;
+  size: Size | 'auto';
   fps?: number;
   cameraFormat?: string;
   loop?: boolean;
@@ -220,7 +220,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(options.alpha())
     .addOption(options.preserveColor())
     .addOption(options.schedule())
-    .addOption(options.size())
+    .addOption(options.liveSize())
     .addOption(liveOptions.fps())
     .addOption(liveOptions.cameraFormat())
     .addOption(liveOptions.loop())

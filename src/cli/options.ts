@@ -3,7 +3,7 @@
  * ones they take. Values resolve in one order: flag, then config file, then default.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { parseSizeOption } from '../decode/working-size.js';
+import { parseSizeOption, type Size } from '../decode/working-size.js';
 import { parsePrecision, PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES, parseDevice } from '../infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../infer/find-model.js';
@@ -85,6 +85,15 @@ export const options = {
       '--size <WxH|Np>',
       'working size, aspect kept: 1280x720 fits inside, 720p sets the height',
     ).argParser(parser(parseSizeOption)),
+  liveSize: () =>
+    new Option(
+      '--size <WxH|Np|auto>',
+      'working size, aspect kept: 1280x720 fits inside, 720p sets the height; auto steps it down and up to keep up with the source',
+    )
+      .argParser(
+        parser((text): Size | 'auto' => (text === 'auto' ? 'auto' : parseSizeOption(text))),
+      )
+      .default('auto'),
   model: () => new Option('-m, --model <name|path>', 'model name or folder').default(DEFAULT_MODEL),
   device: () =>
     new Option('-d, --device <device>', 'execution provider')

@@ -12,7 +12,6 @@
  * server have all stopped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import sharp from 'sharp';
 import { decodeFrames } from '../decode/decode-frames.js';
 import {
   describeLiveSource,
@@ -23,6 +22,7 @@ import {
   type LiveSource,
 } from '../decode/live-source.js';
 import { workingSize, type Size } from '../decode/working-size.js';
+import { encodeJpeg } from '../encode/jpeg-frame.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { isAbortError, StylecastError } from '../errors.js';
 import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
@@ -37,15 +37,20 @@ import {
 import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
 import { startLiveRecorder, type LiveRecorder } from './live-recorder.js';
-import { LiveStats } from './live-stats.js';
+import { LiveStats, percentile } from './live-stats.js';
 import type { LiveStylizer } from './live-stylizer.js';
+import { AUTO_LIMIT, SizeController, sizeLadder } from './size-controller.js';
 
 export interface LiveOptions {
   source: LiveSource;
   /** Play a file source again when it ends. */
   loop?: boolean;
-  /** Fit frames inside this size (aspect kept); the source's size when absent. */
-  size?: Size;
+  /**
+   * Fit frames inside this size (aspect kept); the source's size when absent. `auto` starts at
+   * the source's size (at most 1280×720) and steps down and up a ladder of sizes to keep up with
+   * the source (`SizeController`); viewers get a `video` message at each change.
+   */
+  size?: Size | 'auto';
   /** Frame rate to decode at; the source's own when absent (30 for a camera or `testsrc`). */
   fps?: number;
   /** The pixel format or codec a camera is asked for (`mjpeg`, `yuyv422` …); cameras only. */
@@ -113,6 +118,9 @@ const MAX_INFERENCE_FAILURES = 5;
 /** How long stopping waits for in-flight frames. */
 const DRAIN_MS = 5_000;
 
+/** How often `--size auto` judges the stylizer's throughput, by source frame times. */
+const SIZE_WINDOW_MS = 2000;
+
 /** What `video` says before the source has ever opened. */
 const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 
@@ -122,42 +130,36 @@ interface Captured {
 }
 
 /**
- * One frame as a baseline 4:2:0 JPEG. sharp encodes on libuv's thread pool, never on the event
- * loop, and reads the frame's pixels in place (no copy). Huffman-table optimisation is off: it is
- * a second pass over the image that costs about 40% of the encode for files about 15% smaller,
- * a poor trade for frames sent once over a local network.
- */
-export async function encodeJpeg(frame: Frame, quality: number): Promise<Buffer> {
-  const { data, width, height } = frame;
-  return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
-    raw: { width, height, channels: 3 },
-  })
-    .jpeg({ quality, chromaSubsampling: '4:2:0', optimiseCoding: false })
-    .toBuffer();
-}
-
-/**
  * The working size before a source opens: a test pattern's own, and the best guess for any other
  * source — `--size` as given, or 1280×720 fitted to a `720p`-style limit.
  */
-export function nominalLiveSize(limit?: Size): Size {
+export function nominalLiveSize(limit?: Size | 'auto'): Size {
+  if (limit === 'auto') return AUTO_LIMIT;
   return limit && Number.isFinite(limit.width)
     ? limit
     : workingSize({ width: 1280, height: 720 }, limit);
 }
 
+/** The source's own size and rate (fitted to a fixed `size`); `auto` fits it later. */
 async function resolveVideo(
   options: LiveOptions,
   inputArgs: string[],
   signal: AbortSignal,
 ): Promise<VideoFormat> {
+  const fixed = options.size === 'auto' ? undefined : options.size;
   if (options.source.kind === 'testsrc')
     return { ...nominalLiveSize(options.size), fps: options.fps ?? 30 };
   const probed = await probeLiveSource(options.source, inputArgs, {
     signal,
-    camera: { size: options.size, fps: options.fps, format: options.cameraFormat },
+    camera: { size: fixed, fps: options.fps, format: options.cameraFormat },
   });
-  return { ...workingSize(probed, options.size), fps: options.fps ?? probed.fps };
+  return { ...workingSize(probed, fixed), fps: options.fps ?? probed.fps };
+}
+
+/** The sizes the run may work at: a ladder for `auto`, else the one size it opened at. */
+function sizeControllerFor(options: LiveOptions, video: VideoFormat): SizeController {
+  if (options.size !== 'auto') return new SizeController([video]);
+  return new SizeController(sizeLadder(video, options.stylizer.sizeMultiple ?? 2));
 }
 
 function errorText(error: unknown): string {
@@ -189,7 +191,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   const firstArgs = liveInputArgs(source, {
     loop: options.loop,
     fps: options.fps,
-    size: options.size,
+    size: options.size === 'auto' ? undefined : options.size,
     cameraFormat: options.cameraFormat,
     dshowCamera,
   });
@@ -208,6 +210,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     if (retry === 0 || !unopened || signal.aborted) throw error;
     startError = error;
   }
+  let sizes = video ? sizeControllerFor(options, video) : undefined;
+  if (video && sizes) video = { ...sizes.size, fps: video.fps };
   let inputArgs = video ? argsFor(video) : firstArgs;
 
   const controls = await LiveControls.create(
@@ -246,7 +250,9 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   }
 
   /** The source opened for the first time after failing at the start. */
-  const sourceOpened = async (format: VideoFormat): Promise<void> => {
+  const sourceOpened = async (opened: VideoFormat): Promise<void> => {
+    sizes = sizeControllerFor(options, opened);
+    const format = { ...sizes.size, fps: opened.fps };
     video = format;
     inputArgs = argsFor(format);
     server.setVideo(format);
@@ -264,6 +270,9 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   let inferenceFailures = 0;
   let idle: (() => void) | undefined;
 
+  /** Worker times per frame (ms) at the current size, since the last size window. */
+  let stylizeTimes: number[] = [];
+
   let streamStartMs: number | undefined;
   const processFrame = async ({ frame, captureMs }: Captured): Promise<void> => {
     const settings = options.styleFor
@@ -272,7 +281,9 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     let output = frame;
     if (settings) {
       try {
+        const startedMs = performance.now();
         output = await stylizer.stylize(frame, settings);
+        if (output.width === video?.width) stylizeTimes.push(performance.now() - startedMs);
         inferenceFailures = 0;
       } catch (error) {
         if (signal.aborted) return;
@@ -328,7 +339,35 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       const attempt = new AbortController();
       const attemptSignal = AbortSignal.any([signal, attempt.signal]);
       let stalled = false;
+      let resized = false;
       let connectedAt: number | undefined;
+      let windowStartMs: number | undefined;
+      let windowFrames = 0;
+      let windowDrops = slot.dropped;
+      stylizeTimes = [];
+      /** Each SIZE_WINDOW_MS, `auto` judges the size; a new one restarts the decoder at it. */
+      const judgeSize = (captureMs: number): void => {
+        windowStartMs ??= captureMs;
+        windowFrames++;
+        const elapsedMs = captureMs - windowStartMs;
+        if (!sizes || sizes.ladder.length < 2 || elapsedMs < SIZE_WINDOW_MS) return;
+        const before = sizes.size;
+        const next = sizes.observe({
+          sourceFrames: windowFrames,
+          dropped: slot.dropped - windowDrops,
+          sourceFps: (windowFrames * 1000) / elapsedMs,
+          stylizeMs: percentile(stylizeTimes, 50),
+          workers: stylizer.concurrency,
+        });
+        windowStartMs = captureMs;
+        windowFrames = 0;
+        windowDrops = slot.dropped;
+        stylizeTimes = [];
+        if (next === before) return;
+        video = { ...next, fps: video!.fps };
+        resized = true;
+        attempt.abort();
+      };
       let watchdog: NodeJS.Timeout | undefined;
       const armWatchdog = (ms: number): void => {
         clearTimeout(watchdog);
@@ -360,6 +399,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
           stats.sourceFrame();
           slot.put({ frame: { ...frame, index: sequence++ }, captureMs });
           pump();
+          judgeSize(captureMs);
         }
       } catch (caught) {
         error = caught;
@@ -368,6 +408,12 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       }
       slot.clear();
       if (signal.aborted) return 'stopped';
+      if (resized) {
+        // Not a failure: the decoder starts again at the new working size.
+        inputArgs = argsFor(video!);
+        server.setVideo(video!);
+        continue;
+      }
       const failed = stalled || error !== undefined;
       if (!failed && !isEndlessSource(source) && !options.loop) return 'ended';
       const message = stalled

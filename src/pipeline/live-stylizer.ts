@@ -14,6 +14,8 @@ export interface LiveStylizer {
   readonly concurrency: number;
   /** The model's levels: how many values a per-level alpha takes. */
   readonly levels: number;
+  /** Sides the model takes without padding are multiples of this (`--size auto` keeps to it). */
+  readonly sizeMultiple?: number;
   /** The style settings for the viewers' settings; null shows frames unstyled. */
   prepare(settings: LiveSettings, gallery: StyleGallery): Promise<StyleSettings | null>;
   stylize(frame: Frame, settings: StyleSettings): Promise<Frame>;
@@ -26,6 +28,7 @@ export function poolStylizer(pool: InferencePool): LiveStylizer {
   return {
     concurrency: pool.workerCount,
     levels,
+    sizeMultiple: pool.model.card.sizeMultiple,
     async prepare(settings, gallery) {
       const styles = settings.styles.filter((style) => style.weight > 0);
       if (styles.length === 0) return null;

@@ -13,17 +13,13 @@ import { probeMedia } from '../../src/decode/probe.js';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import {
-  encodeJpeg,
-  startLive,
-  type LiveOptions,
-  type LiveRun,
-} from '../../src/pipeline/live-pipeline.js';
+import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import {
   meanColour,
+  slowedStylizer,
   TestViewer,
   writeStyleImages,
   type StyleImages,
@@ -78,21 +74,6 @@ async function watch(run: LiveRun): Promise<TestViewer> {
 function framesAfter(viewer: TestViewer, index: number): Buffer[] {
   return viewer.frames.filter((frame) => (readJpegFrameTag(frame)?.index ?? -1) > index);
 }
-
-describe('encodeJpeg', () => {
-  it('makes the baseline 4:2:0 JPEG the protocol promises, of the frame as it is', async () => {
-    const width = 64;
-    const height = 48;
-    const data = new Uint8Array(width * height * 3);
-    for (let i = 0; i < data.length; i += 3) data.set([200, 40, 30], i);
-    const jpeg = await encodeJpeg({ index: 0, ptsMs: 0, width, height, data }, 80);
-    const meta = await sharp(jpeg).metadata();
-    expect(meta).toMatchObject({ format: 'jpeg', width, height, chromaSubsampling: '4:2:0' });
-    expect(meta.isProgressive).toBe(false);
-    const [red, green, blue] = await meanColour(jpeg);
-    expect(Math.abs(red - 200) + Math.abs(green - 40) + Math.abs(blue - 30)).toBeLessThan(12);
-  });
-});
 
 describe('live pipeline', () => {
   it('streams stylized, tagged JPEG frames and applies a style change from a viewer', async () => {
@@ -313,6 +294,37 @@ describe('live pipeline', () => {
     await viewer.waitFor(() => viewer.closeCode, 'close');
     expect(viewer.ofType('source').at(-1)?.source).toMatchObject({ state: 'lost' });
   });
+
+  it('with size auto, settles at a smaller size when the stylizer cannot keep up, and tells every viewer', async () => {
+    const slowed = slowedStylizer(stylizer);
+    const record = join(workDir, 'auto.mp4');
+    const run = await start({ stylizer: slowed, size: 'auto', fps: 30, record });
+    try {
+      expect(run.video).toMatchObject({ width: 1280, height: 720, fps: 30 });
+      const viewers = [await watch(run), await watch(run)];
+      const first = viewers[0]!;
+      await first.waitFor(() => first.ofType('video').length > 0, 'a video message');
+      const settled = first.ofType('video')[0]!;
+      expect(settled.width).toBeLessThan(1280);
+      expect(settled.width / settled.height).toBeCloseTo(16 / 9, 1);
+      expect((settled.width % 16) + (settled.height % 16)).toBe(0);
+      await viewers[1]!.waitFor(() => viewers[1]!.ofType('video').length > 0, 'video');
+      expect(viewers[1]!.ofType('video')[0]).toEqual(settled);
+      // Frames now travel at the working size.
+      const seen = first.frames.length;
+      await first.waitFor(() => first.frames.length >= seen + 3, 'three more frames');
+      const meta = await sharp(first.frames.at(-1)!).metadata();
+      expect({ width: meta.width, height: meta.height }).toEqual({
+        width: run.video.width,
+        height: run.video.height,
+      });
+      expect(run.video.width).toBeLessThan(1280);
+    } finally {
+      await run.stop();
+    }
+    // The recording keeps the size the run started at.
+    expect(await probeMedia(record)).toMatchObject({ width: 1280, height: 720 });
+  }, 60_000);
 
   it('stops on its AbortSignal', async () => {
     const controller = new AbortController();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import type { LiveStylizer } from '../../src/pipeline/live-stylizer.js';
 import type { ServerMessage } from '../../src/stream/protocol.js';
 
 /** Style images in a temporary folder; `remove` deletes the folder (call it in `afterAll`). */
@@ -123,4 +124,26 @@ export class TestViewer {
     for (const wake of this.waiters) wake();
     this.waiters.clear();
   }
+}
+
+/**
+ * `stylizer` slowed on purpose for `--size auto` tests: about 24 ms a frame at 768x432, 39 at
+ * 960x544, 68 at 1280x720 (real inference, padded to that time), one frame at a time — it keeps
+ * up with 30 fps only at 432p or below.
+ */
+export function slowedStylizer(stylizer: LiveStylizer): LiveStylizer {
+  return {
+    ...stylizer,
+    concurrency: 1,
+    sizeMultiple: 16,
+    async stylize(frame, settings) {
+      const startedMs = performance.now();
+      const output = await stylizer.stylize(frame, settings);
+      const targetMs = (frame.width * frame.height) / 13_500;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.max(0, targetMs - (performance.now() - startedMs))),
+      );
+      return output;
+    },
+  };
 }

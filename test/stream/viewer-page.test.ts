@@ -11,7 +11,12 @@ import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
-import { TestViewer, writeStyleImages, type StyleImages } from './live-test-helpers.js';
+import {
+  slowedStylizer,
+  TestViewer,
+  writeStyleImages,
+  type StyleImages,
+} from './live-test-helpers.js';
 
 interface ViewerState {
   framesDrawn: number;
@@ -26,6 +31,7 @@ interface PageCanvas {
   width: number;
   height: number;
   textContent: string | null;
+  clientWidth: number;
   getContext(kind: '2d'): {
     drawImage(image: PageCanvas, x: number, y: number): void;
     getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
@@ -133,6 +139,42 @@ describe('viewer page in Chromium', () => {
       await other.close();
     }
   });
+
+  it('with size auto, draws the smaller working size at the same display size and shows it', async () => {
+    const gallery = await StyleGallery.fromFiles(styleImages.paths, {
+      maxUploadBytes: 1 << 20,
+      maxUploads: 4,
+    });
+    const auto = await startLive({
+      source: parseLiveSource('testsrc'),
+      size: 'auto',
+      fps: 30,
+      stylizer: slowedStylizer(poolStylizer(pool)),
+      gallery,
+      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+      server: { port: 0 },
+    });
+    const page = await browser.newPage();
+    try {
+      await page.goto(auto.url);
+      await framesLater(page, 2);
+      const shown = () => page.evaluate(() => document.getElementById('video')!.clientWidth);
+      const displayWidth = await shown();
+      await page.waitForFunction(() => document.getElementById('video')!.width < 1280);
+      await framesLater(page, 3);
+      const canvas = await page.evaluate(() => document.getElementById('video')!.width);
+      expect(canvas).toBe(auto.video.width);
+      expect(await shown()).toBe(displayWidth);
+      expect(await page.evaluate(() => document.getElementById('stat-size')!.textContent)).toBe(
+        `${auto.video.width}×${auto.video.height}`,
+      );
+      const [red, , blue] = await canvasColour(page);
+      expect(red).toBeGreaterThan(blue);
+    } finally {
+      await page.close();
+      await auto.stop();
+    }
+  }, 60_000);
 
   it('uploads a style image from the page', async () => {
     const page = await browser.newPage();

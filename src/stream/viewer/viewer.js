@@ -158,11 +158,15 @@ function onText(text) {
   }
 }
 
-/** Sizes the canvas to the stream; 0 means the source has not opened yet (keep the page's size). */
+/**
+ * Sizes the canvas to the working size (it changes with `--size auto`); CSS scales the canvas to
+ * the display size. 0 means the source has not opened yet (keep the page's size).
+ */
 function showVideo({ width, height }) {
   if (width > 0 && height > 0) {
     canvas.width = width;
     canvas.height = height;
+    $('stat-size').textContent = `${width}×${height}`;
   }
 }
 
