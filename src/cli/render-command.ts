@@ -16,6 +16,8 @@ import {
   SAMPLE_CLIP,
   type StyleOptions,
 } from './open-stylizer.js';
+import { renderFarmCommand } from './farm-render-command.js';
+import { farmOptions } from './farm-options.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
 import type { CommandContext } from './command-context.js';
@@ -34,6 +36,9 @@ interface RenderFlags extends StyleOptions {
   preset: string;
   quiet?: boolean;
   json?: boolean;
+  farm?: string;
+  farmDir?: string;
+  chunkSeconds: number;
 }
 
 /** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
@@ -65,6 +70,9 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(options.quiet())
     .addOption(options.json())
     .addOption(options.config())
+    .addOption(farmOptions.farm())
+    .addOption(farmOptions.farmDir())
+    .addOption(farmOptions.chunkSeconds())
     .action(async (inputArg: string | undefined, flags: RenderFlags, self: Command) => {
       applyConfigFile(self);
       flags = self.opts<RenderFlags>();
@@ -84,6 +92,14 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         : undefined;
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
+      if (flags.farm || flags.farmDir) {
+        await renderFarmCommand(
+          plan,
+          { ...flags, schedule: scheduled?.schedule, signal: context.signal },
+          reporter,
+        );
+        return;
+      }
       const stylizer = await openStylizer({ ...flags, frameSize: plan.frameSize });
       try {
         let styleFor: StyleForFrame;
