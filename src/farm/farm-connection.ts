@@ -49,14 +49,15 @@ export function describeFarm(url: string): string {
 /** Connects and pings once; an unreachable or refusing Redis is a FARM_UNREACHABLE error. */
 export async function checkFarmReachable(url: string): Promise<void> {
   const redis = new Redis({ ...farmRedisOptions(url, 'coordinator'), retryStrategy: () => null });
-  redis.on('error', () => {}); // reported through the failed connect or ping
+  let cause: Error | null = null; // the socket's error says more than "Connection is closed"
+  redis.on('error', (error: Error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     throw new StylecastError(
       'FARM_UNREACHABLE',
-      `Cannot reach the farm's Redis at ${describeFarm(url)}: ${(error as Error).message}`,
+      `Cannot reach the farm's Redis at ${describeFarm(url)}: ${(cause ?? (error as Error)).message}`,
       { cause: error },
     );
   } finally {

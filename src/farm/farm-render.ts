@@ -256,7 +256,8 @@ export async function renderOnFarm(
     }
 
     await joinChunks({
-      chunks: paths,
+      chunks: jobs.map((job, i) => ({ path: paths[i]!, frames: job.range.count })),
+      fps: info.fps,
       output: plan.outputFile,
       audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
       listPath: join(farmDir, 'chunks', `${renderKey}.txt`),

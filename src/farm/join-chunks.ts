@@ -8,7 +8,8 @@ import { outputFormat, type FormatChoice } from '../encode/output-format.js';
 import { spawnFfmpeg } from '../ffmpeg.js';
 
 export interface JoinRequest extends FormatChoice {
-  chunks: readonly string[];
+  chunks: readonly { path: string; frames: number }[];
+  fps: number;
   output: OutputFile;
   /** The source whose first audio stream is kept, as a local render keeps it. */
   audio?: { path: string; codec: string | null };
@@ -25,7 +26,12 @@ export async function joinChunks(request: JoinRequest): Promise<void> {
   const copyAudio =
     audio?.codec != null &&
     (format.copyableAudio === 'any' || format.copyableAudio.includes(audio.codec));
-  await writeFile(request.listPath, request.chunks.map((c) => `file ${quote(c)}\n`).join(''));
+  // Each chunk's duration is given: a container's own duration can end at its last frame's start,
+  // which would overlap the next chunk by a frame.
+  const list = request.chunks.map(
+    (chunk) => `file ${quote(chunk.path)}\nduration ${(chunk.frames / request.fps).toFixed(6)}\n`,
+  );
+  await writeFile(request.listPath, list.join(''));
   const args = [
     '-f',
     'concat',

@@ -105,6 +105,7 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
       pool: stylizer.pool,
       styleFor,
       batchSize: options.batchSize,
+      firstIndex: job.range.start,
       signal,
       write: async (frame) => {
         await encoder.write(frame);

@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpegPath } from '../../src/ffmpeg.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
+import { PAINTING, TINY_MODEL } from '../helpers/tiny-model.js';
+
+const temp = tempDir('stylecast-farm-');
+const W = 64;
+const H = 48;
+let clip: string;
+let redis: TestRedis;
+let workers: ReturnType<typeof startCli>[] = [];
+const model = ['-m', TINY_MODEL, '-d', 'cpu', '--workers', '1', '--threads', '1'];
+
+/**
+ * Every decoded video frame as `pts duration md5-of-RGB24` (no frame dropped or duplicated), and
+ * an MD5 of the decoded audio: frames, their timing, their pixels and the sound, compared at once.
+ */
+async function decodedContent(file: string): Promise<{ video: string[]; audio: string }> {
+  const run = (args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(ffmpegPath(), [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        file,
+        ...args,
+      ]);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', () => resolve(out));
+    });
+  const video = (
+    await run([
+      '-map',
+      '0:v:0',
+      '-vsync',
+      'passthrough',
+      '-pix_fmt',
+      'rgb24',
+      '-f',
+      'framemd5',
+      '-',
+    ])
+  )
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').slice(2).join(',').trim());
+  const audio = await run(['-map', '0:a:0', '-f', 'md5', '-']);
+  return { video, audio };
+}
+
+function startWorkers(count: number, farmDir: string): void {
+  for (let i = 0; i < count; i++) {
+    workers.push(
+      startCli([
+        'worker',
+        '--farm',
+        redis.url,
+        '--farm-dir',
+        farmDir,
+        ...model,
+        '--stall-seconds',
+        '2',
+      ]),
+    );
+  }
+}
+
+async function stopWorkers(): Promise<void> {
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.result));
+  workers = [];
+}
+
+function farmRender(args: string[], farmDir: string): ReturnType<typeof startCli> {
+  return startCli([
+    'render',
+    clip,
+    '--style',
+    PAINTING,
+    '--alpha',
+    '0.8',
+    ...model,
+    '--farm',
+    redis.url,
+    '--farm-dir',
+    farmDir,
+    '--json',
+    ...args,
+  ]);
+}
+
+let localLossless: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  clip = await makeClip(path.join(temp.dir, 'clip.mp4'), {
+    width: W,
+    height: H,
+    fps: 25,
+    seconds: 3,
+  });
+  localLossless = path.join(temp.dir, 'local.mkv');
+  const local = await runCli([
+    'render',
+    clip,
+    '--style',
+    PAINTING,
+    '--alpha',
+    '0.8',
+    ...model,
+    '--lossless',
+    '-o',
+    localLossless,
+  ]);
+  expect(local.code, local.stderr).toBe(0);
+});
+
+afterEach(stopWorkers);
+
+afterAll(async () => {
+  await stopWorkers();
+  await redis.stop();
+  temp.cleanup();
+});
+
+describe('stylecast render --farm', () => {
+  it('renders on 3 workers exactly what a local render gives, and leaves nothing behind', async () => {
+    const farmDir = path.join(temp.dir, 'farm-3');
+    mkdirSync(farmDir);
+    startWorkers(3, farmDir);
+    const output = path.join(temp.dir, 'farm.mkv');
+    const run = await farmRender(['--lossless', '--chunk-seconds', '0.5', '-o', output], farmDir)
+      .result;
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ frames: 75, width: W, height: H, chunks: 6, retries: 0 });
+    expect((summary.workers as string[]).length).toBeGreaterThanOrEqual(1);
+
+    const farm = await decodedContent(output);
+    expect(farm.video.length).toBe(75);
+    expect(farm.audio).toMatch(/^MD5=/);
+    expect(farm).toEqual(await decodedContent(localLossless));
+
+    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
+    const client = redis.client();
+    await client.connect();
+    const left = await client.keys('bull:stylecast-*:[0-9a-f]*-*');
+    client.disconnect();
+    expect(left).toEqual([]);
+  });
+
+  it('takes up again the chunk of a worker killed mid-chunk; the output is still exact', async () => {
+    const farmDir = path.join(temp.dir, 'farm-kill');
+    mkdirSync(farmDir);
+    startWorkers(2, farmDir);
+    const victim = workers[0]!;
+    const output = path.join(temp.dir, 'farm-kill.mkv');
+    const render = farmRender(['--lossless', '--chunk-seconds', '0.4', '-o', output], farmDir);
+    // Once the victim has finished one chunk it has taken the next: kill it in the middle of it.
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer): void => {
+        if (!chunk.toString().includes('done')) return;
+        victim.child.stderr!.off('data', onData);
+        victim.child.kill('SIGKILL');
+        resolve();
+      };
+      victim.child.stderr!.on('data', onData);
+    });
+    const run = await render.result;
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
+    expect(summary.frames).toBe(75);
+    expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it('says in one line when Redis cannot be reached, writing nothing', async () => {
+    const output = path.join(temp.dir, 'unreachable.mp4');
+    const run = await runCli([
+      'render',
+      clip,
+      ...model,
+      '--farm',
+      'redis://127.0.0.1:1',
+      '--farm-dir',
+      temp.dir,
+      '-o',
+      output,
+    ]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toMatch(
+      /^stylecast: Cannot reach the farm's Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/,
+    );
+    expect(readdirSync(temp.dir).filter((name) => name.includes('unreachable'))).toEqual([]);
+  });
+});
