@@ -168,6 +168,11 @@ export async function renderOnFarm(
     );
   const jobId = (i: number): string => `${renderKey}-${i}`;
   const renderId = `render-${renderKey}`;
+  const removeRender = (): Promise<void> =>
+    renderQueue
+      .getJob(renderId)
+      .then((job) => job?.remove({ removeChildren: true }))
+      .catch(() => {});
   try {
     const done = await Promise.all(jobs.map((_, i) => isDone(i)));
     const reusedChunks = done.filter(Boolean).length;
@@ -227,6 +232,7 @@ export async function renderOnFarm(
         });
         retries += Math.max(0, (entry?.attemptsMade ?? 1) - 1) + (entry?.stalledCounter ?? 0);
         if (entry?.failedReason && entry.finishedOn) {
+          await removeRender(); // its chunks done so far stay for a rerun
           throw new StylecastError(
             'FARM_CHUNK_FAILED',
             `Chunk ${i} (frames ${job.range.start}–${job.range.start + job.range.count - 1}) failed ${entry.attemptsMade} time(s), last ${entry.failedReason}`,
@@ -266,10 +272,7 @@ export async function renderOnFarm(
       signal: options.signal,
     });
     // A finished render leaves nothing behind: no queue entries, no chunk files.
-    await renderQueue
-      .getJob(renderId)
-      .then((job) => job?.remove({ removeChildren: true }))
-      .catch(() => {});
+    await removeRender();
     await Promise.all(paths.map((path) => rm(path, { force: true })));
     await rm(join(farmDir, input), { force: true });
     const seconds = (performance.now() - started) / 1000;

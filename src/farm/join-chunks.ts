@@ -4,7 +4,7 @@
  */
 import { unlink, writeFile } from 'node:fs/promises';
 import type { OutputFile } from '../encode/output-file.js';
-import { outputFormat, type FormatChoice } from '../encode/output-format.js';
+import { audioArgs, outputFormat, type FormatChoice } from '../encode/output-format.js';
 import { spawnFfmpeg } from '../ffmpeg.js';
 
 export interface JoinRequest extends FormatChoice {
@@ -22,10 +22,6 @@ const quote = (path: string): string => `'${path.replaceAll("'", "'\\''")}'`;
 
 export async function joinChunks(request: JoinRequest): Promise<void> {
   const format = outputFormat(request.output.path, request);
-  const { audio } = request;
-  const copyAudio =
-    audio?.codec != null &&
-    (format.copyableAudio === 'any' || format.copyableAudio.includes(audio.codec));
   // Each chunk's duration is given: a container's own duration can end at its last frame's start,
   // which would overlap the next chunk by a frame.
   const list = request.chunks.map(
@@ -39,10 +35,9 @@ export async function joinChunks(request: JoinRequest): Promise<void> {
     '0',
     '-i',
     request.listPath,
-    ...(audio ? ['-i', audio.path, '-map', '0:v:0', '-map', '1:a:0?'] : ['-map', '0:v:0']),
+    ...audioArgs(format, request.audio),
     '-c:v',
     'copy',
-    ...(audio ? (copyAudio ? ['-c:a', 'copy'] : format.audioEncoder) : []),
     ...format.extraArgs,
     '-f',
     format.muxer,

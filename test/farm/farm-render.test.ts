@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../src/ffmpeg.js';
@@ -56,7 +56,7 @@ async function decodedContent(file: string): Promise<{ video: string[]; audio: s
   return { video, audio };
 }
 
-function startWorkers(count: number, farmDir: string): void {
+function startWorkers(count: number, farmDir: string, workerModel = model): void {
   for (let i = 0; i < count; i++) {
     workers.push(
       startCli([
@@ -65,7 +65,7 @@ function startWorkers(count: number, farmDir: string): void {
         redis.url,
         '--farm-dir',
         farmDir,
-        ...model,
+        ...workerModel,
         '--stall-seconds',
         '2',
       ]),
@@ -179,6 +179,43 @@ describe('stylecast render --farm', () => {
     const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
     expect(summary.frames).toBe(75);
     expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it('fails in one line naming chunk, worker and cause when a worker has another model', async () => {
+    const farmDir = path.join(temp.dir, 'farm-model');
+    mkdirSync(farmDir);
+    const otherModel = path.join(temp.dir, 'other-model');
+    cpSync(TINY_MODEL, otherModel, { recursive: true });
+    const card = JSON.parse(readFileSync(path.join(otherModel, 'model.json'), 'utf8')) as object;
+    writeFileSync(path.join(otherModel, 'model.json'), JSON.stringify({ ...card, name: 'other' }));
+    startWorkers(1, farmDir, ['-m', otherModel, '-d', 'cpu', '--workers', '1', '--threads', '1']);
+    const output = path.join(temp.dir, 'other.mp4');
+    const run = await farmRender(['-o', output], farmDir).result;
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toMatch(
+      /^stylecast: Chunk \d+ \(frames \d+–\d+\) failed 1 time\(s\), last on worker [^ ]+:\d+: it runs stylecast [\d.]+ with model other \([0-9a-f]{12}\), the render needs stylecast [\d.]+ with model tiny \([0-9a-f]{12}\)$/,
+    );
+    expect(readdirSync(temp.dir).filter((name) => name.includes('other.mp4'))).toEqual([]);
+    const client = redis.client();
+    await client.connect();
+    const left = await client.keys('bull:stylecast-renders:render-*');
+    client.disconnect();
+    expect(left).toEqual([]);
+  });
+
+  it('fails in one line when a worker does not see the same farm folder', async () => {
+    const farmDir = path.join(temp.dir, 'farm-seen');
+    const elsewhere = path.join(temp.dir, 'farm-elsewhere');
+    mkdirSync(farmDir);
+    mkdirSync(elsewhere);
+    startWorkers(1, elsewhere);
+    const output = path.join(temp.dir, 'unseen.mov');
+    const run = await farmRender(['-o', output], farmDir).result;
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toMatch(
+      /^stylecast: Chunk \d+ .* on worker [^ ]+: the farm folder .*farm-elsewhere has no (inputs|styles)\/[0-9a-f]{64}\.(mp4|jpg): does every machine mount the same shared folder\?$/,
+    );
+    expect(readdirSync(temp.dir).filter((name) => name.includes('unseen'))).toEqual([]);
   });
 
   it('says in one line when Redis cannot be reached, writing nothing', async () => {
