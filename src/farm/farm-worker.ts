@@ -29,6 +29,7 @@ export interface FarmWorkerOptions {
 
 const PROGRESS_EVERY_MS = 250;
 const DEFAULT_STALL_MS = 30_000;
+const CLOSE_WAIT_MS = 5000;
 
 export const workerName = (): string => `${hostname()}:${process.pid}`;
 
@@ -106,6 +107,8 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
     const stop = (): void => {
       for (const controller of running) controller.abort();
       void worker.close().then(resolve, resolve);
+      // A Redis that is gone never answers the close: stop waiting for it.
+      setTimeout(resolve, CLOSE_WAIT_MS).unref();
     };
     if (options.signal.aborted) stop();
     else options.signal.addEventListener('abort', stop, { once: true });

@@ -79,7 +79,25 @@ async function stopWorkers(): Promise<void> {
   workers = [];
 }
 
-function farmRender(args: string[], farmDir: string): ReturnType<typeof startCli> {
+/** Resolves when `worker` has finished `count` chunks. */
+function chunksDone(worker: ReturnType<typeof startCli>, count = 1): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString().split(' done').length - 1;
+      if (seen < count) return;
+      worker.child.stderr!.off('data', onData);
+      resolve();
+    };
+    worker.child.stderr!.on('data', onData);
+  });
+}
+
+function farmRender(
+  args: string[],
+  farmDir: string,
+  farm = redis.url,
+): ReturnType<typeof startCli> {
   return startCli([
     'render',
     clip,
@@ -89,7 +107,7 @@ function farmRender(args: string[], farmDir: string): ReturnType<typeof startCli
     '0.8',
     ...model,
     '--farm',
-    redis.url,
+    farm,
     '--farm-dir',
     farmDir,
     '--json',
@@ -179,6 +197,25 @@ describe('stylecast render --farm', () => {
     const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
     expect(summary.frames).toBe(75);
     expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it('reuses the chunks already done when a killed coordinator is started again', async () => {
+    const farmDir = path.join(temp.dir, 'farm-restart');
+    mkdirSync(farmDir);
+    startWorkers(1, farmDir);
+    const output = path.join(temp.dir, 'restart.mkv');
+    const args = ['--lossless', '--chunk-seconds', '0.4', '-o', output];
+    const first = farmRender(args, farmDir);
+    await chunksDone(workers[0]!, 2);
+    first.child.kill('SIGKILL');
+    await first.result;
+    const run = await farmRender(args, farmDir).result;
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { chunks: number; reusedChunks: number };
+    expect(summary.chunks).toBe(8);
+    expect(summary.reusedChunks).toBeGreaterThanOrEqual(2);
+    expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
   });
 
   it('fails in one line naming chunk, worker and cause when a worker has another model', async () => {
