@@ -21,7 +21,7 @@ export interface DecodeOptions extends Size {
   /** Stop with an error at the first decoding error instead of concealing it. */
   strict?: boolean;
   /**
-   * Only these frames, with their absolute indices and times. The input (`-i` last in
+   * Only these frames, with their absolute indices and times. The input (`-ss` goes before
    * `inputArgs`) is seeked to a quarter frame before the range: ffmpeg decodes from the keyframe
    * before and discards up to the range's first frame, so the frames are exactly the ones a whole
    * decode gives.

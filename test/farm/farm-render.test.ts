@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
-import { PAINTING, TINY_MODEL } from '../helpers/tiny-model.js';
+import { errorLines, runCli, startCli, type CliResult } from '../helpers/run-cli.js';
+import { PAINTING, PAINTING_2, TINY_MODEL } from '../helpers/tiny-model.js';
 
 const temp = tempDir('stylecast-farm-');
 const W = 64;
@@ -197,6 +197,35 @@ describe('stylecast render --farm', () => {
     const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
     expect(summary.frames).toBe(75);
     expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it('renders a schedule whose transition straddles a chunk edge exactly as locally', async () => {
+    const farmDir = path.join(temp.dir, 'farm-schedule');
+    mkdirSync(farmDir);
+    const schedule = path.join(temp.dir, 'schedule.yaml');
+    // 13-frame chunks end at 0.52 s, 1.04 s, 1.56 s…: the 1.31–1.81 s transition crosses 1.56 s.
+    writeFileSync(
+      schedule,
+      `transition: 0.5\nsegments:\n  - { start: 0, end: 1.56, style: ${JSON.stringify(PAINTING)} }\n  - { start: 1.56, end: 3, style: ${JSON.stringify(PAINTING_2)}, alpha: 0.6 }\n`,
+    );
+    const render = (extra: string[]): Promise<CliResult> =>
+      runCli(['render', clip, '--schedule', schedule, ...model, '--lossless', ...extra]);
+    const local = path.join(temp.dir, 'schedule-local.mkv');
+    expect((await render(['-o', local])).code).toBe(0);
+    startWorkers(2, farmDir);
+    const output = path.join(temp.dir, 'schedule-farm.mkv');
+    const run = await render([
+      '--farm',
+      redis.url,
+      '--farm-dir',
+      farmDir,
+      '--chunk-seconds',
+      '0.5',
+      '-o',
+      output,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await decodedContent(output)).toEqual(await decodedContent(local));
   });
 
   it('reuses the chunks already done when a killed coordinator is started again', async () => {
