@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'INFERENCE_FAILED'
   | 'SCHEDULE_INVALID'
   | 'SOURCE_FAILED'
+  | 'FARM_UNREACHABLE'
+  | 'FARM_DIR_MISMATCH'
+  | 'FARM_JOB_INVALID'
+  | 'FARM_MISMATCH'
+  | 'FARM_CHUNK_FAILED'
   | 'ABORTED';
 
 export class StylecastError extends Error {

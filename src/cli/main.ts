@@ -12,6 +12,7 @@ import { registerInfoCommands } from './info-commands.js';
 import { registerLiveCommand } from './live-command.js';
 import { registerRenderCommand } from './render-command.js';
 import { registerScheduleCommand } from './schedule-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 export function buildProgram(context: CommandContext): Command {
   const program = new Command('stylecast')
@@ -25,6 +26,7 @@ export function buildProgram(context: CommandContext): Command {
   registerLiveCommand(program, context);
   registerInfoCommands(program);
   registerScheduleCommand(program);
+  registerWorkerCommand(program, context);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

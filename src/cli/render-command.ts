@@ -17,6 +17,8 @@ import {
   SAMPLE_CLIP,
   type StyleOptions,
 } from './open-stylizer.js';
+import { renderFarmCommand } from './farm-render-command.js';
+import { farmOptions } from './farm-options.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
 import type { CommandContext } from './command-context.js';
@@ -35,6 +37,9 @@ interface RenderFlags extends StyleOptions {
   preset: string;
   quiet?: boolean;
   json?: boolean;
+  farm?: string;
+  farmDir?: string;
+  chunkSeconds: number;
 }
 
 /** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
@@ -66,6 +71,9 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(options.quiet())
     .addOption(options.json())
     .addOption(options.config())
+    .addOption(farmOptions.farm())
+    .addOption(farmOptions.farmDir())
+    .addOption(farmOptions.chunkSeconds())
     .action(async (inputArg: string | undefined, flags: RenderFlags, self: Command) => {
       const configFile = await applyConfigFile(self);
       flags = self.opts<RenderFlags>();
@@ -89,6 +97,14 @@ export function registerRenderCommand(program: Command, context: CommandContext)
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
       if (scheduled) await refuseInputAsOutput(output, scheduled.schedule.images);
+      if (flags.farm || flags.farmDir) {
+        await renderFarmCommand(
+          plan,
+          { ...flags, schedule: scheduled?.schedule, signal: context.signal },
+          reporter,
+        );
+        return;
+      }
       const stylizer = await openStylizer({ ...flags, frameSize: plan.frameSize });
       try {
         let styleFor: StyleForFrame;

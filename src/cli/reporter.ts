@@ -31,7 +31,8 @@ export class Reporter {
     if (!this.silent) process.stderr.write(`${line}\n`);
   }
 
-  progress(done: number, total: number, elapsedMs: number): void {
+  /** `detail` is one more field for the line, e.g. a farm's `3 workers`. */
+  progress(done: number, total: number, elapsedMs: number, detail?: string): void {
     if (this.silent) return;
     const fps = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
     const eta = fps > 0 && total > done ? (total - done) / fps : total > done ? Infinity : 0;
@@ -39,17 +40,22 @@ export class Reporter {
       if (!this.bar) {
         this.bar = new cliProgress.SingleBar(
           {
-            format: '{bar} {percentage}% | {value}/{total} frames | {fps} fps | ETA {etaText}',
+            format:
+              '{bar} {percentage}% | {value}/{total} frames | {fps} fps{detail} | ETA {etaText}',
             stream: process.stderr,
             hideCursor: true,
             clearOnComplete: true,
           },
           cliProgress.Presets.shades_classic,
         );
-        this.bar.start(Math.max(total, done), 0, { fps: '0.0', etaText: '?' });
+        this.bar.start(Math.max(total, done), 0, { fps: '0.0', detail: '', etaText: '?' });
       }
       this.bar.setTotal(Math.max(total, done));
-      this.bar.update(done, { fps: fps.toFixed(1), etaText: formatEta(eta) });
+      this.bar.update(done, {
+        fps: fps.toFixed(1),
+        detail: detail ? ` | ${detail}` : '',
+        etaText: formatEta(eta),
+      });
       return;
     }
     const now = Date.now();
@@ -57,7 +63,7 @@ export class Reporter {
       this.lastPlain = now;
       const percent = total > 0 ? ` (${Math.floor((done * 100) / total)}%)` : '';
       process.stderr.write(
-        `frames ${done}/${total}${percent} ${fps.toFixed(1)} fps ETA ${formatEta(eta)}\n`,
+        `frames ${done}/${total}${percent} ${fps.toFixed(1)} fps${detail ? ` ${detail}` : ''} ETA ${formatEta(eta)}\n`,
       );
     }
   }

@@ -4,6 +4,12 @@ import type { Frame } from '../types.js';
 import { RawVideoToFrames } from './raw-video-to-frames.js';
 import type { Size } from './working-size.js';
 
+/** Frames `start` to `start + count - 1` of a constant-rate file, counted at the output rate. */
+export interface FrameRange {
+  start: number;
+  count: number;
+}
+
 export interface DecodeOptions extends Size {
   /** Arguments naming the input, e.g. `['-i', 'in.mp4']` or a live device's `-f v4l2 -i …`. */
   inputArgs: string[];
@@ -14,6 +20,20 @@ export interface DecodeOptions extends Size {
   signal?: AbortSignal;
   /** Stop with an error at the first decoding error instead of concealing it. */
   strict?: boolean;
+  /**
+   * Only these frames, with their absolute indices and times. The input (`-ss` goes before
+   * `inputArgs`) is seeked to a quarter frame before the range: ffmpeg decodes from the keyframe
+   * before and discards up to the range's first frame, so the frames are exactly the ones a whole
+   * decode gives.
+   */
+  range?: FrameRange;
+}
+
+/** Input and output arguments that cut a decode to `range` (none without one). */
+function rangeArgs(range: FrameRange | undefined, fps: number): { seek: string[]; take: string[] } {
+  if (!range) return { seek: [], take: [] };
+  const seconds = Math.max(0, (range.start - 0.25) / fps);
+  return { seek: ['-ss', seconds.toFixed(6)], take: ['-frames:v', String(range.count)] };
 }
 
 /**
@@ -23,8 +43,10 @@ export interface DecodeOptions extends Size {
 export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Frame> {
   const { width, height, fps } = options;
   let decoded = 0;
+  const { seek, take } = rangeArgs(options.range, fps);
   const args = [
     ...(options.strict ? ['-xerror'] : []),
+    ...seek,
     ...options.inputArgs,
     '-map',
     '0:v:0',
@@ -34,6 +56,7 @@ export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Fram
     'cfr',
     '-r',
     fpsArgument(fps),
+    ...take,
     '-pix_fmt',
     'rgb24',
     '-f',
@@ -46,7 +69,12 @@ export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Fram
     stdout: true,
     progress: () => `frame ${decoded}`,
   });
-  const splitter = new RawVideoToFrames({ width, height, ptsMs: (index) => (index * 1000) / fps });
+  const splitter = new RawVideoToFrames({
+    width,
+    height,
+    ptsMs: (index) => (index * 1000) / fps,
+    firstIndex: options.range?.start,
+  });
   ffmpeg.stdout!.pipe(splitter);
   try {
     for await (const frame of splitter as AsyncIterable<Frame>) {

@@ -6,6 +6,8 @@ export interface RawVideoLayout {
   height: number;
   /** Timestamp of frame `index` in milliseconds. */
   ptsMs: (index: number) => number;
+  /** The index of the stream's first frame (a frame range starts mid-video); default 0. */
+  firstIndex?: number;
 }
 
 /**
@@ -16,10 +18,11 @@ export class RawVideoToFrames extends Transform {
   private readonly frameBytes: number;
   private current: Uint8Array;
   private filled = 0;
-  private index = 0;
+  private index: number;
 
   constructor(private readonly layout: RawVideoLayout) {
     super({ readableObjectMode: true, readableHighWaterMark: 2 });
+    this.index = layout.firstIndex ?? 0;
     this.frameBytes = layout.width * layout.height * 3;
     this.current = new Uint8Array(this.frameBytes);
   }

@@ -29,6 +29,29 @@ const h264 =
 
 const AAC = ['-c:a', 'aac', '-b:a', '192k'];
 
+/**
+ * The arguments that add input 1's first audio stream (if any) to input 0's video: copied where
+ * the container takes its codec, else re-encoded.
+ */
+export function audioArgs(
+  format: OutputFormat,
+  audio: { path: string; codec: string | null } | undefined,
+): string[] {
+  if (!audio) return ['-map', '0:v:0'];
+  const copy =
+    audio.codec != null &&
+    (format.copyableAudio === 'any' || format.copyableAudio.includes(audio.codec));
+  return [
+    '-i',
+    audio.path,
+    '-map',
+    '0:v:0',
+    '-map',
+    '1:a:0?',
+    ...(copy ? ['-c:a', 'copy'] : format.audioEncoder),
+  ];
+}
+
 export interface FormatChoice {
   /** FFV1 in Matroska: every pixel kept exactly (large files; for editing and tests). */
   lossless?: boolean;

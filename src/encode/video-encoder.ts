@@ -2,7 +2,7 @@
 import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
-import { outputFormat, type FormatChoice } from './output-format.js';
+import { audioArgs, outputFormat, type FormatChoice, type OutputFormat } from './output-format.js';
 import type { OutputFile } from './output-file.js';
 
 export interface VideoEncoderOptions extends FormatChoice {
@@ -12,6 +12,8 @@ export interface VideoEncoderOptions extends FormatChoice {
   fps: number;
   /** A file whose first audio stream is kept (copied where the container allows it). */
   audio?: { path: string; codec: string | null };
+  /** How to encode; default chosen by the output's extension (a farm chunk overrides the muxer). */
+  format?: OutputFormat;
   signal?: AbortSignal;
 }
 
@@ -36,11 +38,8 @@ export class VideoEncoder {
   }
 
   static open(options: VideoEncoderOptions): VideoEncoder {
-    const format = outputFormat(options.output.path, options);
+    const format = options.format ?? outputFormat(options.output.path, options);
     const { width, height, fps, audio } = options;
-    const copyAudio =
-      audio?.codec != null &&
-      (format.copyableAudio === 'any' || format.copyableAudio.includes(audio.codec));
     const args = [
       '-f',
       'rawvideo',
@@ -52,9 +51,8 @@ export class VideoEncoder {
       fpsArgument(fps),
       '-i',
       'pipe:0',
-      ...(audio ? ['-i', audio.path, '-map', '0:v:0', '-map', '1:a:0?'] : ['-map', '0:v:0']),
+      ...audioArgs(format, audio),
       ...format.videoArgs({ width, height }),
-      ...(audio ? (copyAudio ? ['-c:a', 'copy'] : format.audioEncoder) : []),
       ...format.extraArgs,
       '-f',
       format.muxer,

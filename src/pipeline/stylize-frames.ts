@@ -16,6 +16,8 @@ export interface StylizeFramesOptions {
   write: (frame: Frame) => Promise<void>;
   /** Frames per inference call. */
   batchSize?: number;
+  /** The index of the first frame (a frame range starts mid-video); default 0. */
+  firstIndex?: number;
   signal: AbortSignal;
 }
 
@@ -40,7 +42,7 @@ export async function stylizeFrames(options: StylizeFramesOptions): Promise<numb
     } finally {
       budget.give();
     }
-  });
+  }, options.firstIndex);
 
   let batch: Frame[] = [];
   let settings: StyleSettings[] = [];

@@ -1,0 +1,97 @@
+/**
+ * npm run bench:farm [-- --model fast --seconds 20 --size 640x360]
+ *
+ * Measures, side by side in one run on this machine, with whole CLI processes and a real
+ * redis-server on loopback:
+ *   local fps            `stylecast render` of the clip
+ *   farm fps, 1 worker   `stylecast render --farm` with one worker (chunks of 10 s)
+ *   overhead ratio       farm fps ÷ local fps (goal ≥ 0.9)
+ *   per-chunk cost       the fixed cost of one more chunk (seek, setup, queue, join share): the
+ *                        same farm render in 1 s chunks against 10 s chunks
+ *   worker start         a worker's model load, paid once per machine, not per chunk
+ * Prints a table and one JSON line. Figures vary with machine load; compare ratios, not times.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeClip } from '../test/helpers/media.js';
+import { startRedis } from '../test/helpers/redis-server.js';
+import { runCli, startCli } from '../test/helpers/run-cli.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'fast' },
+    seconds: { type: 'string', default: '20' },
+    size: { type: 'string', default: '640x360' },
+  },
+});
+const [width, height] = args.size.split('x').map(Number) as [number, number];
+const FPS = 25;
+const dir = mkdtempSync(join(tmpdir(), 'stylecast-bench-farm-'));
+const farmDir = join(dir, 'farm');
+const redis = await startRedis();
+const model = ['-m', args.model, '-d', 'cpu'];
+
+async function render(extra: string[]): Promise<{ fps: number; seconds: number; frames: number }> {
+  const run = await runCli([
+    'render',
+    clip,
+    ...model,
+    '--json',
+    '-o',
+    join(dir, 'out.mp4'),
+    ...extra,
+  ]);
+  if (run.code !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout) as { fps: number; seconds: number; frames: number };
+}
+
+const clip = await makeClip(join(dir, 'clip.mp4'), {
+  width,
+  height,
+  fps: FPS,
+  seconds: Number(args.seconds),
+});
+try {
+  mkdirSync(farmDir);
+  const local = await render([]);
+  const started = performance.now();
+  const worker = startCli(['worker', '--farm', redis.url, '--farm-dir', farmDir, ...model]);
+  await new Promise<void>((resolve, reject) => {
+    worker.child.stderr!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready on')) resolve();
+    });
+    void worker.result.then((r) => reject(new Error(r.stderr)));
+  });
+  const workerStartS = (performance.now() - started) / 1000;
+  const farm = ['--farm', redis.url, '--farm-dir', farmDir];
+  const long = await render([...farm, '--chunk-seconds', '10']);
+  const short = await render([...farm, '--chunk-seconds', '1']);
+  worker.child.kill('SIGTERM');
+  await worker.result;
+  const chunks = (s: number): number => Math.ceil(local.frames / Math.round(s * FPS));
+  const perChunkS = (short.seconds - long.seconds) / (chunks(1) - chunks(10));
+  const figures = {
+    model: args.model,
+    size: args.size,
+    frames: local.frames,
+    localFps: local.fps,
+    farmFps1Worker: long.fps,
+    overheadRatio: Number((long.fps / local.fps).toFixed(3)),
+    farmFps1sChunks: short.fps,
+    perChunkSeconds: Number(perChunkS.toFixed(3)),
+    workerStartSeconds: Number(workerStartS.toFixed(2)),
+  };
+  console.log(`local render            ${local.fps.toFixed(1)} fps`);
+  console.log(
+    `farm, 1 worker (10 s)   ${long.fps.toFixed(1)} fps  (ratio ${figures.overheadRatio})`,
+  );
+  console.log(`farm, 1 worker (1 s)    ${short.fps.toFixed(1)} fps`);
+  console.log(`per-chunk fixed cost    ${perChunkS.toFixed(3)} s`);
+  console.log(`worker start (model)    ${workerStartS.toFixed(2)} s, once per machine`);
+  console.log(JSON.stringify(figures));
+} finally {
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,43 @@
+/** The options of a render farm (`stylecast worker` and `stylecast render --farm`). */
+import { Option } from 'commander';
+import { farmRedisOptions } from '../farm/farm-connection.js';
+import { parser } from './options.js';
+
+function positiveNumber(name: string): (text: string) => number {
+  return parser((text) => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`Expected \`${name}\` to be a positive number, got \`${text}\``);
+    return value;
+  });
+}
+
+export const farmOptions = {
+  farm: () =>
+    new Option(
+      '--farm <url>',
+      "the render farm's Redis: redis://[:password@]host:port, or rediss:// for TLS",
+    ).argParser(
+      parser((text) => {
+        farmRedisOptions(text, 'worker'); // validates
+        return text;
+      }),
+    ),
+  farmDir: () =>
+    new Option('--farm-dir <dir>', 'the folder every farm machine shares (NFS, SMB, a volume)'),
+  chunkSeconds: () =>
+    new Option('--chunk-seconds <s>', 'length of each farm chunk in seconds')
+      .argParser(positiveNumber('chunk-seconds'))
+      .default(10),
+  concurrency: () =>
+    new Option('--concurrency <n>', 'chunks this worker renders at once')
+      .argParser(positiveNumber('concurrency'))
+      .default(1),
+  stallSeconds: () =>
+    new Option(
+      '--stall-seconds <s>',
+      "how long a silent worker's chunk waits before another worker takes it up",
+    )
+      .argParser(positiveNumber('stall-seconds'))
+      .default(30),
+};

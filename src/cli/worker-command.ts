@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { StylecastError } from '../errors.js';
+import { modelDigest } from '../farm/content-hash.js';
+import { checkFarmReachable } from '../farm/farm-connection.js';
+import { runFarmWorker } from '../farm/farm-worker.js';
+import type { PrecisionRequest } from '../infer/choose-precision.js';
+import type { Device } from '../infer/execution-provider.js';
+import type { CommandContext } from './command-context.js';
+import { farmOptions } from './farm-options.js';
+import { describeRuntime, openStylizer } from './open-stylizer.js';
+import { options } from './options.js';
+import { stat } from 'node:fs/promises';
+
+interface WorkerFlags {
+  farm?: string;
+  farmDir?: string;
+  model: string;
+  device: Device;
+  precision: PrecisionRequest;
+  workers?: number;
+  threads?: number;
+  batch: number;
+  concurrency: number;
+  stallSeconds: number;
+  quiet?: boolean;
+}
+
+export function registerWorkerCommand(program: Command, context: CommandContext): void {
+  program
+    .command('worker')
+    .description('render chunks for a render farm (see `render --farm`) until stopped')
+    .addOption(farmOptions.farm().makeOptionMandatory())
+    .addOption(farmOptions.farmDir().makeOptionMandatory())
+    .addOption(options.model())
+    .addOption(options.device())
+    .addOption(options.precision())
+    .addOption(options.workers())
+    .addOption(options.threads())
+    .addOption(options.batch())
+    .addOption(farmOptions.concurrency())
+    .addOption(farmOptions.stallSeconds())
+    .addOption(options.quiet())
+    .action(async (flags: WorkerFlags) => {
+      const farmDir = resolve(flags.farmDir!);
+      if (!(await stat(farmDir).catch(() => null))?.isDirectory())
+        throw new StylecastError('FARM_DIR_MISMATCH', `Farm folder does not exist: ${farmDir}`);
+      await checkFarmReachable(flags.farm!);
+      const stylizer = await openStylizer(flags);
+      const say = (line: string): void => {
+        if (!flags.quiet) process.stderr.write(`${line}\n`);
+      };
+      try {
+        say(`Rendering chunks on ${describeRuntime(stylizer.pool)}`);
+        await runFarmWorker({
+          farm: flags.farm!,
+          farmDir,
+          stylizer,
+          modelDigest: await modelDigest(stylizer.pool.model),
+          concurrency: flags.concurrency,
+          batchSize: flags.batch,
+          stallMs: flags.stallSeconds * 1000,
+          signal: context.signal,
+          onLine: say,
+        });
+      } finally {
+        await stylizer.close();
+      }
+    });
+}

@@ -1,0 +1,293 @@
+/**
+ * The coordinator of a farm render: puts the input and style images into the farm folder (named
+ * by content hash), plans exact frame ranges, enqueues them as a BullMQ flow (chunk jobs as
+ * children of one assemble job), follows the farm's progress, and joins the finished chunks.
+ * A chunk's key is its input, settings and range: a restarted render reuses chunks already done.
+ */
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { FlowProducer, Queue, type Job } from 'bullmq';
+import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
+import type { RenderPlan } from '../pipeline/render-video.js';
+import { StylecastError } from '../errors.js';
+import type { ModelFiles } from '../infer/load-model.js';
+import type { Schedule } from '../schedule/schedule.js';
+import type { StyleChoice } from '../infer/parse-style-option.js';
+import {
+  CHUNK_QUEUE,
+  RENDER_QUEUE,
+  STYLECAST_VERSION,
+  type ChunkJob,
+  type ChunkResult,
+  type FarmStyle,
+} from './chunk-job.js';
+import { hashFiles, hashText, modelDigest } from './content-hash.js';
+import { checkFarmReachable, describeFarm, farmRedisOptions } from './farm-connection.js';
+import { chunkPath } from './farm-paths.js';
+import { joinChunks } from './join-chunks.js';
+import { planChunks } from './plan-chunks.js';
+
+export interface FarmRenderOptions {
+  farm: string;
+  farmDir: string;
+  chunkSeconds: number;
+  model: ModelFiles;
+  style: { style?: StyleChoice[]; alpha?: number | number[]; preserveColor?: boolean };
+  schedule?: Schedule;
+  /** Tries per chunk before the render fails. */
+  attempts?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: FarmProgress) => void;
+}
+
+export interface FarmProgress {
+  frames: number;
+  totalFrames: number;
+  elapsedMs: number;
+  workers: number;
+}
+
+export interface FarmRenderResult {
+  frames: number;
+  seconds: number;
+  fps: number;
+  width: number;
+  height: number;
+  output: string;
+  chunks: number;
+  /** Chunks found already done (a restarted render). */
+  reusedChunks: number;
+  /** The workers that rendered chunks, by name. */
+  workers: string[];
+  /** Extra tries: failed attempts and stalled (killed) workers' chunks taken up again. */
+  retries: number;
+}
+
+const POLL_MS = 200;
+
+/** Copies `path` into the farm folder as `folder/<hash><ext>` (atomically); returns that name. */
+async function placeInFarm(farmDir: string, folder: string, path: string): Promise<string> {
+  const name = `${folder}/${await hashFiles([path])}${extname(path).toLowerCase()}`;
+  const target = join(farmDir, name);
+  if (!(await stat(target).catch(() => null))) {
+    await mkdir(join(farmDir, folder), { recursive: true });
+    const temp = `${target}.${process.pid}.partial`;
+    await copyFile(path, temp);
+    await rename(temp, target);
+  }
+  return name;
+}
+
+async function farmStyle(farmDir: string, options: FarmRenderOptions): Promise<FarmStyle> {
+  if (options.schedule) {
+    const images = await Promise.all(
+      options.schedule.images.map((image) => placeInFarm(farmDir, 'styles', image)),
+    );
+    return {
+      kind: 'schedule',
+      schedule: {
+        ...options.schedule,
+        images,
+        segments: options.schedule.segments.map((segment) => ({
+          ...segment,
+          alpha: typeof segment.alpha === 'number' ? segment.alpha : [...segment.alpha],
+          style:
+            segment.style?.map((image) => ({ ...image, path: images[image.imageIndex]! })) ?? null,
+        })),
+      },
+    };
+  }
+  const choices = options.style.style?.length
+    ? options.style.style
+    : [{ path: SAMPLE_STYLE, weight: 1 }];
+  return {
+    kind: 'fixed',
+    images: await Promise.all(
+      choices.map(async (choice) => ({
+        path: await placeInFarm(farmDir, 'styles', choice.path),
+        weight: choice.weight,
+      })),
+    ),
+    alpha: options.style.alpha,
+    preserveColor: Boolean(options.style.preserveColor),
+  };
+}
+
+async function checkFarmDir(farmDir: string): Promise<void> {
+  const info = await stat(farmDir).catch(() => null);
+  if (!info?.isDirectory())
+    throw new StylecastError('FARM_DIR_MISMATCH', `Farm folder does not exist: ${farmDir}`);
+}
+
+export async function renderOnFarm(
+  plan: RenderPlan,
+  options: FarmRenderOptions,
+): Promise<FarmRenderResult> {
+  const started = performance.now();
+  const { farmDir, info, frameSize } = { ...plan, farmDir: options.farmDir };
+  await checkFarmReachable(options.farm);
+  await checkFarmDir(farmDir);
+
+  const input = await placeInFarm(farmDir, 'inputs', plan.input);
+  const style = await farmStyle(farmDir, options);
+  const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
+  const settings = {
+    version: STYLECAST_VERSION,
+    input,
+    fps: info.fps,
+    ...frameSize,
+    format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? 'veryfast' },
+    model: { name: options.model.card.name, digest: await modelDigest(options.model) },
+    style,
+  };
+  const renderKey = hashText(JSON.stringify(settings)).slice(0, 16);
+  const ranges = planChunks(info.frameCount, info.fps, options.chunkSeconds);
+  const jobs: ChunkJob[] = ranges.map((range, index) => ({
+    ...settings,
+    renderKey,
+    index,
+    range,
+    key: hashText(`${renderKey}:${range.start}:${range.count}`),
+  }));
+  const paths = jobs.map((job) => chunkPath(farmDir, job.key));
+  const isDone = (i: number): Promise<boolean> =>
+    stat(paths[i]!).then(
+      () => true,
+      () => false,
+    );
+
+  const connection = farmRedisOptions(options.farm, 'coordinator');
+  const chunkQueue = new Queue(CHUNK_QUEUE, { connection });
+  const renderQueue = new Queue(RENDER_QUEUE, { connection });
+  const flows = new FlowProducer({ connection });
+  const lost = (error: unknown): StylecastError =>
+    new StylecastError(
+      'FARM_UNREACHABLE',
+      `Lost the farm's Redis at ${describeFarm(options.farm)} during the render (${(error as Error).message}); chunks done so far stay in ${farmDir} for a rerun`,
+      { cause: error },
+    );
+  const jobId = (i: number): string => `${renderKey}-${i}`;
+  const renderId = `render-${renderKey}`;
+  const removeRender = (): Promise<void> =>
+    renderQueue
+      .getJob(renderId)
+      .then((job) => job?.remove({ removeChildren: true }))
+      .catch(() => {});
+  try {
+    const done = await Promise.all(jobs.map((_, i) => isDone(i)));
+    const reusedChunks = done.filter(Boolean).length;
+    const attempts = options.attempts ?? 3;
+    const existing = await renderQueue.getJob(renderId).catch((error) => {
+      throw lost(error);
+    });
+    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
+    if (existing && (await existing.getState()) === 'failed')
+      await existing.remove({ removeChildren: true });
+    if (!existing || (await renderQueue.getJob(renderId)) === undefined) {
+      await flows
+        .add({
+          name: 'assemble',
+          queueName: RENDER_QUEUE,
+          opts: { jobId: renderId },
+          data: { renderKey, output: plan.output, chunks: jobs.length },
+          children: jobs.flatMap((job, i) =>
+            done[i]
+              ? []
+              : [
+                  {
+                    name: 'chunk',
+                    queueName: CHUNK_QUEUE,
+                    data: job,
+                    opts: {
+                      jobId: jobId(i),
+                      attempts,
+                      failParentOnFailure: true,
+                      removeOnComplete: false,
+                      removeOnFail: false,
+                    },
+                  },
+                ],
+          ),
+        })
+        .catch((error) => {
+          throw lost(error);
+        });
+    }
+
+    const workers = new Set<string>();
+    let retries = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      let frames = 0;
+      let finished = 0;
+      retries = 0;
+      for (const [i, job] of jobs.entries()) {
+        if (done[i]) {
+          frames += job.range.count;
+          finished += 1;
+          continue;
+        }
+        const entry: Job | undefined = await chunkQueue.getJob(jobId(i)).catch((error) => {
+          throw lost(error);
+        });
+        retries += Math.max(0, (entry?.attemptsMade ?? 1) - 1) + (entry?.stalledCounter ?? 0);
+        if (entry?.failedReason && entry.finishedOn) {
+          await removeRender(); // its chunks done so far stay for a rerun
+          throw new StylecastError(
+            'FARM_CHUNK_FAILED',
+            `Chunk ${i} (frames ${job.range.start}–${job.range.start + job.range.count - 1}) failed ${entry.attemptsMade} time(s), last ${entry.failedReason}`,
+          );
+        }
+        if (entry?.returnvalue && (await isDone(i))) {
+          const result = entry.returnvalue as ChunkResult;
+          if (!result.reused) workers.add(result.worker);
+          done[i] = true;
+          frames += job.range.count;
+          finished += 1;
+          continue;
+        }
+        if (typeof entry?.progress === 'number') frames += entry.progress;
+      }
+      const workerCount = await chunkQueue.getWorkersCount().catch((error) => {
+        throw lost(error);
+      });
+      options.onProgress?.({
+        frames,
+        totalFrames: info.frameCount,
+        elapsedMs: performance.now() - started,
+        workers: workerCount,
+      });
+      if (finished === jobs.length) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+
+    await joinChunks({
+      chunks: jobs.map((job, i) => ({ path: paths[i]!, frames: job.range.count })),
+      fps: info.fps,
+      output: plan.outputFile,
+      audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
+      listPath: join(farmDir, 'chunks', `${renderKey}.txt`),
+      lossless: plan.lossless,
+      preset: plan.preset,
+      signal: options.signal,
+    });
+    // A finished render leaves nothing behind: no queue entries, no chunk files.
+    await removeRender();
+    await Promise.all(paths.map((path) => rm(path, { force: true })));
+    await rm(join(farmDir, input), { force: true });
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      frames: info.frameCount,
+      seconds,
+      fps: info.frameCount / seconds,
+      ...frameSize,
+      output: plan.outputFile.path,
+      chunks: jobs.length,
+      reusedChunks,
+      workers: [...workers].sort(),
+      retries,
+    };
+  } finally {
+    await Promise.all([chunkQueue.close(), renderQueue.close(), flows.close()]).catch(() => {});
+  }
+}

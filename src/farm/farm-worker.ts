@@ -1,0 +1,122 @@
+/**
+ * One machine's farm worker: takes chunk jobs from BullMQ, renders each into the farm folder and
+ * reports progress (frames done) on the job. Stopping gives the chunk in hand back to the queue;
+ * a killed worker's chunk is taken up again by BullMQ's stalled-job check once its lock expires.
+ */
+import { hostname } from 'node:os';
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Stylizer } from '../cli/open-stylizer.js';
+import { isAbortError, StylecastError } from '../errors.js';
+import { CHUNK_QUEUE, parseChunkJob, STYLECAST_VERSION, type ChunkResult } from './chunk-job.js';
+import { farmRedisOptions } from './farm-connection.js';
+import { chunkPath } from './farm-paths.js';
+import { renderChunk } from './render-chunk.js';
+import { access } from 'node:fs/promises';
+
+export interface FarmWorkerOptions {
+  farm: string;
+  farmDir: string;
+  stylizer: Stylizer;
+  /** The model's digest (content hash); jobs for another model are refused. */
+  modelDigest: string;
+  concurrency?: number;
+  batchSize?: number;
+  /** How long a chunk's lock lasts without renewal: a dead worker's chunk waits this long. */
+  stallMs?: number;
+  signal: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
+const PROGRESS_EVERY_MS = 250;
+const DEFAULT_STALL_MS = 30_000;
+const CLOSE_WAIT_MS = 5000;
+
+export const workerName = (): string => `${hostname()}:${process.pid}`;
+
+/** Errors a retry cannot mend: the job or this worker is wrong for it, not the moment. */
+const FINAL_CODES = new Set(['FARM_JOB_INVALID', 'FARM_DIR_MISMATCH', 'FARM_MISMATCH']);
+
+/** Runs until `signal` aborts; resolves once the worker has closed. */
+export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
+  const name = workerName();
+  const { stylizer } = options;
+  const running = new Set<AbortController>();
+  const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+
+  const processChunk = async (job: Job, token?: string): Promise<ChunkResult> => {
+    const controller = new AbortController();
+    running.add(controller);
+    try {
+      const chunk = parseChunkJob(job.data);
+      const card = stylizer.pool.model.card;
+      if (chunk.version !== STYLECAST_VERSION || chunk.model.digest !== options.modelDigest) {
+        throw new StylecastError(
+          'FARM_MISMATCH',
+          `it runs stylecast ${STYLECAST_VERSION} with model ${card.name} (${options.modelDigest.slice(0, 12)}), the render needs stylecast ${chunk.version} with model ${chunk.model.name} (${chunk.model.digest.slice(0, 12)})`,
+        );
+      }
+      const path = chunkPath(options.farmDir, chunk.key);
+      if (
+        await access(path).then(
+          () => true,
+          () => false,
+        )
+      )
+        return { frames: chunk.range.count, worker: name, reused: true };
+      let last = 0;
+      const frames = await renderChunk(chunk, {
+        farmDir: options.farmDir,
+        stylizer,
+        batchSize: options.batchSize,
+        signal: controller.signal,
+        onProgress: (done) => {
+          const now = Date.now();
+          if (now - last < PROGRESS_EVERY_MS) return;
+          last = now;
+          void job.updateProgress(done).catch(() => {});
+        },
+      });
+      options.onLine?.(`chunk ${chunk.index} (${frames} frames) done`);
+      return { frames, worker: name, reused: false };
+    } catch (error) {
+      if (controller.signal.aborted && isAbortError(error)) {
+        // Stopping: the chunk goes back to the queue for another worker, not counted as a failure.
+        await job.moveToWait(token);
+        throw new WaitingError();
+      }
+      const message = `on worker ${name}: ${(error as Error).message}`;
+      if (error instanceof StylecastError && FINAL_CODES.has(error.code))
+        throw new UnrecoverableError(message);
+      throw new Error(message);
+    } finally {
+      running.delete(controller);
+    }
+  };
+
+  const worker = new Worker(CHUNK_QUEUE, processChunk, {
+    connection: farmRedisOptions(options.farm, 'worker'),
+    concurrency: options.concurrency ?? 1,
+    name,
+    lockDuration: stallMs,
+    stalledInterval: stallMs,
+    maxStalledCount: 3,
+    autorun: false,
+  });
+  worker.on('error', (error) => options.onLine?.(`Warning: ${error.message}`));
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      for (const controller of running) controller.abort();
+      void worker.close().then(resolve, resolve);
+      // A Redis that is gone never answers the close: stop waiting for it.
+      setTimeout(resolve, CLOSE_WAIT_MS).unref();
+    };
+    if (options.signal.aborted) stop();
+    else options.signal.addEventListener('abort', stop, { once: true });
+  });
+  await worker.waitUntilReady();
+  options.onLine?.(
+    `Worker ${name} ready on ${CHUNK_QUEUE} (model ${stylizer.pool.model.card.name})`,
+  );
+  void worker.run();
+  await stopped;
+}

@@ -1,0 +1,59 @@
+/**
+ * Joins finished chunks into the output without re-encoding (ffmpeg's concat demuxer), adding the
+ * source's audio once, under the output's temporary name; renamed only when complete.
+ */
+import { unlink, writeFile } from 'node:fs/promises';
+import type { OutputFile } from '../encode/output-file.js';
+import { audioArgs, outputFormat, type FormatChoice } from '../encode/output-format.js';
+import { spawnFfmpeg } from '../ffmpeg.js';
+
+export interface JoinRequest extends FormatChoice {
+  chunks: readonly { path: string; frames: number }[];
+  fps: number;
+  output: OutputFile;
+  /** The source whose first audio stream is kept, as a local render keeps it. */
+  audio?: { path: string; codec: string | null };
+  /** Where the concat list is written (beside the chunks). */
+  listPath: string;
+  signal?: AbortSignal;
+}
+
+const quote = (path: string): string => `'${path.replaceAll("'", "'\\''")}'`;
+
+export async function joinChunks(request: JoinRequest): Promise<void> {
+  const format = outputFormat(request.output.path, request);
+  // Each chunk's duration is given: a container's own duration can end at its last frame's start,
+  // which would overlap the next chunk by a frame.
+  const list = request.chunks.map(
+    (chunk) => `file ${quote(chunk.path)}\nduration ${(chunk.frames / request.fps).toFixed(6)}\n`,
+  );
+  await writeFile(request.listPath, list.join(''));
+  const args = [
+    '-f',
+    'concat',
+    '-safe',
+    '0',
+    '-i',
+    request.listPath,
+    ...audioArgs(format, request.audio),
+    '-c:v',
+    'copy',
+    ...format.extraArgs,
+    '-f',
+    format.muxer,
+    '-y',
+    request.output.tempPath,
+  ];
+  try {
+    await spawnFfmpeg(args, {
+      task: `joining ${request.chunks.length} chunks into ${request.output.path}`,
+      signal: request.signal,
+    }).done;
+    await request.output.commit();
+  } catch (error) {
+    await request.output.discard();
+    throw error;
+  } finally {
+    await unlink(request.listPath).catch(() => {});
+  }
+}

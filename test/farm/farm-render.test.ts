@@ -1,0 +1,306 @@
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ffmpegPath } from '../../src/ffmpeg.js';
+import { makeClip, tempDir } from '../helpers/media.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { errorLines, runCli, startCli, type CliResult } from '../helpers/run-cli.js';
+import { PAINTING, PAINTING_2, TINY_MODEL } from '../helpers/tiny-model.js';
+
+const temp = tempDir('stylecast-farm-');
+const W = 64;
+const H = 48;
+let clip: string;
+let redis: TestRedis;
+let workers: ReturnType<typeof startCli>[] = [];
+const model = ['-m', TINY_MODEL, '-d', 'cpu', '--workers', '1', '--threads', '1'];
+
+/**
+ * Every decoded video frame as `pts duration md5-of-RGB24` (no frame dropped or duplicated), and
+ * an MD5 of the decoded audio: frames, their timing, their pixels and the sound, compared at once.
+ */
+async function decodedContent(file: string): Promise<{ video: string[]; audio: string }> {
+  const run = (args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(ffmpegPath(), [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        file,
+        ...args,
+      ]);
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.once('error', reject);
+      child.once('close', () => resolve(out));
+    });
+  const video = (
+    await run([
+      '-map',
+      '0:v:0',
+      '-vsync',
+      'passthrough',
+      '-pix_fmt',
+      'rgb24',
+      '-f',
+      'framemd5',
+      '-',
+    ])
+  )
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(',').slice(2).join(',').trim());
+  const audio = await run(['-map', '0:a:0', '-f', 'md5', '-']);
+  return { video, audio };
+}
+
+function startWorkers(count: number, farmDir: string, workerModel = model): void {
+  for (let i = 0; i < count; i++) {
+    workers.push(
+      startCli([
+        'worker',
+        '--farm',
+        redis.url,
+        '--farm-dir',
+        farmDir,
+        ...workerModel,
+        '--stall-seconds',
+        '2',
+      ]),
+    );
+  }
+}
+
+async function stopWorkers(): Promise<void> {
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.result));
+  workers = [];
+}
+
+/** Resolves when `worker` has finished `count` chunks. */
+function chunksDone(worker: ReturnType<typeof startCli>, count = 1): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve) => {
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString().split(' done').length - 1;
+      if (seen < count) return;
+      worker.child.stderr!.off('data', onData);
+      resolve();
+    };
+    worker.child.stderr!.on('data', onData);
+  });
+}
+
+function farmRender(
+  args: string[],
+  farmDir: string,
+  farm = redis.url,
+): ReturnType<typeof startCli> {
+  return startCli([
+    'render',
+    clip,
+    '--style',
+    PAINTING,
+    '--alpha',
+    '0.8',
+    ...model,
+    '--farm',
+    farm,
+    '--farm-dir',
+    farmDir,
+    '--json',
+    ...args,
+  ]);
+}
+
+let localLossless: string;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  clip = await makeClip(path.join(temp.dir, 'clip.mp4'), {
+    width: W,
+    height: H,
+    fps: 25,
+    seconds: 3,
+  });
+  localLossless = path.join(temp.dir, 'local.mkv');
+  const local = await runCli([
+    'render',
+    clip,
+    '--style',
+    PAINTING,
+    '--alpha',
+    '0.8',
+    ...model,
+    '--lossless',
+    '-o',
+    localLossless,
+  ]);
+  expect(local.code, local.stderr).toBe(0);
+});
+
+afterEach(stopWorkers);
+
+afterAll(async () => {
+  await stopWorkers();
+  await redis.stop();
+  temp.cleanup();
+});
+
+describe('stylecast render --farm', () => {
+  it('renders on 3 workers exactly what a local render gives, and leaves nothing behind', async () => {
+    const farmDir = path.join(temp.dir, 'farm-3');
+    mkdirSync(farmDir);
+    startWorkers(3, farmDir);
+    const output = path.join(temp.dir, 'farm.mkv');
+    const run = await farmRender(['--lossless', '--chunk-seconds', '0.5', '-o', output], farmDir)
+      .result;
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(summary).toMatchObject({ frames: 75, width: W, height: H, chunks: 6, retries: 0 });
+    expect((summary.workers as string[]).length).toBeGreaterThanOrEqual(1);
+
+    const farm = await decodedContent(output);
+    expect(farm.video.length).toBe(75);
+    expect(farm.audio).toMatch(/^MD5=/);
+    expect(farm).toEqual(await decodedContent(localLossless));
+
+    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
+    const client = redis.client();
+    await client.connect();
+    const left = await client.keys('bull:stylecast-*:[0-9a-f]*-*');
+    client.disconnect();
+    expect(left).toEqual([]);
+  });
+
+  it('takes up again the chunk of a worker killed mid-chunk; the output is still exact', async () => {
+    const farmDir = path.join(temp.dir, 'farm-kill');
+    mkdirSync(farmDir);
+    startWorkers(2, farmDir);
+    const victim = workers[0]!;
+    const output = path.join(temp.dir, 'farm-kill.mkv');
+    const render = farmRender(['--lossless', '--chunk-seconds', '0.4', '-o', output], farmDir);
+    // Once the victim has finished one chunk it has taken the next: kill it in the middle of it.
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer): void => {
+        if (!chunk.toString().includes('done')) return;
+        victim.child.stderr!.off('data', onData);
+        victim.child.kill('SIGKILL');
+        resolve();
+      };
+      victim.child.stderr!.on('data', onData);
+    });
+    const run = await render.result;
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
+    expect(summary.frames).toBe(75);
+    expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it('renders a schedule whose transition straddles a chunk edge exactly as locally', async () => {
+    const farmDir = path.join(temp.dir, 'farm-schedule');
+    mkdirSync(farmDir);
+    const schedule = path.join(temp.dir, 'schedule.yaml');
+    // 13-frame chunks end at 0.52 s, 1.04 s, 1.56 s…: the 1.31–1.81 s transition crosses 1.56 s.
+    writeFileSync(
+      schedule,
+      `transition: 0.5\nsegments:\n  - { start: 0, end: 1.56, style: ${JSON.stringify(PAINTING)} }\n  - { start: 1.56, end: 3, style: ${JSON.stringify(PAINTING_2)}, alpha: 0.6 }\n`,
+    );
+    const render = (extra: string[]): Promise<CliResult> =>
+      runCli(['render', clip, '--schedule', schedule, ...model, '--lossless', ...extra]);
+    const local = path.join(temp.dir, 'schedule-local.mkv');
+    expect((await render(['-o', local])).code).toBe(0);
+    startWorkers(2, farmDir);
+    const output = path.join(temp.dir, 'schedule-farm.mkv');
+    const run = await render([
+      '--farm',
+      redis.url,
+      '--farm-dir',
+      farmDir,
+      '--chunk-seconds',
+      '0.5',
+      '-o',
+      output,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await decodedContent(output)).toEqual(await decodedContent(local));
+  });
+
+  it('reuses the chunks already done when a killed coordinator is started again', async () => {
+    const farmDir = path.join(temp.dir, 'farm-restart');
+    mkdirSync(farmDir);
+    startWorkers(1, farmDir);
+    const output = path.join(temp.dir, 'restart.mkv');
+    const args = ['--lossless', '--chunk-seconds', '0.4', '-o', output];
+    const first = farmRender(args, farmDir);
+    await chunksDone(workers[0]!, 2);
+    first.child.kill('SIGKILL');
+    await first.result;
+    const run = await farmRender(args, farmDir).result;
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as { chunks: number; reusedChunks: number };
+    expect(summary.chunks).toBe(8);
+    expect(summary.reusedChunks).toBeGreaterThanOrEqual(2);
+    expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
+  });
+
+  it('fails in one line naming chunk, worker and cause when a worker has another model', async () => {
+    const farmDir = path.join(temp.dir, 'farm-model');
+    mkdirSync(farmDir);
+    const otherModel = path.join(temp.dir, 'other-model');
+    cpSync(TINY_MODEL, otherModel, { recursive: true });
+    const card = JSON.parse(readFileSync(path.join(otherModel, 'model.json'), 'utf8')) as object;
+    writeFileSync(path.join(otherModel, 'model.json'), JSON.stringify({ ...card, name: 'other' }));
+    startWorkers(1, farmDir, ['-m', otherModel, '-d', 'cpu', '--workers', '1', '--threads', '1']);
+    const output = path.join(temp.dir, 'other.mp4');
+    const run = await farmRender(['-o', output], farmDir).result;
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toMatch(
+      /^stylecast: Chunk \d+ \(frames \d+–\d+\) failed 1 time\(s\), last on worker [^ ]+:\d+: it runs stylecast [\d.]+ with model other \([0-9a-f]{12}\), the render needs stylecast [\d.]+ with model tiny \([0-9a-f]{12}\)$/,
+    );
+    expect(readdirSync(temp.dir).filter((name) => name.includes('other.mp4'))).toEqual([]);
+    const client = redis.client();
+    await client.connect();
+    const left = await client.keys('bull:stylecast-renders:render-*');
+    client.disconnect();
+    expect(left).toEqual([]);
+  });
+
+  it('fails in one line when a worker does not see the same farm folder', async () => {
+    const farmDir = path.join(temp.dir, 'farm-seen');
+    const elsewhere = path.join(temp.dir, 'farm-elsewhere');
+    mkdirSync(farmDir);
+    mkdirSync(elsewhere);
+    startWorkers(1, elsewhere);
+    const output = path.join(temp.dir, 'unseen.mov');
+    const run = await farmRender(['-o', output], farmDir).result;
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toMatch(
+      /^stylecast: Chunk \d+ .* on worker [^ ]+: the farm folder .*farm-elsewhere has no (inputs|styles)\/[0-9a-f]{64}\.(mp4|jpg): does every machine mount the same shared folder\?$/,
+    );
+    expect(readdirSync(temp.dir).filter((name) => name.includes('unseen'))).toEqual([]);
+  });
+
+  it('says in one line when Redis cannot be reached, writing nothing', async () => {
+    const output = path.join(temp.dir, 'unreachable.mp4');
+    const run = await runCli([
+      'render',
+      clip,
+      ...model,
+      '--farm',
+      'redis://127.0.0.1:1',
+      '--farm-dir',
+      temp.dir,
+      '-o',
+      output,
+    ]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toMatch(
+      /^stylecast: Cannot reach the farm's Redis at redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/,
+    );
+    expect(readdirSync(temp.dir).filter((name) => name.includes('unreachable'))).toEqual([]);
+  });
+});
