@@ -8,7 +8,7 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
-import type { RenderPlan } from '../pipeline/render-video.js';
+import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -47,13 +47,7 @@ export interface FarmProgress {
   workers: number;
 }
 
-export interface FarmRenderResult {
-  frames: number;
-  seconds: number;
-  fps: number;
-  width: number;
-  height: number;
-  output: string;
+export interface FarmRenderResult extends RenderResult {
   chunks: number;
   /** Chunks found already done (a restarted render). */
   reusedChunks: number;

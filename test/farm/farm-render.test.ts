@@ -56,6 +56,17 @@ async function decodedContent(file: string): Promise<{ video: string[]; audio: s
   return { video, audio };
 }
 
+/** The Redis keys matching `pattern`: what a render left in the queues. */
+async function queueKeys(pattern: string): Promise<string[]> {
+  const client = redis.client();
+  await client.connect();
+  try {
+    return await client.keys(pattern);
+  } finally {
+    client.disconnect();
+  }
+}
+
 function startWorkers(count: number, farmDir: string, workerModel = model): void {
   for (let i = 0; i < count; i++) {
     workers.push(
@@ -168,11 +179,7 @@ describe('stylecast render --farm', () => {
     expect(farm).toEqual(await decodedContent(localLossless));
 
     expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
-    const client = redis.client();
-    await client.connect();
-    const left = await client.keys('bull:stylecast-*:[0-9a-f]*-*');
-    client.disconnect();
-    expect(left).toEqual([]);
+    expect(await queueKeys('bull:stylecast-*:[0-9a-f]*-*')).toEqual([]);
   });
 
   it('takes up again the chunk of a worker killed mid-chunk; the output is still exact', async () => {
@@ -262,11 +269,7 @@ describe('stylecast render --farm', () => {
       /^stylecast: Chunk \d+ \(frames \d+–\d+\) failed 1 time\(s\), last on worker [^ ]+:\d+: it runs stylecast [\d.]+ with model other \([0-9a-f]{12}\), the render needs stylecast [\d.]+ with model tiny \([0-9a-f]{12}\)$/,
     );
     expect(readdirSync(temp.dir).filter((name) => name.includes('other.mp4'))).toEqual([]);
-    const client = redis.client();
-    await client.connect();
-    const left = await client.keys('bull:stylecast-renders:render-*');
-    client.disconnect();
-    expect(left).toEqual([]);
+    expect(await queueKeys('bull:stylecast-renders:render-*')).toEqual([]);
   });
 
   it('fails in one line when a worker does not see the same farm folder', async () => {
