@@ -2,7 +2,10 @@
  * `npm run bench:live`: the test pattern at 1280×720, 30 fps, stylized live with the default
  * model, watched by one viewer (headless Chromium), then by eight (the same page plus seven `ws`
  * clients in a worker thread). Reports per viewer: frames per second received or drawn; and
- * latency from capture to send (server) and capture to draw (browser), p50 and p95.
+ * latency from capture to send (server) and capture to draw (browser), p50 and p95; what the page
+ * spends per frame (decode, draw, main-thread time), measured from here without touching the page;
+ * and, once the run is over, what the working size it settled on costs in style (see
+ * ./style-at-size.ts).
  *
  *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size auto|WxH]
  *                          [--fps 30] [--viewers 8] [--workers N] [--threads N] [--quality 80]
@@ -26,6 +29,7 @@ import { startLive } from '../src/pipeline/live-pipeline.js';
 import { percentile } from '../src/pipeline/live-stats.js';
 import { poolStylizer } from '../src/pipeline/live-stylizer.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
+import { styleAtSize, type StyleAtSize } from './style-at-size.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -71,18 +75,20 @@ const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
   maxUploadBytes: 1 << 20,
   maxUploads: 1,
 });
+const stylizer = poolStylizer(pool);
+const settings = {
+  styles: args.unstyled ? [] : [{ name: gallery.names()[0]!, weight: 1 }],
+  alpha: 1,
+  preserveColor: false,
+};
 const sent: { captureMs: number; sentMs: number }[] = [];
 const run = await startLive({
   source: parseLiveSource('testsrc'),
   size: args.size === 'auto' ? 'auto' : parseSizeOption(args.size),
   fps: Number(args.fps),
-  stylizer: poolStylizer(pool),
+  stylizer,
   gallery,
-  settings: {
-    styles: args.unstyled ? [] : [{ name: gallery.names()[0]!, weight: 1 }],
-    alpha: 1,
-    preserveColor: false,
-  },
+  settings,
   server: { port: 0 },
   jpegQuality: Number(args.quality),
   onFrameSent: (frame) => sent.push(frame),
@@ -94,18 +100,68 @@ log(
 const socketOnly = args['socket-only'];
 const browser = socketOnly ? undefined : await launchChromium();
 const page = await browser?.newPage();
+// Times the page's two per-frame calls by wrapping them before its script runs: decode is
+// createImageBitmap from call to bitmap (off the main thread, so it includes waiting for a
+// decoder), draw is transferFromImageBitmap on the main thread.
+await page?.addInitScript(`{
+  const costs = { decodeMs: [], drawMs: [] };
+  globalThis.benchFrameCosts = costs;
+  const decode = globalThis.createImageBitmap;
+  globalThis.createImageBitmap = async function (...args) {
+    const started = performance.now();
+    const bitmap = await decode.apply(this, args);
+    costs.decodeMs.push(performance.now() - started);
+    return bitmap;
+  };
+  const transfer = ImageBitmapRenderingContext.prototype.transferFromImageBitmap;
+  ImageBitmapRenderingContext.prototype.transferFromImageBitmap = function (bitmap) {
+    const started = performance.now();
+    transfer.call(this, bitmap);
+    costs.drawMs.push(performance.now() - started);
+  };
+}`);
+// Main-thread time of the page (Chromium's TaskDuration), for the time per frame drawn.
+const cdp = await page?.context().newCDPSession(page);
+await cdp?.send('Performance.enable');
 await page?.goto(run.url);
-type PageState = { framesDrawn: number; framesReceived: number; drawLatencies: number[] };
-const NO_PAGE: PageState = { framesDrawn: 0, framesReceived: 0, drawLatencies: [] };
-const pageState = async (): Promise<PageState> =>
-  page?.evaluate(() => {
-    const state = (globalThis as unknown as { stylecast: PageState }).stylecast;
+type PageState = {
+  framesDrawn: number;
+  framesReceived: number;
+  drawLatencies: number[];
+  decodeMs: number[];
+  drawMs: number[];
+  mainThreadMs: number;
+};
+const NO_PAGE: PageState = {
+  framesDrawn: 0,
+  framesReceived: 0,
+  drawLatencies: [],
+  decodeMs: [],
+  drawMs: [],
+  mainThreadMs: 0,
+};
+const pageState = async (): Promise<PageState> => {
+  if (!page || !cdp) return NO_PAGE;
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const taskSeconds = metrics.find((metric) => metric.name === 'TaskDuration')?.value ?? 0;
+  const state = await page.evaluate(() => {
+    type Costs = { decodeMs: number[]; drawMs: number[] };
+    const scope = globalThis as unknown as { stylecast: PageState; benchFrameCosts: Costs };
     return {
-      framesDrawn: state.framesDrawn,
-      framesReceived: state.framesReceived,
-      drawLatencies: [...state.drawLatencies],
+      framesDrawn: scope.stylecast.framesDrawn,
+      framesReceived: scope.stylecast.framesReceived,
+      drawLatencies: [...scope.stylecast.drawLatencies],
+      decodeMs: [...scope.benchFrameCosts.decodeMs],
+      drawMs: [...scope.benchFrameCosts.drawMs],
     };
-  }) ?? NO_PAGE;
+  });
+  return { ...state, mainThreadMs: taskSeconds * 1000 };
+};
+const meanAndP95 = (values: number[]) => ({
+  mean:
+    Math.round((values.reduce((sum, value) => sum + value, 0) / (values.length || 1)) * 100) / 100,
+  p95: Math.round(percentile(values, 95) * 100) / 100,
+});
 
 /** Seven (or more) plain `ws` viewers in a worker thread, counting frames per viewer. */
 function startSocketViewers(count: number): { worker: Worker; counts: () => Promise<number[]> } {
@@ -146,6 +202,12 @@ interface PhaseResult {
   slowestVsSent: number;
   captureToSendMs: { p50: number; p95: number };
   captureToDrawMs: { p50: number; p95: number };
+  /** The page's createImageBitmap per frame, call to bitmap, ms. */
+  pageDecodeMs: { mean: number; p95: number };
+  /** The page's transferFromImageBitmap per frame, ms. */
+  pageDrawMs: { mean: number; p95: number };
+  /** The page's main-thread time over the frames it drew, ms per frame. */
+  pageMainThreadMsPerFrame: number;
   drops: number;
   /** The working size at the end of the phase (`--size auto` may have changed it). */
   workingSize: string;
@@ -194,6 +256,11 @@ async function phase(viewers: number): Promise<PhaseResult> {
       p95: round(percentile(sendLatencies, 95)),
     },
     captureToDrawMs: { p50: round(percentile(draws, 50)), p95: round(percentile(draws, 95)) },
+    pageDecodeMs: meanAndP95(endPage.decodeMs.slice(startPage.decodeMs.length)),
+    pageDrawMs: meanAndP95(endPage.drawMs.slice(startPage.drawMs.length)),
+    pageMainThreadMsPerFrame:
+      Math.round(((endPage.mainThreadMs - startPage.mainThreadMs) / Math.max(drawn, 1)) * 100) /
+      100,
     drops: runEnd.drops - runStart.drops,
     workingSize: `${run.video.width}x${run.video.height}`,
   };
@@ -204,6 +271,18 @@ try {
   log(`1 viewer: ${JSON.stringify(one)}`);
   const many = await phase(Number(args.viewers));
   log(`${args.viewers} viewers: ${JSON.stringify(many)}`);
+  const settled = { width: run.video.width, height: run.video.height };
+  await browser?.close();
+  await run.stop();
+  let style: StyleAtSize | undefined;
+  const styleSettings = await stylizer.prepare(settings, gallery);
+  if (styleSettings) {
+    log('scoring the style at the settled size against 1280x720…');
+    style = await styleAtSize(settled, SAMPLE_STYLE, async (frame) => {
+      const out = await stylizer.stylize({ index: 0, ptsMs: 0, ...frame }, styleSettings);
+      return out.data;
+    });
+  }
   const result = {
     model: args.unstyled ? `none (unstyled; ${model.card.name} loaded)` : model.card.name,
     modelNote: modelNote || undefined,
@@ -217,12 +296,15 @@ try {
     one,
     many,
     manyVsOne: Math.round((many.minViewerFps / Math.max(one.minViewerFps, 0.001)) * 100) / 100,
+    style,
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
     const row = (r: PhaseResult) =>
       `| ${r.viewers} | ${r.sourceFps} | ${r.sentFps} | ${r.browserReceivedFps} / ${r.browserFps} | ${r.minViewerFps} (${r.slowestVsSent}) | ` +
       `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} | ${r.workingSize} |`;
+    const pageRow = (r: PhaseResult) =>
+      `| ${r.viewers} | ${r.pageDecodeMs.mean} / ${r.pageDecodeMs.p95} | ${r.pageDrawMs.mean} / ${r.pageDrawMs.p95} | ${r.pageMainThreadMsPerFrame} |`;
     process.stdout.write(
       [
         `model ${result.model} on ${result.provider} (${result.workers} workers × ${result.threads} threads, JPEG quality ${result.jpegQuality}), testsrc 1280x720 (working size ${args.size}) at ${result.fps} fps, ${seconds} s per phase`,
@@ -235,6 +317,23 @@ try {
         '',
         `slowest of ${many.viewers} viewers / one viewer: ${result.manyVsOne}`,
         '',
+        ...(socketOnly
+          ? []
+          : [
+              '| viewers | page decode mean / p95 ms | page draw mean / p95 ms | page main thread ms per frame drawn |',
+              '| --- | --- | --- | --- |',
+              pageRow(one),
+              pageRow(many),
+              '',
+            ]),
+        ...(style
+          ? [
+              `style distance (lower is closer to the style) at ${style.size}: ${style.atSize.style}, at 1280x720: ${style.atFull.style}, ratio ${style.styleRatio}` +
+                ` (content distance ${style.atSize.content} / ${style.atFull.content})`,
+              `  compared: ${style.compared}`,
+              '',
+            ]
+          : []),
       ].join('\n'),
     );
   }
