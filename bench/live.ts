@@ -275,13 +275,20 @@ try {
   await browser?.close();
   await run.stop();
   let style: StyleAtSize | undefined;
+  let styleNote = '';
   const styleSettings = await stylizer.prepare(settings, gallery);
   if (styleSettings) {
     log('scoring the style at the settled size against 1280x720…');
-    style = await styleAtSize(settled, SAMPLE_STYLE, async (frame) => {
-      const out = await stylizer.stylize({ index: 0, ptsMs: 0, ...frame }, styleSettings);
-      return out.data;
-    });
+    // A missing Python or VGG must not cost the figures measured above.
+    try {
+      style = await styleAtSize(settled, SAMPLE_STYLE, async (frame) => {
+        const out = await stylizer.stylize({ index: 0, ptsMs: 0, ...frame }, styleSettings);
+        return out.data;
+      });
+    } catch (error) {
+      styleNote = `style distance not measured: ${(error as Error).message.split('\n')[0]}`;
+      log(styleNote);
+    }
   }
   const result = {
     model: args.unstyled ? `none (unstyled; ${model.card.name} loaded)` : model.card.name,
@@ -297,6 +304,7 @@ try {
     many,
     manyVsOne: Math.round((many.minViewerFps / Math.max(one.minViewerFps, 0.001)) * 100) / 100,
     style,
+    styleNote: styleNote || undefined,
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else {
@@ -334,6 +342,7 @@ try {
               '',
             ]
           : []),
+        ...(styleNote ? [styleNote, ''] : []),
       ].join('\n'),
     );
   }
