@@ -88,6 +88,8 @@ def activation(low, high):
 
 
 class Rewriter:
+    """Edits an ONNX graph in place: new initializers, node swaps, and who reads each tensor."""
+
     def __init__(self, model):
         self.g = model.graph
         self.inits = {i.name: i for i in self.g.initializer}
