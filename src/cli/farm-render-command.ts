@@ -7,6 +7,7 @@ import type { StyleChoice } from '../infer/parse-style-option.js';
 import type { RenderPlan } from '../pipeline/render-video.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { Reporter } from './reporter.js';
+import { renderedFields, wroteLine } from './render-summary.js';
 
 export interface FarmRenderFlags {
   farm?: string;
@@ -43,11 +44,7 @@ export async function renderFarmCommand(
     });
     reporter.result(
       {
-        frames: result.frames,
-        fps: Number(result.fps.toFixed(2)),
-        seconds: Number(result.seconds.toFixed(3)),
-        width: result.width,
-        height: result.height,
+        ...renderedFields(result),
         model: model.card.name,
         output: result.output,
         chunks: result.chunks,
@@ -55,7 +52,7 @@ export async function renderFarmCommand(
         workers: result.workers,
         retries: result.retries,
       },
-      `Wrote ${result.output} (${result.frames} frames at ${result.width}x${result.height}, ${result.seconds.toFixed(1)} s, ${result.fps.toFixed(1)} fps, ${result.chunks} chunks on ${result.workers.length} workers)`,
+      wroteLine(result, `, ${result.chunks} chunks on ${result.workers.length} workers`),
     );
   } finally {
     reporter.stopProgress();

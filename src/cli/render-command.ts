@@ -21,6 +21,7 @@ import { renderFarmCommand } from './farm-render-command.js';
 import { farmOptions } from './farm-options.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
+import { renderedFields, wroteLine } from './render-summary.js';
 import type { CommandContext } from './command-context.js';
 
 interface RenderFlags extends StyleOptions {
@@ -129,11 +130,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         });
         reporter.result(
           {
-            frames: result.frames,
-            fps: Number(result.fps.toFixed(2)),
-            seconds: Number(result.seconds.toFixed(3)),
-            width: result.width,
-            height: result.height,
+            ...renderedFields(result),
             model: stylizer.pool.model.card.name,
             device: stylizer.pool.provider,
             precision: stylizer.pool.precision.precision,
@@ -141,7 +138,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
             // Worker threads share the process, so this covers inference too (not ffmpeg's).
             peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
           },
-          `Wrote ${result.output} (${result.frames} frames at ${result.width}x${result.height}, ${result.seconds.toFixed(1)} s, ${result.fps.toFixed(1)} fps)`,
+          wroteLine(result),
         );
       } finally {
         reporter.stopProgress();

@@ -104,26 +104,17 @@ function chunksDone(worker: ReturnType<typeof startCli>, count = 1): Promise<voi
   });
 }
 
+/** `render` of the clip with the style both local and farm renders use. */
+function renderArgs(): string[] {
+  return ['render', clip, '--style', PAINTING, '--alpha', '0.8', ...model];
+}
+
 function farmRender(
   args: string[],
   farmDir: string,
   farm = redis.url,
 ): ReturnType<typeof startCli> {
-  return startCli([
-    'render',
-    clip,
-    '--style',
-    PAINTING,
-    '--alpha',
-    '0.8',
-    ...model,
-    '--farm',
-    farm,
-    '--farm-dir',
-    farmDir,
-    '--json',
-    ...args,
-  ]);
+  return startCli([...renderArgs(), '--farm', farm, '--farm-dir', farmDir, '--json', ...args]);
 }
 
 let localLossless: string;
@@ -137,18 +128,7 @@ beforeAll(async () => {
     seconds: 3,
   });
   localLossless = path.join(temp.dir, 'local.mkv');
-  const local = await runCli([
-    'render',
-    clip,
-    '--style',
-    PAINTING,
-    '--alpha',
-    '0.8',
-    ...model,
-    '--lossless',
-    '-o',
-    localLossless,
-  ]);
+  const local = await runCli([...renderArgs(), '--lossless', '-o', localLossless]);
   expect(local.code, local.stderr).toBe(0);
 });
 
