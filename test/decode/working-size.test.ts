@@ -1,36 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { parseSizeOption, workingSize } from '../../src/decode/working-size.js';
 
-describe('--size', () => {
-  it('fits WxH inside the box and Np to the height, aspect kept, even sides', () => {
-    expect(workingSize({ width: 1920, height: 1080 }, parseSizeOption('1280x720'))).toEqual({
-      width: 1280,
-      height: 720,
-    });
-    expect(workingSize({ width: 1920, height: 1080 }, parseSizeOption('720p'))).toEqual({
-      width: 1280,
-      height: 720,
-    });
-    expect(workingSize({ width: 1080, height: 1920 }, parseSizeOption('1280x720'))).toEqual({
-      width: 406,
-      height: 720,
-    });
-    expect(workingSize({ width: 641, height: 479 }, parseSizeOption('360p'))).toEqual({
-      width: 482,
-      height: 360,
-    });
-  });
+/** [source width, height, --size, expected width, height] */
+type SizeCase = [number, number, string, number, number];
 
-  it('never leaves the box when rounding to even sides', () => {
-    expect(workingSize({ width: 640, height: 360 }, parseSizeOption('101x77'))).toEqual({
-      width: 100,
-      height: 56,
-    });
-    expect(workingSize({ width: 360, height: 640 }, parseSizeOption('77x101'))).toEqual({
-      width: 56,
-      height: 100,
-    });
+function expectWorkingSize([width, height, option, expectedWidth, expectedHeight]: SizeCase) {
+  expect(workingSize({ width, height }, parseSizeOption(option))).toEqual({
+    width: expectedWidth,
+    height: expectedHeight,
   });
+}
+
+describe('--size', () => {
+  it.each<SizeCase>([
+    [1920, 1080, '1280x720', 1280, 720],
+    [1920, 1080, '720p', 1280, 720],
+    [1080, 1920, '1280x720', 406, 720],
+    [641, 479, '360p', 482, 360],
+  ])('fits %ix%i into %s as %ix%i: inside the box, aspect kept, even sides', (...size) =>
+    expectWorkingSize(size),
+  );
+
+  it.each<SizeCase>([
+    [640, 360, '101x77', 100, 56],
+    [360, 640, '77x101', 56, 100],
+  ])('never leaves the box when rounding %ix%i into %s to even sides', (...size) =>
+    expectWorkingSize(size),
+  );
 
   it('keeps the source size when not given', () => {
     expect(workingSize({ width: 321, height: 241 })).toEqual({ width: 321, height: 241 });
