@@ -38,7 +38,9 @@ export function flagOf(definition: AnyOption): Option {
   return option;
 }
 
-const flags = <S extends Record<string, AnyOption>>(definitions: S): { [K in keyof S]: () => Option } =>
+const flags = <S extends Record<string, AnyOption>>(
+  definitions: S,
+): { [K in keyof S]: () => Option } =>
   Object.fromEntries(
     Object.entries(definitions).map(([key, definition]) => [key, () => flagOf(definition)]),
   ) as { [K in keyof S]: () => Option };

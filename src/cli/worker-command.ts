@@ -14,12 +14,12 @@ import { stat } from 'node:fs/promises';
 
 type WorkerFlags = ResolvedOptions<typeof poolOptions> &
   Pick<ResolvedOptions<typeof renderOptions>, 'batch'> & {
-  farm?: string;
-  farmDir?: string;
-  concurrency: number;
-  stallSeconds: number;
-  quiet?: boolean;
-};
+    farm?: string;
+    farmDir?: string;
+    concurrency: number;
+    stallSeconds: number;
+    quiet?: boolean;
+  };
 
 export function registerWorkerCommand(program: Command, context: CommandContext): void {
   program

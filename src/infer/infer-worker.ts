@@ -81,8 +81,7 @@ async function openSessions(): Promise<Sessions> {
       ),
       ...checkGraph(init.styleEncoderPath, styleEncoder, styleEncoderContract(card)),
     ];
-    if (problems.length > 0)
-      throw new StylecastError('MODEL_INVALID', problems.join('; '));
+    if (problems.length > 0) throw new StylecastError('MODEL_INVALID', problems.join('; '));
     const opened = Object.keys(stylizers) as Precision[];
     port.postMessage({ type: 'ready', provider, tried, stylizers: opened } satisfies WorkerReply);
     return { provider, stylizers, active, styleEncoder, preserveColor };

@@ -18,11 +18,7 @@ import {
   type StylizerPlan,
   type StylizerTimes,
 } from './choose-precision.js';
-import {
-  candidateProviders,
-  INSTALL_HINT,
-  type Provider,
-} from './execution-provider.js';
+import { candidateProviders, INSTALL_HINT, type Provider } from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
 import { checkOptions, pickOptions, type OptionsOf } from '../options/define-option.js';
 import { poolOptions } from '../options/options.js';

@@ -183,7 +183,9 @@ export function textOption<D extends string | undefined = undefined>(
 ): OptionDefinition<string, D> {
   const check = (value: unknown): string => {
     if (typeof value === 'string' && value.trim() === '')
-      throw badOption(`Expected \`${definition.name}\` to be ${definition.what}, got an empty string`);
+      throw badOption(
+        `Expected \`${definition.name}\` to be ${definition.what}, got an empty string`,
+      );
     if (typeof value !== 'string') throw expected(definition.name, definition.what, value);
     return value;
   };

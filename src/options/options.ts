@@ -179,7 +179,10 @@ export const renderOptions = {
     max: LIMITS.batch,
     default: 1,
   }),
-  lossless: switchOption({ name: 'lossless', description: 'write every pixel exactly (FFV1 in .mkv)' }),
+  lossless: switchOption({
+    name: 'lossless',
+    description: 'write every pixel exactly (FFV1 in .mkv)',
+  }),
   preset: choiceOption({
     name: 'preset',
     description: 'x264 preset for H.264 outputs',
@@ -242,7 +245,10 @@ export const liveOptions = {
     parse: (text) => asOptionError(() => parseCameraFormat(text)),
     check: (value) => asOptionError(() => parseCameraFormat(value as string)),
   }),
-  loop: switchOption({ name: 'loop', description: 'play a file input again from the start when it ends' }),
+  loop: switchOption({
+    name: 'loop',
+    description: 'play a file input again from the start when it ends',
+  }),
   retry: integerOption({
     name: 'retry',
     description: 'times to reopen a source that fails, ends or cannot be opened yet, with back-off',
