@@ -15,7 +15,7 @@ export interface OptionDefinition<T, D extends T | undefined = T | undefined> {
   readonly argument?: string;
   /** What it does, for `--help` and the README. */
   readonly description: string;
-  /** What a library caller passes (`integer`, `'auto' \| 'cpu'`), for the README. */
+  /** What a library caller passes (`integer`, `'auto' | 'cpu'`), for the README. */
   readonly type: string;
   readonly default: D;
   /** The default in words, where it is not one fixed value (`chosen for this machine`). */
@@ -155,7 +155,7 @@ export function choiceOption<const C extends readonly string[], D extends C[numb
   return defineOption<C[number], D>({
     argument: '<name>',
     ...definition,
-    type: definition.choices.map((choice) => `'${choice}'`).join(' \\| '),
+    type: definition.choices.map((choice) => `'${choice}'`).join(' | '),
     parse: check,
     check,
   });

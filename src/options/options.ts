@@ -79,7 +79,8 @@ export const poolOptions = {
     name: 'model',
     short: 'm',
     argument: '<name|path>',
-    description: 'model name (`paint`, `fast`) or model folder',
+    description:
+      'a shipped model (`paint`, `fast`), one in `~/.stylecast/models` (`STYLECAST_MODELS`), or a model folder',
     what: 'a model name or folder',
     default: DEFAULT_MODEL,
   }),
@@ -87,7 +88,7 @@ export const poolOptions = {
     name: 'device',
     short: 'd',
     argument: '<device>',
-    description: 'execution provider; `auto` tries the fastest first',
+    description: 'execution provider; `auto` tries TensorRT, CUDA, WebGPU, then the CPU',
     choices: DEVICES,
     default: 'auto',
   }),
@@ -95,21 +96,21 @@ export const poolOptions = {
     name: 'precision',
     argument: '<precision>',
     description:
-      "stylizer graph: fp32, the model's int8 variant (CPU only), or auto: int8 where it measured faster on this CPU",
+      "which stylizer graph runs: fp32, the model's int8 variant (CPU only), or auto: int8 where it measured faster on this CPU",
     choices: PRECISIONS,
     default: 'auto',
   }),
   workers: integerOption({
     name: 'workers',
     description: 'inference worker threads',
-    defaultText: 'chosen for this machine',
+    defaultText: 'one per core on the CPU (fewer with `threads`), one on a GPU',
     min: 1,
     max: LIMITS.workers,
   }),
   threads: integerOption({
     name: 'threads',
     description: 'ONNX Runtime threads per worker',
-    defaultText: 'chosen for this machine',
+    defaultText: '1 (`image`: every core)',
     min: 1,
     max: LIMITS.threads,
   }),
@@ -121,7 +122,7 @@ export const styleOptions = {
     name: 'style',
     short: 's',
     argument: '<image[@weight]>',
-    description: 'style image; repeat to blend, weights after @',
+    description: 'style image; repeat to blend, weighted by `@weight`',
     type: '{ path, weight }[]',
     defaultText: 'the bundled sample style',
     limit: `weights ${WEIGHT_RULE.replace(/^a number /, '')}`,
@@ -142,7 +143,7 @@ export const styleOptions = {
     short: 'a',
     argument: '<0..1>',
     description: 'style strength: one number, or one per model level (0.2,0.6,1)',
-    type: 'number \\| number[]',
+    type: 'number | number[]',
     default: 1,
     limit: '0 to 1',
     parse: parseAlpha,
@@ -154,7 +155,7 @@ export const styleOptions = {
   }),
   preserveColor: switchOption({
     name: 'preserveColor',
-    description: "keep the content's colours; take the style's texture and contrast",
+    description: "keep the content's colours (the stylized luma with the source's chroma)",
   }),
 };
 
@@ -181,7 +182,7 @@ export const renderOptions = {
   }),
   lossless: switchOption({
     name: 'lossless',
-    description: 'write every pixel exactly (FFV1 in .mkv)',
+    description: 'every pixel exact: FFV1 in Matroska (name the output .mkv)',
   }),
   preset: choiceOption({
     name: 'preset',
@@ -224,7 +225,7 @@ export const liveOptions = {
     ...size,
     argument: '<WxH|Np|auto>',
     description: `${size.description}; auto steps it down and up to keep up with the source`,
-    type: "{ width, height } \\| 'auto'",
+    type: "{ width, height } | 'auto'",
     default: 'auto',
     defaultText: undefined,
     parse: (text) => (text === 'auto' ? 'auto' : size.parse(text)),

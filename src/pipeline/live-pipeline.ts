@@ -47,7 +47,15 @@ import { liveOptions } from '../options/options.js';
  * The options checked by the CLI's rules (src/options). `size` is checked only when given: absent,
  * a library run keeps the source's size, where the CLI's default is `auto`.
  */
-const CHECKED_OPTIONS = pickOptions(liveOptions, 'fps', 'cameraFormat', 'loop', 'retry', 'quality');
+const CHECKED_OPTIONS = pickOptions(
+  liveOptions,
+  'fps',
+  'cameraFormat',
+  'loop',
+  'retry',
+  'quality',
+  'record',
+);
 
 export interface LiveOptions {
   source: LiveSource;
