@@ -90,7 +90,7 @@ const run = await startLive({
   gallery,
   settings,
   server: { port: 0 },
-  jpegQuality: Number(args.quality),
+  quality: Number(args.quality),
   onFrameSent: (frame) => sent.push(frame),
 });
 log(

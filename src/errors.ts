@@ -7,6 +7,8 @@ export type ErrorCode =
   | 'INPUT_CORRUPT'
   | 'INPUT_TOO_LARGE'
   | 'STYLE_NOT_IMAGE'
+  | 'UPLOAD_TOO_LARGE'
+  | 'UPLOAD_NOT_IMAGE'
   | 'BAD_OPTION'
   | 'OUTPUT_INVALID'
   | 'OUTPUT_WRITE_FAILED'

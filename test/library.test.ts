@@ -1,63 +1,76 @@
 /**
- * The package as a user imports it: a script outside the repository, `import … from 'stylecast'`
- * resolved through node_modules to the built dist/ (run `npm run build` first; `npm test` does).
+ * The package as a user gets it: `npm pack`ed, unpacked into a project's node_modules (its
+ * dependencies beside it), and imported from a script outside the repository as
+ * `import … from 'stylecast'`. Run `npm run build` first; `npm test` does.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeClip, tempDir } from './helpers/media.js';
 import { PAINTING, TINY_MODEL } from './helpers/tiny-model.js';
 
+const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const temp = tempDir();
+const modules = join(temp.dir, 'node_modules');
+const installed = join(modules, 'stylecast');
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist', 'index.js'))) throw new Error('run `npm run build` first');
-  mkdirSync(join(temp.dir, 'node_modules'));
-  symlinkSync(ROOT, join(temp.dir, 'node_modules', 'stylecast'));
+  mkdirSync(modules);
+  // dist/ is built already: packing need not build it again.
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--ignore-scripts', '--json', '--pack-destination', temp.dir],
+    { cwd: ROOT },
+  );
+  const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
+  await run('tar', ['-xzf', join(temp.dir, filename), '-C', modules]);
+  renameSync(join(modules, 'package'), installed);
+  for (const name of readdirSync(join(ROOT, 'node_modules'))) {
+    if (!name.startsWith('.')) symlinkSync(join(ROOT, 'node_modules', name), join(modules, name));
+  }
   await makeClip(join(temp.dir, 'clip.mp4'), { seconds: 1, width: 160, height: 120 });
+  copyFileSync(PAINTING, join(temp.dir, 'starry.jpg'));
 });
 afterAll(() => temp.cleanup());
 
 /** Runs `code` as an ES module in the user's folder; resolves with what it printed. */
-async function runScript(code: string): Promise<unknown> {
+async function runScript(code: string): Promise<string> {
   const script = join(temp.dir, `script-${Math.random().toString(36).slice(2)}.mjs`);
   writeFileSync(script, code);
-  const { stdout } = await promisify(execFile)(process.execPath, [script], { cwd: temp.dir });
-  return JSON.parse(stdout);
+  const { stdout } = await run(process.execPath, [script], { cwd: temp.dir });
+  return stdout;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(installed, join(entry.parentPath, entry.name)));
 }
 
 describe("import from 'stylecast'", () => {
-  it('renders a video with the README example', async () => {
-    const printed = await runScript(`
-      import { chosenStyle, openStylizer, planRender, renderVideo } from 'stylecast';
-
-      const stylizer = await openStylizer({ model: ${JSON.stringify(TINY_MODEL)}, device: 'cpu' });
-      try {
-        const style = await chosenStyle(stylizer, {
-          style: [{ path: ${JSON.stringify(PAINTING)}, weight: 1 }],
-          alpha: 0.8,
-        });
-        const plan = await planRender({ input: 'clip.mp4', output: 'clip.stylized.mp4' });
-        const result = await renderVideo(plan, {
-          pool: stylizer.pool,
-          styleFor: () => style,
-          signal: AbortSignal.timeout(60_000),
-        });
-        console.log(JSON.stringify(result));
-      } finally {
-        await stylizer.close();
-      }
-    `);
-    expect(printed).toMatchObject({
-      frames: 25,
-      width: 160,
-      height: 120,
-      output: join(temp.dir, 'clip.stylized.mp4'),
-    });
+  it('runs the README example as written, with the shipped default model', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Use it as a library'));
+    const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toContain("from 'stylecast'");
+    const printed = await runScript(example!);
+    expect(printed.trim()).toMatch(
+      new RegExp(`^25 frames, [\\d.]+ fps: ${join(temp.dir, 'clip.stylized.mp4')}$`),
+    );
     expect(existsSync(join(temp.dir, 'clip.stylized.mp4'))).toBe(true);
   });
 
@@ -72,19 +85,51 @@ describe("import from 'stylecast'", () => {
         );
       const missing = await outcome(planRender({ input: 'nope.mp4', output: 'x.mp4' }));
       const overwrite = await outcome(planRender({ input: 'clip.mp4', output: './clip.mp4' }));
+      const tooMany = await openStylizer({ workers: 500 }).catch((e) => e.code + ': ' + e.message);
       const stylizer = await openStylizer({ model: ${JSON.stringify(TINY_MODEL)}, device: 'cpu' });
       const plan = await planRender({ input: 'clip.mp4', output: 'stopped.mp4' });
       const stopped = await outcome(
         renderVideo(plan, { pool: stylizer.pool, styleFor: () => null, signal: AbortSignal.abort() }),
       );
       await stylizer.close();
-      console.log(JSON.stringify({ missing, overwrite, stopped }));
+      console.log(JSON.stringify({ missing, overwrite, tooMany, stopped }));
     `);
-    expect(printed).toEqual({
+    expect(JSON.parse(printed)).toEqual({
       missing: { stylecast: true, code: 'INPUT_NOT_FOUND', aborted: false },
       overwrite: { stylecast: true, code: 'OUTPUT_INVALID', aborted: false },
+      tooMany: 'BAD_OPTION: Expected `workers` to be an integer from 1 to 64, got `500`',
       stopped: expect.objectContaining({ aborted: true }),
     });
     expect(existsSync(join(temp.dir, 'stopped.mp4'))).toBe(false);
+  });
+
+  it('ships what users run: the code, the models, the sample, the viewer; no training or tests', async () => {
+    const files = filesUnder(installed);
+    for (const needed of [
+      'bin/stylecast.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/infer/infer-worker.js',
+      'models/paint/model.json',
+      'models/paint/stylizer.int8.onnx',
+      'models/fast/stylizer.onnx',
+      'models/common/preserve_color.onnx',
+      'assets/sample/clip.mp4',
+      'src/stream/viewer/index.html',
+    ]) {
+      expect(files).toContain(needed);
+    }
+    const unwanted = files.filter((file) =>
+      /^(test|bench|models\/(train|import))\/|\.(pt|py|sh|png|csv|log)$/.test(file),
+    );
+    expect(unwanted).toEqual([]);
+    const { stdout } = await run(
+      process.execPath,
+      [join(installed, 'bin/stylecast.js'), 'models'],
+      {
+        cwd: temp.dir,
+      },
+    );
+    expect(stdout).toMatch(/paint/);
   });
 });

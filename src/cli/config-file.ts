@@ -1,12 +1,13 @@
 /**
  * A config file supplies option values the user did not give as flags: JSON with the options'
  * long names in camelCase (`{ "device": "cpu", "alpha": 0.8, "style": ["a.jpg@2", "b.jpg"] }`).
- * Each value goes through the same parser as its flag.
+ * Each value goes through the same parser as its flag, and is refused in the same words.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StylecastError } from '../errors.js';
+import { expected } from '../options/define-option.js';
 import { readRegularFile } from '../read-file.js';
 
 export const DEFAULT_CONFIG = 'stylecast.config.json';
@@ -38,18 +39,19 @@ export async function applyConfigFile(command: Command): Promise<string | undefi
     const source = command.getOptionValueSource(key);
     if (source === 'cli' || source === 'env') continue; // a flag wins
     const fail = (message: string): never => {
-      throw new StylecastError('BAD_OPTION', `Config file ${path}: \`${key}\`: ${message}`);
+      throw new StylecastError('BAD_OPTION', `Config file ${path}: ${message}`);
     };
     // A value means what its flag's text would: `true`/`false` for a switch, a list only where the
     // flag repeats (`style`) or takes one (`alpha`: `[0.2, 0.5, 1]` is `0.2,0.5,1`).
     if (option.isBoolean() && typeof value !== 'boolean')
-      fail(`expected true or false, got ${JSON.stringify(value)}`);
+      fail(expected(key, 'true or false', JSON.stringify(value)).message);
     const repeats = REPEATABLE.has(key);
-    if (Array.isArray(value) && !repeats && key !== 'alpha') fail(`expected one value, got a list`);
+    if (Array.isArray(value) && !repeats && key !== 'alpha')
+      fail(`Expected \`${key}\` to be one value, got a list`);
     const items = Array.isArray(value) ? value : [value];
     for (const item of option.isBoolean() ? [] : items) {
       if (typeof item !== 'string' && typeof item !== 'number')
-        fail(`expected a string or a number, got ${JSON.stringify(item)}`);
+        fail(expected(key, 'a string or a number', item).message);
     }
     const texts = Array.isArray(value) && !repeats ? [value.join(',')] : items;
     let parsed: unknown = option.isBoolean() ? value : undefined;
@@ -59,12 +61,6 @@ export async function applyConfigFile(command: Command): Promise<string | undefi
           parsed = option.parseArg ? option.parseArg(String(text), parsed as never) : String(text);
         } catch (error) {
           fail((error as Error).message);
-        }
-        if (option.argChoices && !option.argChoices.includes(String(text))) {
-          throw new StylecastError(
-            'BAD_OPTION',
-            `Config file ${path}: \`${key}\` must be one of ${option.argChoices.join(', ')}, got \`${text}\``,
-          );
         }
       }
     }

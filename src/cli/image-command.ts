@@ -1,9 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Size } from '../decode/working-size.js';
-import type { PrecisionRequest } from '../infer/choose-precision.js';
-import type { Device } from '../infer/execution-provider.js';
+import type { ResolvedOptions } from '../options/define-option.js';
+import { poolOptions, renderOptions } from '../options/options.js';
 import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { applyConfigFile } from './config-file.js';
@@ -12,16 +11,13 @@ import { options } from './options.js';
 import { Reporter } from './reporter.js';
 import type { CommandContext } from './command-context.js';
 
-interface ImageFlags extends StyleOptions {
-  output?: string;
-  size?: Size;
-  model: string;
-  device: Device;
-  precision: PrecisionRequest;
-  threads?: number;
-  quiet?: boolean;
-  json?: boolean;
-}
+type ImageFlags = StyleOptions &
+  ResolvedOptions<typeof poolOptions> &
+  Pick<ResolvedOptions<typeof renderOptions>, 'size'> & {
+    output?: string;
+    quiet?: boolean;
+    json?: boolean;
+  };
 
 export function registerImageCommand(program: Command, context: CommandContext): void {
   program

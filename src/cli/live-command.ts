@@ -1,22 +1,15 @@
 /**
  * `stylecast live`: a camera, stream, file or test pattern stylized live and watched in a browser.
- * The options only `live` takes are defined here, once; the shared ones come from `options.ts`.
+ * Its options are defined once, in src/options/options.ts.
  */
 import { readdir } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
-import {
-  describeLiveSource,
-  parseCameraFormat,
-  parseLiveSource,
-  type LiveSource,
-} from '../decode/live-source.js';
-import type { Size } from '../decode/working-size.js';
+import type { Command } from 'commander';
+import { describeLiveSource } from '../decode/live-source.js';
 import { StylecastError } from '../errors.js';
-import type { PrecisionRequest } from '../infer/choose-precision.js';
-import type { Device } from '../infer/execution-provider.js';
-import type { StyleChoice } from '../infer/parse-style-option.js';
+import type { OptionsOf, ResolvedOptions } from '../options/define-option.js';
+import { liveOptions, poolOptions, styleOptions } from '../options/options.js';
 import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
 import type { SourceStatus } from '../stream/protocol.js';
@@ -29,7 +22,7 @@ import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { CommandContext } from './command-context.js';
 import { applyConfigFile } from './config-file.js';
 import { describeRuntime, openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
-import { integer, options, parser } from './options.js';
+import { liveFlags, options } from './options.js';
 import { Reporter } from './reporter.js';
 
 const IMAGE_EXTENSIONS = new Set([
@@ -45,130 +38,15 @@ const IMAGE_EXTENSIONS = new Set([
 /** Most images taken from a `--gallery` folder. */
 const GALLERY_MAX = 64;
 
-interface LiveFlags {
-  input: LiveSource;
-  schedule?: string;
-  style?: StyleChoice[];
-  gallery?: string;
-  alpha?: number | number[];
-  preserveColor?: boolean;
-  size: Size | 'auto';
-  fps?: number;
-  cameraFormat?: string;
-  loop?: boolean;
-  retry: number;
-  host: string;
-  port: number;
-  token?: string;
-  allowOrigin?: string[];
-  record?: string;
-  maxUpload: number;
-  quality: number;
-  model: string;
-  device: Device;
-  precision: PrecisionRequest;
-  workers?: number;
-  threads?: number;
-  quiet?: boolean;
-  json?: boolean;
-}
-
-export function parseFps(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || value > 240) {
-    throw new RangeError(
-      `Expected \`fps\` to be a number above 0 and at most 240, got \`${text}\``,
-    );
-  }
-  return value;
-}
-
-export function parseOrigin(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new TypeError(
-      `Expected \`allow-origin\` to be an origin like https://host:port, got \`${text}\``,
-    );
-  }
-  if (
-    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
-    url.origin !== text.replace(/\/$/, '')
-  ) {
-    throw new RangeError(
-      `Expected \`allow-origin\` to be an origin like https://host:port, got \`${text}\``,
-    );
-  }
-  return url.origin;
-}
-
-/** An empty token would start the server open to anyone while the user believes it is locked. */
-export function parseToken(text: string): string {
-  if (text.trim() === '')
-    throw new RangeError('Expected `token` to be a non-empty secret, got an empty string');
-  return text;
-}
-
-/** The options only `live` takes. */
-export const liveOptions = {
-  input: () =>
-    new Option(
-      '-i, --input <source>',
-      'webcam[:N|:NAME], a device (/dev/video2), an RTSP/RTMP/HTTP/SRT URL, a file, or testsrc',
-    )
-      .default(parseLiveSource('webcam'), 'webcam')
-      .argParser(parser(parseLiveSource)),
-  gallery: () =>
-    new Option('--gallery <folder>', 'more style images offered in the page (the folder’s images)'),
-  fps: () =>
-    new Option(
-      '--fps <n>',
-      'frame rate to capture at; a camera is asked for it (default: the source’s own; 30 for testsrc)',
-    ).argParser(parser(parseFps)),
-  cameraFormat: () =>
-    new Option(
-      '--camera-format <format>',
-      'pixel format or codec to ask a camera for: mjpeg, yuyv422, nv12, h264 …',
-    ).argParser(parser(parseCameraFormat)),
-  loop: () => new Option('--loop', 'play a file input again from the start when it ends'),
-  retry: () =>
-    new Option(
-      '--retry <n>',
-      'times to reopen a source that fails, ends or cannot be opened yet, with back-off',
-    )
-      .default(0)
-      .argParser(integer('retry', 0, 1_000_000)),
-  host: () =>
-    new Option('--host <address>', 'address to listen on (0.0.0.0: every network)').default(
-      '127.0.0.1',
-    ),
-  port: () =>
-    new Option('-p, --port <n>', 'port to listen on (0: any free port)')
-      .default(8080)
-      .argParser(integer('port', 0, 65535)),
-  token: () =>
-    new Option('--token <secret>', 'require ?token=SECRET on the page and the socket')
-      .env('STYLECAST_TOKEN')
-      .argParser(parser(parseToken)),
-  allowOrigin: () =>
-    new Option(
-      '--allow-origin <origin>',
-      'another web origin allowed to open the socket; repeatable',
-    ).argParser((text: string, previous: string[] | undefined) => [
-      ...(previous ?? []),
-      parser(parseOrigin)(text),
-    ]),
-  record: () => new Option('--record <file>', 'also record the stylized stream to a video file'),
-  maxUpload: () =>
-    new Option('--max-upload <MiB>', 'largest style image a viewer may upload')
-      .default(8)
-      .argParser(integer('max-upload', 1, 64)),
-  quality: () =>
-    new Option('--quality <1..100>', 'JPEG quality of the frames sent to viewers')
-      .default(80)
-      .argParser(integer('quality', 1, 100)),
-};
+/** What commander hands the action: the shared options resolved, plus the CLI's own. */
+type LiveFlags = ResolvedOptions<typeof liveOptions> &
+  ResolvedOptions<typeof poolOptions> &
+  OptionsOf<typeof styleOptions> & {
+    schedule?: string;
+    gallery?: string;
+    quiet?: boolean;
+    json?: boolean;
+  };
 
 async function galleryImages(folder: string): Promise<string[]> {
   const entries = await readdir(folder, { withFileTypes: true }).catch((error: Error) => {
@@ -214,24 +92,24 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
   return program
     .command('live')
     .description('stylize a webcam or live stream and watch it in a browser')
-    .addOption(liveOptions.input())
+    .addOption(liveFlags.input())
     .addOption(options.style())
-    .addOption(liveOptions.gallery())
+    .addOption(liveFlags.gallery())
     .addOption(options.alpha())
     .addOption(options.preserveColor())
     .addOption(options.schedule())
     .addOption(options.liveSize())
-    .addOption(liveOptions.fps())
-    .addOption(liveOptions.cameraFormat())
-    .addOption(liveOptions.loop())
-    .addOption(liveOptions.retry())
-    .addOption(liveOptions.host())
-    .addOption(liveOptions.port())
-    .addOption(liveOptions.token())
-    .addOption(liveOptions.allowOrigin())
-    .addOption(liveOptions.record())
-    .addOption(liveOptions.maxUpload())
-    .addOption(liveOptions.quality())
+    .addOption(liveFlags.fps())
+    .addOption(liveFlags.cameraFormat())
+    .addOption(liveFlags.loop())
+    .addOption(liveFlags.retry())
+    .addOption(liveFlags.host())
+    .addOption(liveFlags.port())
+    .addOption(liveFlags.token())
+    .addOption(liveFlags.allowOrigin())
+    .addOption(liveFlags.record())
+    .addOption(liveFlags.maxUpload())
+    .addOption(liveFlags.quality())
     .addOption(options.model())
     .addOption(options.device())
     .addOption(options.precision())
@@ -310,7 +188,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
             maxMessageBytes: Math.ceil((flags.maxUpload * 1024 * 1024 * 4) / 3) + 64 * 1024,
           },
           retry: flags.retry,
-          jpegQuality: flags.quality,
+          quality: flags.quality,
           record: flags.record,
           reads,
           signal: context.signal,

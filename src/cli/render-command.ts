@@ -1,8 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Size } from '../decode/working-size.js';
-import type { PrecisionRequest } from '../infer/choose-precision.js';
-import type { Device } from '../infer/execution-provider.js';
+import type { ResolvedOptions } from '../options/define-option.js';
+import { poolOptions, renderOptions } from '../options/options.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { planRender, renderVideo } from '../pipeline/render-video.js';
 import type { StyleForFrame } from '../types.js';
@@ -24,24 +23,18 @@ import { Reporter } from './reporter.js';
 import { renderedFields, wroteLine } from './render-summary.js';
 import type { CommandContext } from './command-context.js';
 
-interface RenderFlags extends StyleOptions {
-  schedule?: string;
-  output?: string;
-  size?: Size;
-  model: string;
-  device: Device;
-  precision: PrecisionRequest;
-  workers?: number;
-  threads?: number;
-  batch: number;
-  lossless?: boolean;
-  preset: string;
-  quiet?: boolean;
-  json?: boolean;
-  farm?: string;
-  farmDir?: string;
-  chunkSeconds: number;
-}
+/** What commander hands the action: the shared options resolved, plus the CLI's own. */
+type RenderFlags = StyleOptions &
+  ResolvedOptions<typeof poolOptions> &
+  ResolvedOptions<typeof renderOptions> & {
+    schedule?: string;
+    output?: string;
+    quiet?: boolean;
+    json?: boolean;
+    farm?: string;
+    farmDir?: string;
+    chunkSeconds: number;
+  };
 
 /** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
 export function defaultVideoOutput(input: string, lossless?: boolean): string {
@@ -124,7 +117,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         const result = await renderVideo(plan, {
           pool: stylizer.pool,
           styleFor,
-          batchSize: flags.batch,
+          batch: flags.batch,
           signal: context.signal,
           onProgress: (p) => reporter.progress(p.frames, p.totalFrames, p.elapsedMs),
         });

@@ -4,27 +4,22 @@ import { StylecastError } from '../errors.js';
 import { modelDigest } from '../farm/content-hash.js';
 import { checkFarmReachable } from '../farm/farm-connection.js';
 import { runFarmWorker } from '../farm/farm-worker.js';
-import type { PrecisionRequest } from '../infer/choose-precision.js';
-import type { Device } from '../infer/execution-provider.js';
+import type { ResolvedOptions } from '../options/define-option.js';
+import type { poolOptions, renderOptions } from '../options/options.js';
 import type { CommandContext } from './command-context.js';
 import { farmOptions } from './farm-options.js';
 import { describeRuntime, openStylizer } from './open-stylizer.js';
 import { options } from './options.js';
 import { stat } from 'node:fs/promises';
 
-interface WorkerFlags {
-  farm?: string;
-  farmDir?: string;
-  model: string;
-  device: Device;
-  precision: PrecisionRequest;
-  workers?: number;
-  threads?: number;
-  batch: number;
-  concurrency: number;
-  stallSeconds: number;
-  quiet?: boolean;
-}
+type WorkerFlags = ResolvedOptions<typeof poolOptions> &
+  Pick<ResolvedOptions<typeof renderOptions>, 'batch'> & {
+    farm?: string;
+    farmDir?: string;
+    concurrency: number;
+    stallSeconds: number;
+    quiet?: boolean;
+  };
 
 export function registerWorkerCommand(program: Command, context: CommandContext): void {
   program

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { StylecastError } from '../errors.js';
 import { sessionOptions, type Provider } from './execution-provider.js';
 import { checkGraph, styleEncoderContract, stylizerContract } from './graph-contract.js';
 import { cropFrom, padInto, paddedSize } from './pad-frames.js';
@@ -80,13 +81,12 @@ async function openSessions(): Promise<Sessions> {
       ),
       ...checkGraph(init.styleEncoderPath, styleEncoder, styleEncoderContract(card)),
     ];
-    if (problems.length > 0)
-      throw Object.assign(new Error(problems.join('; ')), { code: 'MODEL_INVALID' });
+    if (problems.length > 0) throw new StylecastError('MODEL_INVALID', problems.join('; '));
     const opened = Object.keys(stylizers) as Precision[];
     port.postMessage({ type: 'ready', provider, tried, stylizers: opened } satisfies WorkerReply);
     return { provider, stylizers, active, styleEncoder, preserveColor };
   }
-  throw Object.assign(new Error(tried.join('; ')), { code: 'PROVIDER_UNAVAILABLE' });
+  throw new StylecastError('PROVIDER_UNAVAILABLE', tried.join('; '));
 }
 
 async function stylize(sessions: Sessions, request: StylizeRequest): Promise<ArrayBuffer[]> {
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
     sessions = await openSessions();
   } catch (error) {
     const code =
-      (error as { code?: string }).code === 'PROVIDER_UNAVAILABLE'
+      error instanceof StylecastError && error.code === 'PROVIDER_UNAVAILABLE'
         ? 'PROVIDER_UNAVAILABLE'
         : 'MODEL_INVALID';
     reply({ type: 'init-failed', code, message: (error as Error).message });

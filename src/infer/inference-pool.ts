@@ -15,17 +15,13 @@ import {
   TIMING,
   type Precision,
   type PrecisionChoice,
-  type PrecisionRequest,
   type StylizerPlan,
   type StylizerTimes,
 } from './choose-precision.js';
-import {
-  candidateProviders,
-  INSTALL_HINT,
-  type Device,
-  type Provider,
-} from './execution-provider.js';
+import { candidateProviders, INSTALL_HINT, type Provider } from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
+import { checkOptions, pickOptions, type OptionsOf } from '../options/define-option.js';
+import { poolOptions } from '../options/options.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const PRESERVE_COLOR_GRAPH = fileURLToPath(
@@ -37,16 +33,12 @@ const DEFAULT_FRAME_SIZE: Size = { width: 1280, height: 720 };
 /** How long `close` waits for running batches before it terminates the workers anyway. */
 const CLOSE_WAIT_MS = 10_000;
 
-export interface PoolOptions {
-  device?: Device;
-  /** Which stylizer graph runs (choose-precision.ts); default `auto`. */
-  precision?: PrecisionRequest;
+const shapeOptions = pickOptions(poolOptions, 'device', 'precision', 'workers', 'threads');
+
+/** `device`, `precision`, `workers`, `threads`: see README.md's option table. */
+export interface PoolOptions extends OptionsOf<typeof shapeOptions> {
   /** The frame size the pool will mostly see: where `auto` times fp32 against int8. */
   frameSize?: Size;
-  /** Worker threads, each with its own sessions. */
-  workers?: number;
-  /** ONNX Runtime intra-op threads per worker. */
-  threads?: number;
 }
 
 /**
@@ -109,10 +101,11 @@ export class InferencePool {
     private init: WorkerInit,
   ) {}
 
-  static async open(model: ModelFiles, options: PoolOptions = {}): Promise<InferencePool> {
-    const device = options.device ?? 'auto';
+  static async open(model: ModelFiles, given: PoolOptions = {}): Promise<InferencePool> {
+    const options = { ...given, ...checkOptions(shapeOptions, given) };
+    const { device } = options;
     // Refuses an impossible `--precision` before any worker starts.
-    const plan = planStylizers(options.precision ?? 'auto', model, device);
+    const plan = planStylizers(options.precision, model, device);
     const shapeFor = defaultPoolShape(device === 'auto' ? 'auto' : device);
     const init: WorkerInit = {
       styleEncoderPath: model.styleEncoderPath,

@@ -40,6 +40,22 @@ import { startLiveRecorder, type LiveRecorder } from './live-recorder.js';
 import { LiveStats, percentile } from './live-stats.js';
 import type { LiveStylizer } from './live-stylizer.js';
 import { AUTO_LIMIT, SizeController, sizeLadder } from './size-controller.js';
+import { checkOptions, pickOptions } from '../options/define-option.js';
+import { liveOptions } from '../options/options.js';
+
+/**
+ * The options checked by the CLI's rules (src/options). `size` is checked only when given: absent,
+ * a library run keeps the source's size, where the CLI's default is `auto`.
+ */
+const CHECKED_OPTIONS = pickOptions(
+  liveOptions,
+  'fps',
+  'cameraFormat',
+  'loop',
+  'retry',
+  'quality',
+  'record',
+);
 
 export interface LiveOptions {
   source: LiveSource;
@@ -72,7 +88,8 @@ export interface LiveOptions {
   retryDelayMs?: number;
   /** A source that delivers no frame for this long is treated as lost. */
   stallMs?: number;
-  jpegQuality?: number;
+  /** JPEG quality of the frames sent to viewers. */
+  quality?: number;
   /** Also records the stylized stream to this file (formats and rules as in render). */
   record?: string;
   /** Files the run reads besides the source and the gallery (a config, a schedule): not `record`. */
@@ -168,16 +185,9 @@ function errorText(error: unknown): string {
 
 /** Opens the source, starts the viewer server and runs until the source ends or `stop()`. */
 export async function startLive(options: LiveOptions): Promise<LiveRun> {
-  const retry = options.retry ?? 0;
-  if (!Number.isInteger(retry) || retry < 0) {
-    throw new RangeError(`Expected \`retry\` to be a whole number of 0 or more, got \`${retry}\``);
-  }
-  const quality = options.jpegQuality ?? 80;
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-    throw new RangeError(
-      `Expected \`jpegQuality\` to be an integer from 1 to 100, got \`${quality}\``,
-    );
-  }
+  options = { ...options, ...checkOptions(CHECKED_OPTIONS, options) };
+  if (options.size !== undefined) liveOptions.size.check(options.size);
+  const { retry = 0, quality = 80 } = options;
   const stopper = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([stopper.signal, options.signal])

@@ -6,6 +6,8 @@ import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { StylecastError } from '../errors.js';
 import type { InferencePool } from '../infer/inference-pool.js';
+import { checkOptions } from '../options/define-option.js';
+import { renderOptions } from '../options/options.js';
 import type { StyleSettings } from '../types.js';
 
 const WRITERS: Record<string, (image: Sharp) => Sharp> = {
@@ -55,6 +57,7 @@ export interface RenderImageOptions {
   output: string;
   pool: InferencePool;
   style: StyleSettings;
+  /** Fit inside this size (README.md's option table). */
   size?: Size;
   /** Other files the run reads (style images, a config): the output may be none of them. */
   reads?: readonly string[];
@@ -66,6 +69,7 @@ export async function renderImage(
   options: RenderImageOptions,
 ): Promise<{ width: number; height: number; output: string; seconds: number }> {
   const started = performance.now();
+  const { size } = checkOptions({ size: renderOptions.size }, options);
   await assertReadableFile(options.input);
   const writer = WRITERS[extname(options.output).toLowerCase()];
   if (!writer) {
@@ -81,9 +85,9 @@ export async function renderImage(
       .rotate()
       .removeAlpha()
       .toColourspace('srgb');
-    const size = workingSize(uprightSize(await image.metadata(), options.input), options.size);
+    const working = workingSize(uprightSize(await image.metadata(), options.input), size);
     decoded = await image
-      .resize(size.width, size.height, { fit: 'fill' })
+      .resize(working.width, working.height, { fit: 'fill' })
       .raw()
       .toBuffer({ resolveWithObject: true });
   } catch (error) {

@@ -6,11 +6,13 @@ import { decodeFrames } from '../decode/decode-frames.js';
 import { probeMedia, type MediaInfo } from '../decode/probe.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput, type OutputFile } from '../encode/output-file.js';
-import { outputFormat, type FormatChoice } from '../encode/output-format.js';
+import { outputFormat } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
 import { ffmpegFile } from '../ffmpeg.js';
 import type { InferencePool } from '../infer/inference-pool.js';
+import { checkOptions, type OptionsOf } from '../options/define-option.js';
+import { renderOptions } from '../options/options.js';
 import type { StyleForFrame } from '../types.js';
 import { stylizeFrames } from './stylize-frames.js';
 
@@ -20,11 +22,12 @@ export interface RenderProgress {
   elapsedMs: number;
 }
 
-export interface RenderRequest extends FormatChoice {
+const { batch, ...requestOptions } = renderOptions;
+
+/** `size`, `lossless` and `preset`: see README.md's option table. */
+export interface RenderRequest extends OptionsOf<typeof requestOptions> {
   input: string;
   output: string;
-  /** Fit inside this size (aspect kept); default the source's size. */
-  size?: Size;
   /** Other files the run reads (style images, a schedule, a config): the output may be none. */
   reads?: readonly string[];
 }
@@ -39,7 +42,8 @@ export interface RenderPlan extends RenderRequest {
 export interface RenderVideoOptions {
   pool: InferencePool;
   styleFor: StyleForFrame;
-  batchSize?: number;
+  /** Frames per inference call (README.md's option table). */
+  batch?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RenderProgress) => void;
 }
@@ -63,6 +67,7 @@ function missingFrames(info: MediaInfo, decoded: number): boolean {
 
 /** Checks everything about a render that can be checked before any work starts. */
 export async function planRender(request: RenderRequest): Promise<RenderPlan> {
+  request = { ...request, ...checkOptions(requestOptions, request) };
   const info = await probeMedia(request.input, { countFrames: true });
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
@@ -75,6 +80,7 @@ export async function renderVideo(
   options: RenderVideoOptions,
 ): Promise<RenderResult> {
   const started = performance.now();
+  const checked = checkOptions({ batch }, options);
   const { info, frameSize: size, outputFile: output } = plan;
 
   const controller = new AbortController();
@@ -103,7 +109,7 @@ export async function renderVideo(
       }),
       pool: options.pool,
       styleFor: options.styleFor,
-      batchSize: options.batchSize,
+      batchSize: checked.batch,
       signal: controller.signal,
       write: async (frame) => {
         await encoder.write(frame);

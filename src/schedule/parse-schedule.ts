@@ -18,6 +18,7 @@
  */
 import path from 'node:path';
 import { parse as parseYaml, parseDocument } from 'yaml';
+import { z } from 'zod';
 import { ALPHA_RULE, isStrength, isWeight, WEIGHT_RULE } from '../style-values.js';
 import { describeValue } from './describe-value.js';
 import { formatTime, parseTime } from './parse-time.js';
@@ -57,9 +58,166 @@ interface SegmentSpan {
   endMs: number;
 }
 
-const ROOT_FIELDS = ['segments', 'transition', 'loop'];
-const SEGMENT_FIELDS = ['start', 'end', 'style', 'alpha', 'preserveColor', 'transition', 'name'];
-const STYLE_ITEM_FIELDS = ['image', 'weight'];
+// The structure, as zod schemas: each field's rule and the words it is refused in. What needs
+// more than one field (end after start, overlaps, levels, repeated images) is checked below.
+
+/** The words for a value of the wrong kind; zod hands an error map the issue, `byShape` the value. */
+const mustBe =
+  (what: string) =>
+  (issue: { input?: unknown }): string =>
+    `must be ${what}, got ${describeValue(issue.input)}`;
+const mustBeValue =
+  (what: string) =>
+  (value: unknown): string =>
+    mustBe(what)({ input: value });
+
+function refuse(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+}
+
+/** A time in seconds (parse-time.ts); `missing` says why a required one must be given. */
+function time(missing?: string) {
+  return z.unknown().transform((value, ctx): number => {
+    if (value === undefined && missing) return refuse(ctx, `missing: ${missing}`);
+    try {
+      return parseTime(value);
+    } catch (error) {
+      return refuse(ctx, (error as Error).message);
+    }
+  });
+}
+
+type Shape = 'undefined' | 'null' | 'string' | 'number' | 'array' | 'object';
+
+/**
+ * A field that takes several shapes (a path or a blend list; a number or a list): the value's
+ * shape picks the schema that checks it, so the problems are that schema's, each at its own path.
+ * (A zod union reports only that no option matched.)
+ */
+function byShape<T>(
+  shapes: Partial<Record<Shape, z.ZodType<T>>>,
+  otherwise: (value: unknown) => string,
+) {
+  return z.unknown().transform((value, ctx): T => {
+    const shape: Shape =
+      value === null ? 'null' : Array.isArray(value) ? 'array' : (typeof value as Shape);
+    const schema = shapes[shape];
+    if (!schema) return refuse(ctx, otherwise(value));
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+      // An unknown key's issue sits on its object: carry it over on the key itself.
+      const paths =
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => [...issue.path, key])
+          : [issue.path];
+      for (const path of paths) ctx.addIssue({ ...issue, path, code: 'custom' });
+    }
+    return z.NEVER;
+  });
+}
+
+const strength = z
+  .number({ error: mustBe(ALPHA_RULE) })
+  .refine(isStrength, { error: mustBe(ALPHA_RULE) });
+
+const alpha = byShape<number | number[]>(
+  {
+    number: strength,
+    array: z
+      .array(strength)
+      .min(1, { error: `must be ${ALPHA_RULE}, or one such number per model level` }),
+  },
+  (value) =>
+    `must be a number from 0 to 1, or a list of them (one per model level), got ${describeValue(value)}`,
+);
+
+const weight = z
+  .number({ error: mustBe(WEIGHT_RULE) })
+  .refine(isWeight, { error: mustBe(WEIGHT_RULE) });
+
+const imagePath = z
+  .string({ error: mustBe('an image path') })
+  .refine((file) => file.trim() !== '', { error: mustBe('an image path') });
+
+/** `unknown field (expected one of: …)` for a key the object does not have. */
+function strictObject<S extends z.ZodRawShape>(shape: S, notObject: (value: unknown) => string) {
+  const known = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown field (expected one of: ${known})`
+        : notObject(issue.input),
+  });
+}
+
+/** A blend entry: an image path, or `{ image, weight }`; `named` says which (for its field). */
+const blendEntry = byShape<{ image: string; weight: number; named: boolean }>(
+  {
+    string: imagePath.transform((image) => ({ image, weight: 1, named: false })),
+    object: strictObject(
+      {
+        image: byShape<string>({ string: imagePath }, (value) =>
+          value === undefined
+            ? 'missing: each blend entry needs an image path'
+            : mustBeValue('an image path')(value),
+        ),
+        weight: weight.optional(),
+      },
+      mustBeValue('an image path or { image, weight }'),
+    ).transform(({ image, weight = 1 }) => ({ image, weight, named: true })),
+  },
+  mustBeValue('an image path or { image, weight }'),
+);
+
+/** A segment's style: one image, a blend, or `null` for unstyled. */
+const style = byShape<{ image: string; weight: number; named: boolean }[] | null>(
+  {
+    null: z.null(),
+    string: imagePath.transform((image) => [{ image, weight: 1, named: false }]),
+    array: z
+      .array(blendEntry)
+      .min(1, { error: 'must name at least one image (use null for unstyled)' }),
+  },
+  (value) =>
+    value === undefined
+      ? 'missing: give an image path, a blend list, or null for unstyled'
+      : `must be an image path, a list of { image, weight }, or null, got ${describeValue(value)}`,
+);
+
+const segmentSchema = strictObject(
+  {
+    start: time('every segment needs a start time'),
+    end: time('every segment needs an end time'),
+    style,
+    alpha: alpha.optional(),
+    preserveColor: z.boolean({ error: mustBe('true or false') }).optional(),
+    transition: time().optional(),
+    name: z.string({ error: mustBe('a string') }).optional(),
+  },
+  mustBeValue('an object with start, end and style'),
+);
+
+const documentSchema = strictObject(
+  {
+    segments: z
+      .array(segmentSchema, {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'missing: a schedule needs a list of segments'
+            : mustBe('a list of segments')(issue),
+      })
+      .min(1, { error: 'must have at least one segment' }),
+    transition: time().optional(),
+    loop: z.boolean({ error: mustBe('true or false') }).optional(),
+  },
+  mustBeValue('an object with "segments"'),
+);
+
+/** The order problems are reported in: the file-wide settings, then the segments. */
+const ROOT_ORDER = ['transition', 'loop', 'segments'];
+const SEGMENT_FIELDS = Object.keys(segmentSchema.shape);
 
 export function parseSchedule(text: string, options: ParseScheduleOptions): ScheduleParseResult {
   const result: ScheduleParseResult = {
@@ -108,6 +266,57 @@ function isYamlPath(file: string): boolean {
   return /\.ya?ml$/i.test(file);
 }
 
+/** A problem and where it sorts: today's order is the file's, field by field. */
+interface Placed extends ScheduleProblem {
+  order: readonly number[];
+}
+
+/** `['segments', 2, 'end']` → `segments[2].end`. */
+function fieldPath(parts: readonly PropertyKey[]): string {
+  return parts
+    .map((part, i) =>
+      typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`,
+    )
+    .join('');
+}
+
+/** Where a problem on `parts` sorts: unknown fields first in their object, then field by field. */
+function orderOf(parts: readonly PropertyKey[], unknown: boolean): number[] {
+  if (parts[0] !== 'segments' || parts.length < 2)
+    return [0, unknown ? 0 : ROOT_ORDER.indexOf(String(parts[0] ?? '')) + 1];
+  const field = parts[2];
+  const rank = unknown && parts.length === 3 ? 0 : SEGMENT_FIELDS.indexOf(String(field)) + 1;
+  return [1, Number(parts[1]), field === undefined ? 0 : rank];
+}
+
+function problemsOf(error: z.ZodError): Placed[] {
+  return error.issues.flatMap((issue): Placed[] => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const parts = [...issue.path, key];
+        return { field: fieldPath(parts), message: issue.message, order: orderOf(parts, true) };
+      });
+    }
+    return [
+      { field: fieldPath(issue.path), message: issue.message, order: orderOf(issue.path, false) },
+    ];
+  });
+}
+
+function byOrder(a: Placed, b: Placed): number {
+  for (let i = 0; i < Math.max(a.order.length, b.order.length); i++) {
+    const difference = (a.order[i] ?? 0) - (b.order[i] ?? 0);
+    if (difference !== 0) return difference;
+  }
+  return 0;
+}
+
+/** One field's value by its schema, or undefined where it has problems (reported elsewhere). */
+function valueOf<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -117,344 +326,142 @@ function validateDocument(
   options: ParseScheduleOptions,
   result: ScheduleParseResult,
 ): void {
-  const problem = (field: string, message: string): void => {
-    result.problems.push({ field, message });
-  };
-  const warning = (field: string, message: string): void => {
-    result.warnings.push({ field, message });
-  };
-
-  if (!isRecord(document)) {
-    problem('', `must be an object with "segments", got ${describeValue(document)}`);
-    return;
-  }
-  checkUnknownFields(document, '', ROOT_FIELDS, problem);
-
-  let transitionMs = secondsToMs(DEFAULT_TRANSITION_SECONDS);
-  if (document.transition !== undefined) {
-    const seconds = readTime(document.transition, 'transition', problem);
-    if (seconds !== undefined) transitionMs = secondsToMs(seconds);
-  }
-
-  let loop = false;
-  if (document.loop !== undefined) {
-    if (typeof document.loop === 'boolean') loop = document.loop;
-    else problem('loop', `must be true or false, got ${describeValue(document.loop)}`);
-  }
-
-  const rawSegments = document.segments;
-  if (!Array.isArray(rawSegments)) {
-    problem(
-      'segments',
-      rawSegments === undefined
-        ? 'missing: a schedule needs a list of segments'
-        : `must be a list of segments, got ${describeValue(rawSegments)}`,
-    );
-    return;
-  }
-  if (rawSegments.length === 0) {
-    problem('segments', 'must have at least one segment');
-    return;
-  }
-
+  const parsed = documentSchema.safeParse(document);
+  const placed = parsed.success ? [] : problemsOf(parsed.error);
+  const rawSegments =
+    isRecord(document) && Array.isArray(document.segments) ? (document.segments as unknown[]) : [];
   const baseDir = path.dirname(path.resolve(options.path));
-  const images: string[] = [];
-  const segments: ScheduleSegment[] = [];
+  result.imageRefs = namedImages(rawSegments, baseDir);
+
+  // What needs more than one field, on each segment whose fields allow it.
   const spans: SegmentSpan[] = [];
   const levelsSeen: { field: string; count: number }[] = [];
-  let segmentsValid = true;
-
-  rawSegments.forEach((raw: unknown, index) => {
+  rawSegments.forEach((raw, index) => {
+    if (!isRecord(raw)) return;
     const at = `segments[${index}]`;
-    const before = result.problems.length;
-    const read = readSegment(raw, at, index, transitionMs, baseDir, images, result);
-    if (read.span) spans.push(read.span);
-    if (read.alpha) levelsSeen.push({ field: `${at}.alpha`, count: read.alpha.length });
-    if (read.segment && result.problems.length === before) segments.push(read.segment);
-    else segmentsValid = false;
+    const problem = (field: string, message: string): void => {
+      placed.push({
+        field: `${at}.${field}`,
+        message,
+        order: [1, index, SEGMENT_FIELDS.indexOf(field) + 1],
+      });
+    };
+    const start = valueOf(time(), raw.start);
+    const end = valueOf(time(), raw.end);
+    if (start !== undefined && end !== undefined) {
+      if (secondsToMs(end) <= secondsToMs(start))
+        problem(
+          'end',
+          `must be after start (start ${showTime(raw.start)} ≥ end ${showTime(raw.end)})`,
+        );
+      else spans.push({ index, startMs: secondsToMs(start), endMs: secondsToMs(end) });
+    }
+    const blend = valueOf(style, raw.style);
+    const seen = new Map<string, string>();
+    blend?.forEach((entry, i) => {
+      const field = `style[${i}]${entry.named ? '.image' : ''}`;
+      const resolved = path.resolve(baseDir, entry.image);
+      const first = seen.get(resolved);
+      if (first) problem(field, `names the same image as ${at}.${first}; give it one weight`);
+      else seen.set(resolved, `style[${i}]`);
+    });
+    const levels = valueOf(alpha, raw.alpha);
+    if (Array.isArray(levels)) levelsSeen.push({ field: `${at}.alpha`, count: levels.length });
+    if (raw.style === null) {
+      for (const field of ['alpha', 'preserveColor'] as const) {
+        if (raw[field] !== undefined)
+          result.warnings.push({
+            field: `${at}.${field}`,
+            message: 'has no effect: the segment is unstyled (style: null)',
+          });
+      }
+    }
   });
-
+  const problem = (field: string, message: string): void => {
+    placed.push({ field, message, order: [2] });
+  };
   checkLevels(levelsSeen, options.levels, problem);
   checkOverlaps(spans, problem);
   if (options.durationMs !== undefined) {
-    checkAgainstDuration(spans, options.durationMs, warning);
+    checkAgainstDuration(spans, options.durationMs, (field, message) =>
+      result.warnings.push({ field, message }),
+    );
   }
+  result.problems = placed.sort(byOrder).map(({ field, message }) => ({ field, message }));
+  if (!parsed.success || result.problems.length > 0) return;
 
-  if (!segmentsValid || result.problems.length > 0) return;
+  // Every field is valid: the schedule, its images shared by index in order of first use.
+  const images: string[] = [];
+  const imageIndex = (resolved: string): number => {
+    if (!images.includes(resolved)) images.push(resolved);
+    return images.indexOf(resolved);
+  };
+  const transitionMs = secondsToMs(parsed.data.transition ?? DEFAULT_TRANSITION_SECONDS);
+  const segments = parsed.data.segments.map((segment, index): ScheduleSegment => {
+    const at = `segments[${index}]`;
+    let blend: ScheduleStyleImage[] | null = null;
+    if (segment.style) {
+      const total = segment.style.reduce((sum, entry) => sum + entry.weight, 0);
+      const single =
+        typeof rawSegments[index] === 'object' &&
+        typeof (rawSegments[index] as { style?: unknown }).style === 'string';
+      blend = segment.style.map((entry, i) => {
+        const resolved = path.resolve(baseDir, entry.image);
+        return {
+          path: resolved,
+          field: single ? `${at}.style` : `${at}.style[${i}]${entry.named ? '.image' : ''}`,
+          imageIndex: imageIndex(resolved),
+          weight: entry.weight / total,
+        };
+      });
+    }
+    return {
+      index,
+      name: segment.name,
+      startMs: secondsToMs(segment.start),
+      endMs: secondsToMs(segment.end),
+      style: blend,
+      alpha: segment.alpha ?? 1,
+      preserveColor: segment.preserveColor ?? false,
+      transitionMs:
+        segment.transition === undefined ? transitionMs : secondsToMs(segment.transition),
+    };
+  });
   segments.sort((a, b) => a.startMs - b.startMs);
   result.schedule = {
     segments,
     images,
-    loop,
+    loop: parsed.data.loop ?? false,
     levels: options.levels ?? levelsSeen[0]?.count,
     transitionMs,
   };
 }
 
-function checkUnknownFields(
-  record: Record<string, unknown>,
-  at: string,
-  known: readonly string[],
-  problem: (field: string, message: string) => void,
-): void {
-  for (const key of Object.keys(record)) {
-    if (!known.includes(key)) {
-      problem(at ? `${at}.${key}` : key, `unknown field (expected one of: ${known.join(', ')})`);
-    }
-  }
-}
-
-/** Parses a time field; reports a problem and returns undefined when it is not a valid time. */
-function readTime(
-  value: unknown,
-  field: string,
-  problem: (field: string, message: string) => void,
-): number | undefined {
-  try {
-    return parseTime(value);
-  } catch (error) {
-    problem(field, (error as Error).message);
-    return undefined;
-  }
-}
-
-function readSegment(
-  raw: unknown,
-  at: string,
-  index: number,
-  defaultTransitionMs: number,
+/** Every style image the file names, resolved, even where other fields have problems. */
+function namedImages(
+  segments: readonly unknown[],
   baseDir: string,
-  images: string[],
-  result: ScheduleParseResult,
-): { segment?: ScheduleSegment; span?: SegmentSpan; alpha?: readonly number[] } {
-  const problem = (field: string, message: string): void => {
-    result.problems.push({ field, message });
+): { path: string; field: string }[] {
+  const refs: { path: string; field: string }[] = [];
+  const add = (file: unknown, field: string): void => {
+    if (typeof file === 'string' && file.trim() !== '')
+      refs.push({ path: path.resolve(baseDir, file), field });
   };
-  if (!isRecord(raw)) {
-    problem(at, `must be an object with start, end and style, got ${describeValue(raw)}`);
-    return {};
-  }
-  checkUnknownFields(raw, at, SEGMENT_FIELDS, problem);
-
-  const start =
-    raw.start === undefined
-      ? (problem(`${at}.start`, 'missing: every segment needs a start time'), undefined)
-      : readTime(raw.start, `${at}.start`, problem);
-  const end =
-    raw.end === undefined
-      ? (problem(`${at}.end`, 'missing: every segment needs an end time'), undefined)
-      : readTime(raw.end, `${at}.end`, problem);
-  let span: SegmentSpan | undefined;
-  if (start !== undefined && end !== undefined) {
-    if (secondsToMs(end) <= secondsToMs(start)) {
-      problem(
-        `${at}.end`,
-        `must be after start (start ${showTime(raw.start)} ≥ end ${showTime(raw.end)})`,
-      );
-    } else {
-      span = { index, startMs: secondsToMs(start), endMs: secondsToMs(end) };
-    }
-  }
-
-  let name: string | undefined;
-  if (raw.name !== undefined) {
-    if (typeof raw.name === 'string') name = raw.name;
-    else problem(`${at}.name`, `must be a string, got ${describeValue(raw.name)}`);
-  }
-
-  const style = readStyle(raw, at, baseDir, images, result);
-
-  let alpha: number | number[] = 1;
-  if (raw.alpha !== undefined) {
-    alpha = readAlpha(raw.alpha, `${at}.alpha`, problem) ?? 1;
-    if (style === null) {
-      result.warnings.push({
-        field: `${at}.alpha`,
-        message: 'has no effect: the segment is unstyled (style: null)',
-      });
-    }
-  }
-
-  let preserveColor = false;
-  if (raw.preserveColor !== undefined) {
-    if (typeof raw.preserveColor === 'boolean') preserveColor = raw.preserveColor;
-    else {
-      problem(
-        `${at}.preserveColor`,
-        `must be true or false, got ${describeValue(raw.preserveColor)}`,
-      );
-    }
-    if (style === null) {
-      result.warnings.push({
-        field: `${at}.preserveColor`,
-        message: 'has no effect: the segment is unstyled (style: null)',
-      });
-    }
-  }
-
-  let transitionMs = defaultTransitionMs;
-  if (raw.transition !== undefined) {
-    const seconds = readTime(raw.transition, `${at}.transition`, problem);
-    if (seconds !== undefined) transitionMs = secondsToMs(seconds);
-  }
-
-  const alphaLevels = Array.isArray(alpha) ? alpha : undefined;
-  if (span === undefined || style === undefined) return { span, alpha: alphaLevels };
-  const segment: ScheduleSegment = {
-    index,
-    name,
-    startMs: span.startMs,
-    endMs: span.endMs,
-    style,
-    alpha,
-    preserveColor,
-    transitionMs,
-  };
-  return { segment, span, alpha: alphaLevels };
+  segments.forEach((segment, index) => {
+    if (!isRecord(segment)) return;
+    const field = `segments[${index}].style`;
+    if (!Array.isArray(segment.style)) return add(segment.style, field);
+    segment.style.forEach((entry: unknown, i) => {
+      if (isRecord(entry)) add(entry.image, `${field}[${i}].image`);
+      else add(entry, `${field}[${i}]`);
+    });
+  });
+  return refs;
 }
 
 /** A time as the user wrote it: `9`, or `"0:09"` → `0:09`. */
 function showTime(value: unknown): string {
   return typeof value === 'string' ? value : String(value);
-}
-
-/** `undefined` when the style is missing or invalid (problems reported), `null` when unstyled. */
-function readStyle(
-  raw: Record<string, unknown>,
-  at: string,
-  baseDir: string,
-  images: string[],
-  result: ScheduleParseResult,
-): ScheduleStyleImage[] | null | undefined {
-  const problem = (field: string, message: string): void => {
-    result.problems.push({ field, message });
-  };
-  const field = `${at}.style`;
-  const value = raw.style;
-  if (value === undefined) {
-    problem(field, 'missing: give an image path, a blend list, or null for unstyled');
-    return undefined;
-  }
-  if (value === null) return null;
-
-  const addImage = (file: unknown, imageField: string): string | undefined => {
-    if (typeof file !== 'string' || file.trim() === '') {
-      problem(imageField, `must be an image path, got ${describeValue(file)}`);
-      return undefined;
-    }
-    const resolved = path.resolve(baseDir, file);
-    result.imageRefs.push({ path: resolved, field: imageField });
-    return resolved;
-  };
-  const imageIndex = (resolved: string): number => {
-    const found = images.indexOf(resolved);
-    if (found >= 0) return found;
-    images.push(resolved);
-    return images.length - 1;
-  };
-
-  if (typeof value === 'string') {
-    const resolved = addImage(value, field);
-    if (resolved === undefined) return undefined;
-    return [{ path: resolved, field, imageIndex: imageIndex(resolved), weight: 1 }];
-  }
-  if (!Array.isArray(value)) {
-    problem(
-      field,
-      `must be an image path, a list of { image, weight }, or null, got ${describeValue(value)}`,
-    );
-    return undefined;
-  }
-  if (value.length === 0) {
-    problem(field, 'must name at least one image (use null for unstyled)');
-    return undefined;
-  }
-
-  const items: { path: string; field: string; weight: number }[] = [];
-  let valid = true;
-  value.forEach((item: unknown, i) => {
-    const itemField = `${field}[${i}]`;
-    let file: unknown = item;
-    let fileField = itemField;
-    let weight = 1;
-    if (isRecord(item)) {
-      checkUnknownFields(item, itemField, STYLE_ITEM_FIELDS, problem);
-      file = item.image;
-      fileField = `${itemField}.image`;
-      if (item.image === undefined) {
-        problem(fileField, 'missing: each blend entry needs an image path');
-        valid = false;
-        return;
-      }
-      if (item.weight !== undefined) {
-        if (!isWeight(item.weight)) {
-          problem(
-            `${itemField}.weight`,
-            `must be ${WEIGHT_RULE}, got ${describeValue(item.weight)}`,
-          );
-          valid = false;
-        } else {
-          weight = item.weight;
-        }
-      }
-    } else if (typeof item !== 'string') {
-      problem(itemField, `must be an image path or { image, weight }, got ${describeValue(item)}`);
-      valid = false;
-      return;
-    }
-    const resolved = addImage(file, fileField);
-    if (resolved === undefined) {
-      valid = false;
-      return;
-    }
-    const duplicate = items.find((other) => other.path === resolved);
-    if (duplicate) {
-      problem(fileField, `names the same image as ${duplicate.field}; give it one weight`);
-      valid = false;
-      return;
-    }
-    items.push({ path: resolved, field: fileField, weight });
-  });
-  if (!valid) return undefined;
-
-  const total = items.reduce((sum, item) => sum + item.weight, 0);
-  return items.map((item) => ({
-    path: item.path,
-    field: item.field,
-    imageIndex: imageIndex(item.path),
-    weight: item.weight / total,
-  }));
-}
-
-function readAlpha(
-  value: unknown,
-  field: string,
-  problem: (field: string, message: string) => void,
-): number | number[] | undefined {
-  if (typeof value === 'number') {
-    if (isStrength(value)) return value;
-    problem(field, `must be ${ALPHA_RULE}, got ${describeValue(value)}`);
-    return undefined;
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      problem(field, `must be ${ALPHA_RULE}, or one such number per model level`);
-      return undefined;
-    }
-    let valid = true;
-    value.forEach((x: unknown, i) => {
-      if (!isStrength(x)) {
-        problem(`${field}[${i}]`, `must be ${ALPHA_RULE}, got ${describeValue(x)}`);
-        valid = false;
-      }
-    });
-    return valid ? (value as number[]) : undefined;
-  }
-  problem(
-    field,
-    `must be a number from 0 to 1, or a list of them (one per model level), got ${describeValue(value)}`,
-  );
-  return undefined;
 }
 
 function checkLevels(

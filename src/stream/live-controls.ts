@@ -7,7 +7,8 @@
  * per model level (`levels`).
  */
 import type { ClientMessage, LiveSettings, ProtocolErrorCode } from './protocol.js';
-import { UploadError, type PreparedUpload, type StyleGallery } from './style-gallery.js';
+import { StylecastError } from '../errors.js';
+import type { PreparedUpload, StyleGallery } from './style-gallery.js';
 import { alphaLevelsProblem } from '../style-values.js';
 
 /** Turns settings into what each frame needs (style codes, alphas); may throw to refuse them. */
@@ -105,7 +106,11 @@ export class LiveControls<Prepared = undefined> {
               index,
             });
           } catch (error) {
-            if (error instanceof UploadError) {
+            // The error codes of an upload are the protocol's codes for it.
+            if (
+              error instanceof StylecastError &&
+              (error.code === 'UPLOAD_TOO_LARGE' || error.code === 'UPLOAD_NOT_IMAGE')
+            ) {
               return { ok: false, code: error.code, message: error.message };
             }
             throw error;

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { StylecastError } from '../errors.js';
+import { checkOptions, pickOptions } from '../options/define-option.js';
+import { liveOptions } from '../options/options.js';
 import type { LiveControls } from './live-controls.js';
 import {
   PROTOCOL_VERSION,
@@ -76,22 +78,15 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
+const SERVER_OPTIONS = pickOptions(liveOptions, 'host', 'port', 'token', 'allowOrigin');
+
 export async function startStreamServer(options: StreamServerOptions): Promise<StreamServer> {
-  const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 8080;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`Expected \`port\` to be an integer from 0 to 65535, got \`${port}\``);
-  }
-  const access: AccessOptions = {
-    host,
-    token: options.token,
-    allowedOrigins: options.allowedOrigins ?? [],
-  };
-  for (const origin of access.allowedOrigins) {
-    if (!URL.canParse(origin)) {
-      throw new TypeError(`Expected \`allowOrigin\` to be a URL origin, got \`${origin}\``);
-    }
-  }
+  // Checked by the CLI's rules (src/options): `allowedOrigins` is the list of `--allow-origin`s.
+  const { host, port, token, allowOrigin } = checkOptions(SERVER_OPTIONS, {
+    ...options,
+    allowOrigin: options.allowedOrigins,
+  });
+  const access: AccessOptions = { host, token, allowedOrigins: allowOrigin ?? [] };
   const { controls } = options;
   const maxBufferedBytes = options.maxBufferedBytes ?? 512 * 1024;
   const files = await loadViewerFiles(options.viewerDirectory);

@@ -41,15 +41,6 @@ export interface GallerySnapshot {
   readonly changes: number;
 }
 
-export class UploadError extends Error {
-  constructor(
-    readonly code: 'UPLOAD_TOO_LARGE' | 'UPLOAD_NOT_IMAGE',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 async function thumbnailOf(bytes: Buffer): Promise<string> {
   const jpeg = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
     .rotate()
@@ -138,21 +129,21 @@ export class StyleGallery {
 
   /**
    * Checks an upload without adding it: base64 of at most `maxUploadBytes` bytes that decodes as
-   * an image. Throws an `UploadError`.
+   * an image. Throws a `StylecastError` with code `UPLOAD_TOO_LARGE` or `UPLOAD_NOT_IMAGE`.
    */
   async prepareUpload(base64: string): Promise<PreparedUpload> {
     const { maxUploadBytes } = this.options;
     // Base64 is 4 characters per 3 bytes; refuse before decoding anything large.
     if (base64.length > Math.ceil((maxUploadBytes * 4) / 3) + 64) {
-      throw new UploadError(
+      throw new StylecastError(
         'UPLOAD_TOO_LARGE',
         `Upload is larger than the limit of ${maxUploadBytes} bytes`,
       );
     }
     const bytes = decodeBase64Upload(base64);
-    if (!bytes) throw new UploadError('UPLOAD_NOT_IMAGE', 'Upload is not valid base64');
+    if (!bytes) throw new StylecastError('UPLOAD_NOT_IMAGE', 'Upload is not valid base64');
     if (bytes.length > maxUploadBytes) {
-      throw new UploadError(
+      throw new StylecastError(
         'UPLOAD_TOO_LARGE',
         `Upload is ${bytes.length} bytes, over the limit of ${maxUploadBytes}`,
       );
@@ -160,7 +151,7 @@ export class StyleGallery {
     try {
       return { bytes, thumbnail: await thumbnailOf(bytes) };
     } catch {
-      throw new UploadError('UPLOAD_NOT_IMAGE', 'Upload does not decode as an image');
+      throw new StylecastError('UPLOAD_NOT_IMAGE', 'Upload does not decode as an image');
     }
   }
 

@@ -146,7 +146,7 @@ describe('--precision', () => {
     writeFileSync(join(dir, 'stylecast.config.json'), JSON.stringify({ precision: 'int4' }));
     const bad = await runCli(['image', PHOTO], { cwd: dir });
     expect(errorLines(bad.stderr).at(-1)).toMatch(
-      /^stylecast: Config file .*: `precision`: Expected `precision` to be one of auto, fp32, int8, got `int4`$/,
+      /^stylecast: Config file .*: Expected `precision` to be one of auto, fp32, int8, got `int4`$/,
     );
   });
 });

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { networkUrls, parseOrigin, registerLiveCommand } from '../../src/cli/live-command.js';
+import { networkUrls, registerLiveCommand } from '../../src/cli/live-command.js';
+import { parseOrigin } from '../../src/options/options.js';
+import { StylecastError } from '../../src/errors.js';
 import { TestViewer } from '../stream/live-test-helpers.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
@@ -193,7 +195,9 @@ describe('stylecast live', () => {
 
   it('normalises origins', () => {
     expect(parseOrigin('https://studio.example:8443/')).toBe('https://studio.example:8443');
-    expect(() => parseOrigin('https://studio.example/path')).toThrow(RangeError);
-    expect(() => parseOrigin('ftp://x')).toThrow(RangeError);
+    expect(() => parseOrigin('https://studio.example/path')).toThrow(StylecastError);
+    expect(() => parseOrigin('ftp://x')).toThrow(
+      'Expected `allowOrigin` to be an origin like https://host:port, got `ftp://x`',
+    );
   });
 });

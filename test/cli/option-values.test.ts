@@ -53,7 +53,7 @@ describe('config file', () => {
   it('a switch given as the string "false" is refused, not turned on', async () => {
     await expectRefused(
       ['--config', config({ preserveColor: 'false' })],
-      /^stylecast: Config file .*c\.json: `preserveColor`: expected true or false, got "false"$/,
+      /^stylecast: Config file .*c\.json: Expected `preserveColor` to be true or false, got `"false"`$/,
     );
   });
 
@@ -68,11 +68,11 @@ describe('config file', () => {
   it('a list for a one-value option, and a weight that is not a number', async () => {
     await expectRefused(
       ['--config', config({ threads: [1, 2] })],
-      /`threads`: expected one value, got a list$/,
+      /c\.json: Expected `threads` to be one value, got a list$/,
     );
     await expectRefused(
       ['--config', config({ style: ['p.jpg@NaN'] })],
-      /`style`: Expected the weight of style `p.jpg` to be a number above 0 and at most 1000, got `NaN`$/,
+      /c\.json: Expected the weight of style `p.jpg` to be a number above 0 and at most 1000, got `NaN`$/,
     );
   });
 });
