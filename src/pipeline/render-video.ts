@@ -4,6 +4,7 @@
  */
 import { decodeFrames } from '../decode/decode-frames.js';
 import { probeMedia, type MediaInfo } from '../decode/probe.js';
+import { promisedFrames } from '../decode/promised-frames.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput, type OutputFile } from '../encode/output-file.js';
 import { outputFormat, type FormatChoice } from '../encode/output-format.js';
@@ -53,12 +54,11 @@ export interface RenderResult {
   output: string;
 }
 
-/** A file that decodes to fewer frames than its duration promises was cut short or damaged. */
-function missingFrames(info: MediaInfo, decoded: number): boolean {
-  if (info.durationMs === null) return false;
-  const expected = Math.round((info.durationMs / 1000) * info.fps);
+/** The frames a file promised, when it decoded to clearly fewer: it was cut short or damaged. */
+function missingFrames(info: MediaInfo, decoded: number): number | null {
+  const promised = promisedFrames(info);
   // The container's duration may include audio that outlasts the last video frame a little.
-  return decoded < expected * 0.95 - info.fps * 0.25;
+  return promised !== null && decoded < promised * 0.95 - info.fps * 0.25 ? promised : null;
 }
 
 /** Checks everything about a render that can be checked before any work starts. */
@@ -117,11 +117,11 @@ export async function renderVideo(
     });
     if (frames === 0)
       throw new StylecastError('INPUT_CORRUPT', `No frames could be decoded from ${plan.input}`);
-    if (missingFrames(info, frames)) {
-      const expected = Math.round(((info.durationMs ?? 0) / 1000) * info.fps);
+    const promised = missingFrames(info, frames);
+    if (promised !== null) {
       throw new StylecastError(
         'INPUT_CORRUPT',
-        `${plan.input} is damaged or cut short: decoded ${frames} of ${expected} frames`,
+        `${plan.input} is damaged or cut short: decoded ${frames} of ${promised} frames`,
       );
     }
     await encoder.finish();
