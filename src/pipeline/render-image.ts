@@ -7,6 +7,7 @@ import { prepareOutput } from '../encode/output-file.js';
 import { StylecastError } from '../errors.js';
 import type { InferencePool } from '../infer/inference-pool.js';
 import type { StyleSettings } from '../types.js';
+import { defaultStallMs, ProgressWatchdog } from './progress-watchdog.js';
 
 const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.png': (image) => image.png(),
@@ -60,6 +61,8 @@ export interface RenderImageOptions {
   reads?: readonly string[];
   /** Stops the run: it rejects with the signal's reason and writes nothing. */
   signal?: AbortSignal;
+  /** An inference worker that holds the image this long fails the run (`STALLED`); default 60 s. */
+  stallMs?: number;
 }
 
 export async function renderImage(
@@ -75,6 +78,7 @@ export async function renderImage(
     );
   }
   const output = await prepareOutput(options.output, [options.input, ...(options.reads ?? [])]);
+  const watchdog = new ProgressWatchdog(options.stallMs ?? defaultStallMs(), () => {});
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(options.input, { failOn: 'error' })
@@ -101,9 +105,9 @@ export async function renderImage(
     ),
   );
   options.signal?.throwIfAborted();
-  const [stylized] = await options.pool.stylize(
-    [{ index: 0, ptsMs: 0, width, height, data }],
-    [options.style],
+  const [stylized] = await watchdog.watch(
+    () => `an inference worker (stylizing ${options.input})`,
+    options.pool.stylize([{ index: 0, ptsMs: 0, width, height, data }], [options.style]),
   );
   try {
     options.signal?.throwIfAborted();

@@ -13,6 +13,7 @@ import { StylecastError } from '../errors.js';
 import { ffmpegFile } from '../ffmpeg.js';
 import type { InferencePool } from '../infer/inference-pool.js';
 import type { StyleForFrame } from '../types.js';
+import { defaultStallMs, ProgressWatchdog, watchedFrames } from './progress-watchdog.js';
 import { stylizeFrames } from './stylize-frames.js';
 
 export interface RenderProgress {
@@ -43,6 +44,11 @@ export interface RenderVideoOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RenderProgress) => void;
+  /**
+   * A stage (decoder, inference, encoder) that makes no progress for this long fails the render
+   * with a `STALLED` error naming it. Default `STYLECAST_STALL_SECONDS`, else 60 s.
+   */
+  stallMs?: number;
 }
 
 export interface RenderResult {
@@ -78,6 +84,9 @@ export async function renderVideo(
   const { info, frameSize: size, outputFile: output } = plan;
 
   const controller = new AbortController();
+  const watchdog = new ProgressWatchdog(options.stallMs ?? defaultStallMs(), (stall) =>
+    controller.abort(stall),
+  );
   const stop = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', stop, { once: true });
   if (options.signal?.aborted) stop();
@@ -89,22 +98,28 @@ export async function renderVideo(
     fps: info.fps,
     audio: info.hasAudio ? { path: ffmpegFile(plan.input), codec: info.audioCodec } : undefined,
     signal: controller.signal,
+    watchdog,
   });
   let written = 0;
   try {
     const frames = await stylizeFrames({
-      frames: decodeFrames({
-        inputArgs: ['-i', ffmpegFile(plan.input)],
-        ...size,
-        fps: info.fps,
-        label: plan.input,
-        strict: true,
-        signal: controller.signal,
-      }),
+      frames: watchedFrames(
+        decodeFrames({
+          inputArgs: ['-i', ffmpegFile(plan.input)],
+          ...size,
+          fps: info.fps,
+          label: plan.input,
+          strict: true,
+          signal: controller.signal,
+        }),
+        watchdog,
+        (decoded) => `the decoder (ffmpeg, reading ${plan.input}, at frame ${decoded})`,
+      ),
       pool: options.pool,
       styleFor: options.styleFor,
       batchSize: options.batchSize,
       signal: controller.signal,
+      watchdog,
       write: async (frame) => {
         await encoder.write(frame);
         written += 1;
@@ -128,11 +143,13 @@ export async function renderVideo(
     const seconds = (performance.now() - started) / 1000;
     return { frames, seconds, fps: frames / seconds, ...size, output: output.path };
   } catch (error) {
+    // A stall aborted the run first; what the other stages then threw only follows from it.
+    const cause = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
     controller.abort(error);
     await encoder.abort();
     if (options.signal?.aborted)
       throw new StylecastError('ABORTED', `Stopped; no output was written to ${output.path}`);
-    throw error;
+    throw cause;
   } finally {
     options.signal?.removeEventListener('abort', stop);
   }
