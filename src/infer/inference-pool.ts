@@ -26,6 +26,7 @@ import {
   type Provider,
 } from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
+import { probeProvider } from './probe-provider.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const PRESERVE_COLOR_GRAPH = fileURLToPath(
@@ -119,7 +120,7 @@ export class InferencePool {
       stylizerPaths: { fp32: model.stylizerPath, int8: model.stylizerInt8Path },
       stylizers: plan.open,
       preserveColorPath: PRESERVE_COLOR_GRAPH,
-      providers: plan.cpuOnly ? ['cpu'] : candidateProviders(device),
+      providers: plan.cpuOnly ? ['cpu'] : await loadableProviders(candidateProviders(device)),
       threads: options.threads ?? shapeFor.threads,
       codeSize: model.card.codeSize,
       levels: model.card.levels,
@@ -366,6 +367,29 @@ export class InferencePool {
       if (this.slots.includes(slot)) this.release(slot);
     }
   }
+}
+
+/**
+ * The candidates that load, GPU ones tried first in a child process (probe-provider.ts) so that
+ * their runtimes' warnings never reach the user; an explicit one that does not load is the error.
+ */
+async function loadableProviders(candidates: readonly Provider[]): Promise<Provider[]> {
+  const loadable: Provider[] = [];
+  for (const provider of candidates) {
+    if (provider === 'cpu') {
+      loadable.push(provider);
+      continue;
+    }
+    const probe = await probeProvider(provider);
+    if (probe.loads) loadable.push(provider);
+    else if (candidates.length === 1) {
+      throw new StylecastError(
+        'PROVIDER_UNAVAILABLE',
+        `No execution provider loaded (${provider}: ${probe.reason}) — ${INSTALL_HINT[provider]}`,
+      );
+    }
+  }
+  return loadable;
 }
 
 function startWorker(
