@@ -2,6 +2,7 @@
 import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { assertReadableFile } from '../decode/probe.js';
+import { tooLarge } from '../decode/style-image.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { StylecastError } from '../errors.js';
@@ -16,20 +17,12 @@ const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.webp': (image) => image.webp({ quality: 92 }),
 };
 
-/**
- * The most pixels an input image may have: a 16000x16000 PNG was seen peaking at 17 GB (about 66
- * bytes a pixel through decode, resize and inference), so 40 megapixels stays near 3 GB.
- */
-export const MAX_IMAGE_PIXELS = 40_000_000;
+export { MAX_IMAGE_PIXELS } from '../decode/style-image.js';
 
 /** metadata() reports the stored size; a 90° EXIF turn swaps it. Refuses an image too large. */
 function uprightSize(meta: Metadata, input: string): Size {
-  if (meta.width * meta.height > MAX_IMAGE_PIXELS) {
-    throw new StylecastError(
-      'INPUT_TOO_LARGE',
-      `Image ${input} is ${meta.width}x${meta.height} (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels); the limit is ${MAX_IMAGE_PIXELS / 1e6} megapixels`,
-    );
-  }
+  const refused = tooLarge('Image', input, meta);
+  if (refused) throw refused;
   const turned = (meta.orientation ?? 1) >= 5;
   return { width: turned ? meta.height : meta.width, height: turned ? meta.width : meta.height };
 }
