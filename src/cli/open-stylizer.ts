@@ -25,6 +25,8 @@ export interface StylizerOptions {
   frameSize?: Size;
   workers?: number;
   threads?: number;
+  /** Stops loading: rejects with an `ABORTED` error, every worker stopped. */
+  signal?: AbortSignal;
 }
 
 export interface Stylizer {
@@ -34,7 +36,7 @@ export interface Stylizer {
 }
 
 export async function openStylizer(options: StylizerOptions): Promise<Stylizer> {
-  const model = await loadModel(options.model);
+  const model = await loadModel(options.model, { signal: options.signal });
   const pool = await InferencePool.open(model, options);
   return { pool, styles: new StyleCodes(pool), close: () => pool.close() };
 }

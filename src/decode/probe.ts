@@ -22,11 +22,11 @@ export async function assertReadableFile(path: string, what = 'Input'): Promise<
  */
 export async function probeMedia(
   path: string,
-  options: { countFrames?: boolean } = {},
+  options: { countFrames?: boolean; signal?: AbortSignal } = {},
 ): Promise<MediaInfo> {
   await assertReadableFile(path);
   const file = ffmpegFile(path);
-  const { stderr } = await ffmpegLog(['-i', file], `probing ${path}`);
+  const { stderr } = await ffmpegLog(['-i', file], `probing ${path}`, options.signal);
   const info = parseProbe(stderr);
   // A real ffmpeg names its input in whatever it says about it; silence means ffmpeg is broken.
   if (!info && !stderr.includes(file)) {
@@ -51,6 +51,7 @@ export async function probeMedia(
     const counted = await ffmpegLog(
       ['-stats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
       `counting frames of ${path}`,
+      options.signal,
     );
     const stats = parseCopyStats(counted.stderr);
     const frames = stats?.frames ?? null;

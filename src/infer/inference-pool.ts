@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Size } from '../decode/working-size.js';
+import { abortError, throwIfAborted } from '../abort.js';
 import { StylecastError } from '../errors.js';
 import type { Frame, StyleSettings } from '../types.js';
 import {
@@ -48,6 +49,11 @@ export interface PoolOptions {
   workers?: number;
   /** ONNX Runtime intra-op threads per worker. */
   threads?: number;
+  /**
+   * Stops opening: `open` rejects with an `ABORTED` error once the workers reach a point where
+   * they can be stopped safely (a worker is never terminated inside ONNX Runtime's native code).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -111,6 +117,9 @@ export class InferencePool {
   ) {}
 
   static async open(model: ModelFiles, options: PoolOptions = {}): Promise<InferencePool> {
+    const { signal } = options;
+    const task = `opening model ${model.card.name}`;
+    throwIfAborted(signal, task);
     const device = options.device ?? 'auto';
     // Refuses an impossible `--precision` before any worker starts.
     const plan = planStylizers(options.precision ?? 'auto', model, device);
@@ -126,22 +135,32 @@ export class InferencePool {
       levels: model.card.levels,
       sizeMultiple: model.card.sizeMultiple,
     };
+    throwIfAborted(signal, task);
     // The first worker decides the provider (and, for `auto`, times the precisions); the rest
     // open with that provider and that stylizer directly.
     const first = await startWorker(init);
     const pool = new InferencePool(model, first.provider, { ...init, providers: [first.provider] });
     pool.adopt(first.worker);
     try {
+      throwIfAborted(signal, task);
       pool.chosen = await pool.settlePrecision(plan, first.stylizers, options.frameSize);
+      // Given threads but no worker count, split the default's cores among workers of that many.
+      const { workers: defaultWorkers } = defaultPoolShape(first.provider);
+      const count = options.workers ?? Math.max(1, Math.floor(defaultWorkers / init.threads));
+      throwIfAborted(signal, task);
+      // Every worker that started joins the pool, so that one failing to start leaks none.
+      const rest = await Promise.allSettled(
+        Array.from({ length: count - 1 }, () => startWorker(pool.init)),
+      );
+      for (const started of rest)
+        if (started.status === 'fulfilled') pool.adopt(started.value.worker);
+      const failed = rest.find((started) => started.status === 'rejected');
+      if (failed) throw failed.reason;
+      throwIfAborted(signal, task);
     } catch (error) {
       await pool.close();
-      throw error;
+      throw signal?.aborted ? abortError(signal, task) : error;
     }
-    // Given threads but no worker count, split the default's cores among workers of that many.
-    const { workers: defaultWorkers } = defaultPoolShape(first.provider);
-    const count = options.workers ?? Math.max(1, Math.floor(defaultWorkers / init.threads));
-    const rest = await Promise.all(Array.from({ length: count - 1 }, () => startWorker(pool.init)));
-    rest.forEach(({ worker }) => pool.adopt(worker));
     return pool;
   }
 

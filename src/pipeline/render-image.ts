@@ -2,6 +2,7 @@
 import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { assertReadableFile } from '../decode/probe.js';
+import { throwIfAborted } from '../abort.js';
 import { tooLarge } from '../decode/style-image.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
@@ -97,13 +98,13 @@ export async function renderImage(
       decoded.data.byteOffset + decoded.data.byteLength,
     ),
   );
-  options.signal?.throwIfAborted();
+  throwIfAborted(options.signal, `stylizing ${options.input}`);
   const [stylized] = await watchdog.watch(
     () => `an inference worker (stylizing ${options.input})`,
     options.pool.stylize([{ index: 0, ptsMs: 0, width, height, data }], [options.style]),
   );
   try {
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal, `stylizing ${options.input}`);
     await writer(sharp(stylized!.data, { raw: { width, height, channels: 3 } })).toFile(
       output.tempPath,
     );

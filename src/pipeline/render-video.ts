@@ -67,9 +67,15 @@ function missingFrames(info: MediaInfo, decoded: number): number | null {
   return promised !== null && decoded < promised * 0.95 - info.fps * 0.25 ? promised : null;
 }
 
-/** Checks everything about a render that can be checked before any work starts. */
-export async function planRender(request: RenderRequest): Promise<RenderPlan> {
-  const info = await probeMedia(request.input, { countFrames: true });
+/**
+ * Checks everything about a render that can be checked before any work starts. Counting a long
+ * file's frames takes a while: `signal` stops it (an `ABORTED` error).
+ */
+export async function planRender(
+  request: RenderRequest,
+  options: { signal?: AbortSignal } = {},
+): Promise<RenderPlan> {
+  const info = await probeMedia(request.input, { countFrames: true, signal: options.signal });
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
   const outputFile = await prepareOutput(request.output, [request.input, ...(request.reads ?? [])]);
