@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { throwIfAborted } from './abort.js';
 import { StylecastError } from './errors.js';
 
 const STDERR_TAIL_BYTES = 4096;
@@ -120,6 +121,7 @@ export function spawnFfmpeg(args: readonly string[], options: FfmpegOptions): Ff
     if (child.exitCode !== null || child.signalCode !== null) return;
     stopping = true;
     child.kill('SIGTERM');
+    child.kill('SIGCONT'); // a stopped (SIGSTOP) ffmpeg takes its TERM only once it runs again
     const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     await exited;
     clearTimeout(timer);
@@ -140,14 +142,20 @@ export function spawnFfmpeg(args: readonly string[], options: FfmpegOptions): Ff
   };
 }
 
-/** Runs ffmpeg to completion and returns its whole stderr (for probing); never rejects on exit code. */
+/**
+ * Runs ffmpeg to completion and returns its whole stderr (for probing); never rejects on exit
+ * code. An abort stops ffmpeg and rejects with an `ABORTED` error.
+ */
 export async function ffmpegLog(
   args: readonly string[],
   task: string,
+  signal?: AbortSignal,
 ): Promise<{ code: number | null; stderr: string }> {
+  throwIfAborted(signal, task);
   const lines: string[] = [];
   const run = spawnFfmpeg(args, {
     task,
+    signal,
     logLevel: 'info',
     onStderrLine: (line) => lines.push(line),
   });
@@ -160,6 +168,7 @@ export async function ffmpegLog(
       `Could not start ffmpeg at ${ffmpegPath()} while ${task}: ${error.message}`,
     );
   });
+  throwIfAborted(signal, task);
   return { code, stderr: lines.join('\n') };
 }
 

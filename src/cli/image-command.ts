@@ -50,6 +50,7 @@ export function registerImageCommand(program: Command, context: CommandContext):
         frameSize: await imageWorkingSize(input, flags.size),
         workers: 1,
         threads: flags.threads ?? availableParallelism(),
+        signal: context.signal,
       });
       try {
         const style = await chosenStyle(stylizer, flags);

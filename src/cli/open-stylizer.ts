@@ -18,6 +18,8 @@ export const SAMPLE_STYLE = fileURLToPath(
 export interface StylizerOptions extends OptionsOf<typeof poolOptions> {
   /** The working size, where `--precision auto` times fp32 against int8. */
   frameSize?: Size;
+  /** Stops loading: rejects with an `ABORTED` error, every worker stopped. */
+  signal?: AbortSignal;
 }
 
 export interface Stylizer {
@@ -28,8 +30,12 @@ export interface Stylizer {
 
 export async function openStylizer(options: StylizerOptions = {}): Promise<Stylizer> {
   const { model: name, ...pooled } = checkOptions(poolOptions, options);
-  const model = await loadModel(name);
-  const pool = await InferencePool.open(model, { ...pooled, frameSize: options.frameSize });
+  const model = await loadModel(name, { signal: options.signal });
+  const pool = await InferencePool.open(model, {
+    ...pooled,
+    frameSize: options.frameSize,
+    signal: options.signal,
+  });
   return { pool, styles: new StyleCodes(pool), close: () => pool.close() };
 }
 

@@ -74,16 +74,19 @@ export function registerRenderCommand(program: Command, context: CommandContext)
       const input = inputArg ?? SAMPLE_CLIP;
       const output = flags.output ?? defaultVideoOutput(input, flags.lossless);
       const reporter = new Reporter(flags);
-      const plan = await planRender({
-        input,
-        output,
-        size: flags.size,
-        lossless: flags.lossless,
-        preset: flags.preset,
-        reads: [configFile, flags.schedule, ...(flags.style ?? []).map((s) => s.path)].filter(
-          (path) => path !== undefined,
-        ),
-      });
+      const plan = await planRender(
+        {
+          input,
+          output,
+          size: flags.size,
+          lossless: flags.lossless,
+          preset: flags.preset,
+          reads: [configFile, flags.schedule, ...(flags.style ?? []).map((s) => s.path)].filter(
+            (path) => path !== undefined,
+          ),
+        },
+        { signal: context.signal },
+      );
       // The schedule is checked (every problem, every image) before the model loads.
       const scheduled = flags.schedule
         ? await loadSchedule(flags.schedule, { durationMs: plan.info.durationMs ?? undefined })
@@ -99,7 +102,11 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         );
         return;
       }
-      const stylizer = await openStylizer({ ...flags, frameSize: plan.frameSize });
+      const stylizer = await openStylizer({
+        ...flags,
+        frameSize: plan.frameSize,
+        signal: context.signal,
+      });
       try {
         let styleFor: StyleForFrame;
         if (scheduled) {

@@ -10,6 +10,13 @@ export interface MediaInfo {
   /** Frames per second (the stream's average rate; a variable-rate source is rendered at it). */
   fps: number;
   durationMs: number | null;
+  /** The file's first timestamp: where the decoder's timeline (frame 0) begins. */
+  startMs: number;
+  /**
+   * How far the video's packets reach on that timeline (the last one's time plus one frame), as
+   * read by a stream copy; null unless the probe counted frames.
+   */
+  streamedMs: number | null;
   /** Clockwise degrees the player turns the stored picture: 0, 90, 180 or 270. */
   rotation: number;
   hasAudio: boolean;
@@ -23,7 +30,8 @@ export interface MediaInfo {
   frameCount: number;
 }
 
-const DURATION = /Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)/;
+const DURATION = /Duration: \d+:\d\d:\d\d(?:\.\d+)?/;
+const START = /Duration: [^\n]*?, start: (-?\d+(?:\.\d+)?)/;
 const VIDEO_STREAM = /Stream #0:\d+[^:]*: Video: (\w+)[^\n]*?, (\d+)x(\d+)/;
 const AUDIO_STREAM = /Stream #0:\d+[^:]*: Audio: (\w+)/;
 const FPS = /, ([\d.]+k?) fps/;
@@ -31,6 +39,15 @@ const TBR = /, ([\d.]+k?) tbr/;
 const ROTATE_TAG = /^\s*rotate\s*:\s*(-?\d+)/m;
 const DISPLAY_MATRIX = /displaymatrix: rotation of (-?[\d.]+) degrees/;
 const INPUT_FORMAT = /Input #0, ([^,]+(?:,[^,\s]+)*), from/;
+
+const CLOCK = /(\d+):(\d\d):(\d\d(?:\.\d+)?)/;
+
+/** `HH:MM:SS.ss` (the first one in `text`) in milliseconds, or null. */
+function clockMs(text: string): number | null {
+  const clock = CLOCK.exec(text);
+  if (!clock) return null;
+  return Math.round((Number(clock[1]) * 3600 + Number(clock[2]) * 60 + Number(clock[3])) * 1000);
+}
 
 function parseRate(text: string): number {
   return text.endsWith('k') ? parseFloat(text) * 1000 : parseFloat(text);
@@ -61,11 +78,9 @@ export function parseProbe(log: string): MediaInfo | null {
   const turned = rotation === 90 || rotation === 270;
 
   const duration = DURATION.exec(log);
-  const durationMs = duration
-    ? Math.round(
-        (Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])) * 1000,
-      )
-    : null;
+  const durationMs = duration ? clockMs(duration[0]) : null;
+
+  const start = START.exec(log)?.[1];
 
   const pixelFormat =
     /Video: [^\n]*?, (yuv\w+|rgb\w+|bgr\w+|gray\w*|gbr\w+|nv\w+|p0\w+)/.exec(videoLine)?.[1] ?? '';
@@ -77,6 +92,8 @@ export function parseProbe(log: string): MediaInfo | null {
     height: turned ? storedWidth : storedHeight,
     fps,
     durationMs,
+    startMs: start === undefined ? 0 : Math.round(Number(start) * 1000),
+    streamedMs: null,
     rotation,
     hasAudio: audio !== null,
     audioCodec: audio?.[1] ?? null,
@@ -87,9 +104,13 @@ export function parseProbe(log: string): MediaInfo | null {
   };
 }
 
-/** The last `frame=  N` of ffmpeg's progress output. */
-export function parseFrameCount(log: string): number | null {
-  const matches = [...log.matchAll(/frame=\s*(\d+)/g)];
-  const last = matches.at(-1);
-  return last?.[1] ? Number(last[1]) : null;
+/**
+ * The last `frame=  N … time=HH:MM:SS.ss` of ffmpeg's progress output: how many packets a stream
+ * copy read, and how far the last one reaches (null when ffmpeg printed no time, or a negative one).
+ */
+export function parseCopyStats(log: string): { frames: number; timeMs: number | null } | null {
+  const last = [...log.matchAll(/frame=\s*(\d+)[^\r\n]*/g)].at(-1);
+  if (!last?.[1]) return null;
+  const time = /time=(\d+:\d\d:\d\d(?:\.\d+)?)/.exec(last[0])?.[1];
+  return { frames: Number(last[1]), timeMs: time ? clockMs(time) : null };
 }

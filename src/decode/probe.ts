@@ -1,7 +1,7 @@
 import { access, constants, stat } from 'node:fs/promises';
 import { ffmpegFile, ffmpegLog, ffmpegPath } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
-import { parseFrameCount, parseProbe, type MediaInfo } from './parse-probe.js';
+import { parseCopyStats, parseProbe, type MediaInfo } from './parse-probe.js';
 
 export type { MediaInfo } from './parse-probe.js';
 
@@ -22,11 +22,11 @@ export async function assertReadableFile(path: string, what = 'Input'): Promise<
  */
 export async function probeMedia(
   path: string,
-  options: { countFrames?: boolean } = {},
+  options: { countFrames?: boolean; signal?: AbortSignal } = {},
 ): Promise<MediaInfo> {
   await assertReadableFile(path);
   const file = ffmpegFile(path);
-  const { stderr } = await ffmpegLog(['-i', file], `probing ${path}`);
+  const { stderr } = await ffmpegLog(['-i', file], `probing ${path}`, options.signal);
   const info = parseProbe(stderr);
   // A real ffmpeg names its input in whatever it says about it; silence means ffmpeg is broken.
   if (!info && !stderr.includes(file)) {
@@ -51,8 +51,10 @@ export async function probeMedia(
     const counted = await ffmpegLog(
       ['-stats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
       `counting frames of ${path}`,
+      options.signal,
     );
-    const frames = parseFrameCount(counted.stderr);
+    const stats = parseCopyStats(counted.stderr);
+    const frames = stats?.frames ?? null;
     // One picture over a longer duration is cover art (`attached_pic`), which older ffmpeg
     // builds do not label: there is no video to stylize, and decoding it is not damage.
     if (frames === 1 && info.frameCount > 1) {
@@ -62,6 +64,7 @@ export async function probeMedia(
       );
     }
     if (frames !== null && frames > 0) info.frameCount = frames;
+    if (stats?.timeMs != null) info.streamedMs = stats.timeMs + Math.round(1000 / info.fps);
   }
   return info;
 }

@@ -1,9 +1,11 @@
 /** Encodes RGB frames to a video file, with the source's audio, under a temporary name. */
+import { statSync } from 'node:fs';
 import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
 import { audioArgs, outputFormat, type FormatChoice, type OutputFormat } from './output-format.js';
 import type { OutputFile } from './output-file.js';
+import { ProgressWatchdog } from '../pipeline/progress-watchdog.js';
 
 export interface VideoEncoderOptions extends FormatChoice {
   output: OutputFile;
@@ -15,6 +17,8 @@ export interface VideoEncoderOptions extends FormatChoice {
   /** How to encode; default chosen by the output's extension (a farm chunk overrides the muxer). */
   format?: OutputFormat;
   signal?: AbortSignal;
+  /** Fails a write, or the final flush, that makes no progress for its limit. */
+  watchdog?: ProgressWatchdog;
 }
 
 const DISK_FULL = /No space left on device|ENOSPC/i;
@@ -62,13 +66,20 @@ export class VideoEncoder {
     return new VideoEncoder(args, options);
   }
 
+  private get watchdog(): ProgressWatchdog {
+    return this.options.watchdog ?? ProgressWatchdog.off;
+  }
+
   get framesWritten(): number {
     return this.written;
   }
 
   async write(frame: Frame): Promise<void> {
     if (this.failed) throw this.failed;
-    const ok = await writeWithBackpressure(this.ffmpeg.stdin!, frame.data);
+    const ok = await this.watchdog.watch(
+      () => `the encoder (ffmpeg, writing ${this.options.output.path}, at frame ${this.written})`,
+      writeWithBackpressure(this.ffmpeg.stdin!, frame.data),
+    );
     if (!ok) {
       // ffmpeg closed its input: its exit status says why.
       await this.ffmpeg.done.catch((error: Error) => (this.failed = this.explain(error)));
@@ -86,8 +97,14 @@ export class VideoEncoder {
   /** Closes the stream, waits for ffmpeg, and moves the file into place. */
   async finish(): Promise<void> {
     this.ffmpeg.stdin!.end();
+    const { tempPath } = this.options.output;
     try {
-      await this.ffmpeg.done;
+      // Flushing a slow preset can take long: a file that still grows is progress.
+      await this.watchdog.watch(
+        () => `the encoder (ffmpeg, finishing ${this.options.output.path})`,
+        this.ffmpeg.done,
+        () => statSync(tempPath, { throwIfNoEntry: false })?.size,
+      );
     } catch (error) {
       await this.options.output.discard();
       throw this.explain(error as Error);

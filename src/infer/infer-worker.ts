@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { StylecastError } from '../errors.js';
+import { ortReason } from './probe-provider.js';
 import { sessionOptions, type Provider } from './execution-provider.js';
 import { checkGraph, styleEncoderContract, stylizerContract } from './graph-contract.js';
 import { cropFrom, padInto, paddedSize } from './pad-frames.js';
@@ -53,7 +54,7 @@ async function openSessions(): Promise<Sessions> {
     } catch (error) {
       // A provider that is missing fails the same way for every graph; a broken graph does not.
       if (provider === 'cpu') throw invalid(activePath, error as Error);
-      tried.push(`${provider}: ${(error as Error).message.split('\n')[0] ?? ''}`);
+      tried.push(`${provider}: ${ortReason((error as Error).message)}`);
       continue;
     }
     const stylizers: Sessions['stylizers'] = { [active]: stylizer };

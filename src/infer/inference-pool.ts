@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Size } from '../decode/working-size.js';
+import { abortError, throwIfAborted } from '../abort.js';
 import { StylecastError } from '../errors.js';
 import type { Frame, StyleSettings } from '../types.js';
 import {
@@ -22,6 +23,7 @@ import { candidateProviders, INSTALL_HINT, type Provider } from './execution-pro
 import type { ModelFiles } from './load-model.js';
 import { checkOptions, pickOptions, type OptionsOf } from '../options/define-option.js';
 import { poolOptions } from '../options/options.js';
+import { probeProvider } from './probe-provider.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const PRESERVE_COLOR_GRAPH = fileURLToPath(
@@ -39,6 +41,11 @@ const shapeOptions = pickOptions(poolOptions, 'device', 'precision', 'workers', 
 export interface PoolOptions extends OptionsOf<typeof shapeOptions> {
   /** The frame size the pool will mostly see: where `auto` times fp32 against int8. */
   frameSize?: Size;
+  /**
+   * Stops opening: `open` rejects with an `ABORTED` error once the workers reach a point where
+   * they can be stopped safely (a worker is never terminated inside ONNX Runtime's native code).
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -103,7 +110,9 @@ export class InferencePool {
 
   static async open(model: ModelFiles, given: PoolOptions = {}): Promise<InferencePool> {
     const options = { ...given, ...checkOptions(shapeOptions, given) };
-    const { device } = options;
+    const { device, signal } = options;
+    const task = `opening model ${model.card.name}`;
+    throwIfAborted(signal, task);
     // Refuses an impossible `--precision` before any worker starts.
     const plan = planStylizers(options.precision, model, device);
     const shapeFor = defaultPoolShape(device === 'auto' ? 'auto' : device);
@@ -112,28 +121,38 @@ export class InferencePool {
       stylizerPaths: { fp32: model.stylizerPath, int8: model.stylizerInt8Path },
       stylizers: plan.open,
       preserveColorPath: PRESERVE_COLOR_GRAPH,
-      providers: plan.cpuOnly ? ['cpu'] : candidateProviders(device),
+      providers: plan.cpuOnly ? ['cpu'] : await loadableProviders(candidateProviders(device)),
       threads: options.threads ?? shapeFor.threads,
       codeSize: model.card.codeSize,
       levels: model.card.levels,
       sizeMultiple: model.card.sizeMultiple,
     };
+    throwIfAborted(signal, task);
     // The first worker decides the provider (and, for `auto`, times the precisions); the rest
     // open with that provider and that stylizer directly.
     const first = await startWorker(init);
     const pool = new InferencePool(model, first.provider, { ...init, providers: [first.provider] });
     pool.adopt(first.worker);
     try {
+      throwIfAborted(signal, task);
       pool.chosen = await pool.settlePrecision(plan, first.stylizers, options.frameSize);
+      // Given threads but no worker count, split the default's cores among workers of that many.
+      const { workers: defaultWorkers } = defaultPoolShape(first.provider);
+      const count = options.workers ?? Math.max(1, Math.floor(defaultWorkers / init.threads));
+      throwIfAborted(signal, task);
+      // Every worker that started joins the pool, so that one failing to start leaks none.
+      const rest = await Promise.allSettled(
+        Array.from({ length: count - 1 }, () => startWorker(pool.init)),
+      );
+      for (const started of rest)
+        if (started.status === 'fulfilled') pool.adopt(started.value.worker);
+      const failed = rest.find((started) => started.status === 'rejected');
+      if (failed) throw failed.reason;
+      throwIfAborted(signal, task);
     } catch (error) {
       await pool.close();
-      throw error;
+      throw signal?.aborted ? abortError(signal, task) : error;
     }
-    // Given threads but no worker count, split the default's cores among workers of that many.
-    const { workers: defaultWorkers } = defaultPoolShape(first.provider);
-    const count = options.workers ?? Math.max(1, Math.floor(defaultWorkers / init.threads));
-    const rest = await Promise.all(Array.from({ length: count - 1 }, () => startWorker(pool.init)));
-    rest.forEach(({ worker }) => pool.adopt(worker));
     return pool;
   }
 
@@ -359,6 +378,29 @@ export class InferencePool {
       if (this.slots.includes(slot)) this.release(slot);
     }
   }
+}
+
+/**
+ * The candidates that load, GPU ones tried first in a child process (probe-provider.ts) so that
+ * their runtimes' warnings never reach the user; an explicit one that does not load is the error.
+ */
+async function loadableProviders(candidates: readonly Provider[]): Promise<Provider[]> {
+  const loadable: Provider[] = [];
+  for (const provider of candidates) {
+    if (provider === 'cpu') {
+      loadable.push(provider);
+      continue;
+    }
+    const probe = await probeProvider(provider);
+    if (probe.loads) loadable.push(provider);
+    else if (candidates.length === 1) {
+      throw new StylecastError(
+        'PROVIDER_UNAVAILABLE',
+        `No execution provider loaded (${provider}: ${probe.reason}) — ${INSTALL_HINT[provider]}`,
+      );
+    }
+  }
+  return loadable;
 }
 
 function startWorker(

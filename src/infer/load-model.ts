@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { throwIfAborted } from '../abort.js';
 import { StylecastError } from '../errors.js';
 import { findModel } from './find-model.js';
 import { describeIssues, modelCardSchema, type ModelCard } from './model-card.js';
@@ -14,8 +15,14 @@ export interface ModelFiles {
 }
 
 /** Finds a model, validates its `model.json` and checks that the graphs it names exist. */
-export async function loadModel(nameOrPath: string): Promise<ModelFiles> {
+export async function loadModel(
+  nameOrPath: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<ModelFiles> {
+  const task = `loading model ${nameOrPath}`;
+  throwIfAborted(options.signal, task);
   const dir = await findModel(nameOrPath);
+  throwIfAborted(options.signal, task);
   const cardPath = join(dir, 'model.json');
   let json: unknown;
   try {
@@ -31,6 +38,7 @@ export async function loadModel(nameOrPath: string): Promise<ModelFiles> {
     throw new StylecastError('MODEL_INVALID', `${cardPath}: ${describeIssues(parsed.error)}`);
   }
   const card = parsed.data;
+  throwIfAborted(options.signal, task);
   const files = {
     styleEncoderPath: join(dir, card.styleEncoder),
     stylizerPath: join(dir, card.stylizer),

@@ -11,8 +11,7 @@ import {
   isWeight,
   WEIGHT_RULE,
 } from '../style-values.js';
-import sharp from 'sharp';
-import { StylecastError } from '../errors.js';
+import { openStyleImage, styleFailure } from '../decode/style-image.js';
 import { assertReadableFile } from '../decode/probe.js';
 import type { InferencePool } from './inference-pool.js';
 
@@ -28,7 +27,8 @@ export async function styleImagePixels(
   label: string,
 ): Promise<Uint8Array> {
   try {
-    const { data } = await sharp(bytes, { failOn: 'error' })
+    const image = await openStyleImage(bytes, label);
+    const { data } = await image
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
@@ -37,10 +37,7 @@ export async function styleImagePixels(
       .toBuffer({ resolveWithObject: true });
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   } catch (error) {
-    throw new StylecastError(
-      'STYLE_NOT_IMAGE',
-      `Style is not an image that can be read: ${label} (${(error as Error).message})`,
-    );
+    throw styleFailure(label, error);
   }
 }
 

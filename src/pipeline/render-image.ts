@@ -2,6 +2,8 @@
 import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { assertReadableFile } from '../decode/probe.js';
+import { throwIfAborted } from '../abort.js';
+import { tooLarge } from '../decode/style-image.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { StylecastError } from '../errors.js';
@@ -9,6 +11,7 @@ import type { InferencePool } from '../infer/inference-pool.js';
 import { checkOptions } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import type { StyleSettings } from '../types.js';
+import { defaultStallMs, ProgressWatchdog } from './progress-watchdog.js';
 
 const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.png': (image) => image.png(),
@@ -17,20 +20,12 @@ const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.webp': (image) => image.webp({ quality: 92 }),
 };
 
-/**
- * The most pixels an input image may have: a 16000x16000 PNG was seen peaking at 17 GB (about 66
- * bytes a pixel through decode, resize and inference), so 40 megapixels stays near 3 GB.
- */
-export const MAX_IMAGE_PIXELS = 40_000_000;
+export { MAX_IMAGE_PIXELS } from '../decode/style-image.js';
 
 /** metadata() reports the stored size; a 90° EXIF turn swaps it. Refuses an image too large. */
 function uprightSize(meta: Metadata, input: string): Size {
-  if (meta.width * meta.height > MAX_IMAGE_PIXELS) {
-    throw new StylecastError(
-      'INPUT_TOO_LARGE',
-      `Image ${input} is ${meta.width}x${meta.height} (${((meta.width * meta.height) / 1e6).toFixed(0)} megapixels); the limit is ${MAX_IMAGE_PIXELS / 1e6} megapixels`,
-    );
-  }
+  const refused = tooLarge('Image', input, meta);
+  if (refused) throw refused;
   const turned = (meta.orientation ?? 1) >= 5;
   return { width: turned ? meta.height : meta.width, height: turned ? meta.width : meta.height };
 }
@@ -63,6 +58,8 @@ export interface RenderImageOptions {
   reads?: readonly string[];
   /** Stops the run: it rejects with the signal's reason and writes nothing. */
   signal?: AbortSignal;
+  /** An inference worker that holds the image this long fails the run (`STALLED`); default 60 s. */
+  stallMs?: number;
 }
 
 export async function renderImage(
@@ -79,6 +76,7 @@ export async function renderImage(
     );
   }
   const output = await prepareOutput(options.output, [options.input, ...(options.reads ?? [])]);
+  const watchdog = new ProgressWatchdog(options.stallMs ?? defaultStallMs(), () => {});
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     const image = sharp(options.input, { failOn: 'error' })
@@ -104,13 +102,13 @@ export async function renderImage(
       decoded.data.byteOffset + decoded.data.byteLength,
     ),
   );
-  options.signal?.throwIfAborted();
-  const [stylized] = await options.pool.stylize(
-    [{ index: 0, ptsMs: 0, width, height, data }],
-    [options.style],
+  throwIfAborted(options.signal, `stylizing ${options.input}`);
+  const [stylized] = await watchdog.watch(
+    () => `an inference worker (stylizing ${options.input})`,
+    options.pool.stylize([{ index: 0, ptsMs: 0, width, height, data }], [options.style]),
   );
   try {
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal, `stylizing ${options.input}`);
     await writer(sharp(stylized!.data, { raw: { width, height, channels: 3 } })).toFile(
       output.tempPath,
     );

@@ -4,6 +4,7 @@
  */
 import { decodeFrames } from '../decode/decode-frames.js';
 import { probeMedia, type MediaInfo } from '../decode/probe.js';
+import { promisedFrames } from '../decode/promised-frames.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput, type OutputFile } from '../encode/output-file.js';
 import { outputFormat } from '../encode/output-format.js';
@@ -14,6 +15,7 @@ import type { InferencePool } from '../infer/inference-pool.js';
 import { checkOptions, type OptionsOf } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import type { StyleForFrame } from '../types.js';
+import { defaultStallMs, ProgressWatchdog, watchedFrames } from './progress-watchdog.js';
 import { stylizeFrames } from './stylize-frames.js';
 
 export interface RenderProgress {
@@ -46,6 +48,11 @@ export interface RenderVideoOptions {
   batch?: number;
   signal?: AbortSignal;
   onProgress?: (progress: RenderProgress) => void;
+  /**
+   * A stage (decoder, inference, encoder) that makes no progress for this long fails the render
+   * with a `STALLED` error naming it. Default `STYLECAST_STALL_SECONDS`, else 60 s.
+   */
+  stallMs?: number;
 }
 
 export interface RenderResult {
@@ -57,18 +64,23 @@ export interface RenderResult {
   output: string;
 }
 
-/** A file that decodes to fewer frames than its duration promises was cut short or damaged. */
-function missingFrames(info: MediaInfo, decoded: number): boolean {
-  if (info.durationMs === null) return false;
-  const expected = Math.round((info.durationMs / 1000) * info.fps);
+/** The frames a file promised, when it decoded to clearly fewer: it was cut short or damaged. */
+function missingFrames(info: MediaInfo, decoded: number): number | null {
+  const promised = promisedFrames(info);
   // The container's duration may include audio that outlasts the last video frame a little.
-  return decoded < expected * 0.95 - info.fps * 0.25;
+  return promised !== null && decoded < promised * 0.95 - info.fps * 0.25 ? promised : null;
 }
 
-/** Checks everything about a render that can be checked before any work starts. */
-export async function planRender(request: RenderRequest): Promise<RenderPlan> {
+/**
+ * Checks everything about a render that can be checked before any work starts. Counting a long
+ * file's frames takes a while: `signal` stops it (an `ABORTED` error).
+ */
+export async function planRender(
+  request: RenderRequest,
+  options: { signal?: AbortSignal } = {},
+): Promise<RenderPlan> {
   request = { ...request, ...checkOptions(requestOptions, request) };
-  const info = await probeMedia(request.input, { countFrames: true });
+  const info = await probeMedia(request.input, { countFrames: true, signal: options.signal });
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
   const outputFile = await prepareOutput(request.output, [request.input, ...(request.reads ?? [])]);
@@ -84,6 +96,9 @@ export async function renderVideo(
   const { info, frameSize: size, outputFile: output } = plan;
 
   const controller = new AbortController();
+  const watchdog = new ProgressWatchdog(options.stallMs ?? defaultStallMs(), (stall) =>
+    controller.abort(stall),
+  );
   const stop = (): void => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', stop, { once: true });
   if (options.signal?.aborted) stop();
@@ -95,22 +110,28 @@ export async function renderVideo(
     fps: info.fps,
     audio: info.hasAudio ? { path: ffmpegFile(plan.input), codec: info.audioCodec } : undefined,
     signal: controller.signal,
+    watchdog,
   });
   let written = 0;
   try {
     const frames = await stylizeFrames({
-      frames: decodeFrames({
-        inputArgs: ['-i', ffmpegFile(plan.input)],
-        ...size,
-        fps: info.fps,
-        label: plan.input,
-        strict: true,
-        signal: controller.signal,
-      }),
+      frames: watchedFrames(
+        decodeFrames({
+          inputArgs: ['-i', ffmpegFile(plan.input)],
+          ...size,
+          fps: info.fps,
+          label: plan.input,
+          strict: true,
+          signal: controller.signal,
+        }),
+        watchdog,
+        (decoded) => `the decoder (ffmpeg, reading ${plan.input}, at frame ${decoded})`,
+      ),
       pool: options.pool,
       styleFor: options.styleFor,
       batchSize: checked.batch,
       signal: controller.signal,
+      watchdog,
       write: async (frame) => {
         await encoder.write(frame);
         written += 1;
@@ -123,22 +144,24 @@ export async function renderVideo(
     });
     if (frames === 0)
       throw new StylecastError('INPUT_CORRUPT', `No frames could be decoded from ${plan.input}`);
-    if (missingFrames(info, frames)) {
-      const expected = Math.round(((info.durationMs ?? 0) / 1000) * info.fps);
+    const promised = missingFrames(info, frames);
+    if (promised !== null) {
       throw new StylecastError(
         'INPUT_CORRUPT',
-        `${plan.input} is damaged or cut short: decoded ${frames} of ${expected} frames`,
+        `${plan.input} is damaged or cut short: decoded ${frames} of ${promised} frames`,
       );
     }
     await encoder.finish();
     const seconds = (performance.now() - started) / 1000;
     return { frames, seconds, fps: frames / seconds, ...size, output: output.path };
   } catch (error) {
+    // A stall aborted the run first; what the other stages then threw only follows from it.
+    const cause = controller.signal.aborted ? (controller.signal.reason as unknown) : error;
     controller.abort(error);
     await encoder.abort();
     if (options.signal?.aborted)
       throw new StylecastError('ABORTED', `Stopped; no output was written to ${output.path}`);
-    throw error;
+    throw cause;
   } finally {
     options.signal?.removeEventListener('abort', stop);
   }

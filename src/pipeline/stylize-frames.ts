@@ -8,6 +8,7 @@ import type { InferencePool } from '../infer/inference-pool.js';
 import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
 import { FrameBudget } from './frame-budget.js';
 import { InOrder } from './in-order.js';
+import { ProgressWatchdog } from './progress-watchdog.js';
 
 export interface StylizeFramesOptions {
   frames: AsyncIterable<Frame>;
@@ -19,10 +20,13 @@ export interface StylizeFramesOptions {
   /** The index of the first frame (a frame range starts mid-video); default 0. */
   firstIndex?: number;
   signal: AbortSignal;
+  /** Fails a batch that an inference worker holds for longer than its limit. */
+  watchdog?: ProgressWatchdog;
 }
 
 export async function stylizeFrames(options: StylizeFramesOptions): Promise<number> {
   const { pool, signal } = options;
+  const watchdog = options.watchdog ?? ProgressWatchdog.off;
   const batchSize = options.batchSize ?? 1;
   const concurrency = pool.workerCount;
   // Enough frames to keep every worker busy with one batch queued behind it, plus the sink's.
@@ -55,7 +59,11 @@ export async function stylizeFrames(options: StylizeFramesOptions): Promise<numb
     void queue
       .add(() => {
         signal.throwIfAborted();
-        return pool.stylize(frames, chosen);
+        const first = frames[0]!.index;
+        return watchdog.watch(
+          () => `an inference worker (frames ${first} to ${first + frames.length - 1})`,
+          pool.stylize(frames, chosen),
+        );
       })
       .then((done) => done?.forEach((frame) => inOrder.put(frame)))
       .catch(fail);

@@ -1,9 +1,10 @@
 /**
- * Checks that every style image a schedule names exists and decodes as an image, before any work
+ * Checks that every style image a schedule names exists and decodes as a style image
+ * (style-image.ts: the same rule and words as `--style`), before any work
  * starts. Each distinct file is opened once; a problem is reported at every field that names it.
  */
 import { stat } from 'node:fs/promises';
-import sharp from 'sharp';
+import { openStyleImage, styleFailure } from '../decode/style-image.js';
 import type { ScheduleProblem } from './schedule-problem.js';
 
 export interface ImageRef {
@@ -37,10 +38,10 @@ async function checkImage(file: string): Promise<string | undefined> {
   }
   try {
     // Decode every pixel (a truncated file can have a valid header), into a tiny thumbnail.
-    await sharp(file, { failOn: 'error' }).resize(8, 8, { fit: 'fill' }).raw().toBuffer();
+    const image = await openStyleImage(file, file);
+    await image.resize(8, 8, { fit: 'fill' }).raw().toBuffer();
     return undefined;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return `${file} is not an image that can be decoded (${reason})`;
+    return styleFailure(file, error).message;
   }
 }

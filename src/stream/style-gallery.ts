@@ -4,14 +4,12 @@
  * oldest unused upload leaves when there are too many.
  */
 import { basename, extname } from 'node:path';
-import sharp from 'sharp';
+import { openStyleImage, styleFailure } from '../decode/style-image.js';
 import { StylecastError } from '../errors.js';
 import { readRegularFile } from '../read-file.js';
 import type { GalleryItem } from './protocol.js';
 
 const THUMBNAIL_SIDE = 96;
-/** A style image larger than this many pixels is refused before it is decoded. */
-const MAX_IMAGE_PIXELS = 40_000_000;
 
 export interface GalleryEntry {
   name: string;
@@ -41,13 +39,19 @@ export interface GallerySnapshot {
   readonly changes: number;
 }
 
-async function thumbnailOf(bytes: Buffer): Promise<string> {
-  const jpeg = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
-    .rotate()
-    .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'cover' })
-    .jpeg({ quality: 70 })
-    .toBuffer();
-  return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+/** A small JPEG of a style image; refused as `--style` would refuse it (style-image.ts). */
+async function thumbnailOf(bytes: Buffer, label: string): Promise<string> {
+  try {
+    const image = await openStyleImage(bytes, label);
+    const jpeg = await image
+      .rotate()
+      .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'cover' })
+      .jpeg({ quality: 70 })
+      .toBuffer();
+    return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+  } catch (error) {
+    throw styleFailure(label, error);
+  }
 }
 
 /** Turns a client's base64 text (optionally a `data:image/…;base64,` URL) into bytes, or null. */
@@ -85,11 +89,7 @@ export class StyleGallery {
             { cause: error },
           );
         });
-        thumbnail = await thumbnailOf(bytes).catch((error: Error) => {
-          throw new StylecastError('STYLE_NOT_IMAGE', `Style \`${path}\` is not an image`, {
-            cause: error,
-          });
-        });
+        thumbnail = await thumbnailOf(bytes, path);
       } catch (error) {
         if (error instanceof StylecastError && skip(path, error)) continue;
         throw error;
@@ -149,9 +149,13 @@ export class StyleGallery {
       );
     }
     try {
-      return { bytes, thumbnail: await thumbnailOf(bytes) };
-    } catch {
-      throw new StylecastError('UPLOAD_NOT_IMAGE', 'Upload does not decode as an image');
+      return { bytes, thumbnail: await thumbnailOf(bytes, 'upload') };
+    } catch (error) {
+      const { code, message } = error as StylecastError;
+      throw new StylecastError(
+        code === 'INPUT_TOO_LARGE' ? 'UPLOAD_TOO_LARGE' : 'UPLOAD_NOT_IMAGE',
+        message,
+      );
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFrameCount, parseProbe } from '../../src/decode/parse-probe.js';
+import { parseCopyStats, parseProbe } from '../../src/decode/parse-probe.js';
 
 // Logs as printed by the bundled 2018 ffmpeg and by Debian's ffmpeg 5.1.
 const OLD_ROTATED = `Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'rot.mp4':
@@ -35,6 +35,8 @@ describe('parseProbe', () => {
       height: 320,
       fps: 25,
       durationMs: 2020,
+      startMs: 0,
+      streamedMs: null,
       rotation: 270,
       hasAudio: true,
       audioCodec: 'aac',
@@ -75,9 +77,25 @@ describe('parseProbe', () => {
   });
 });
 
-describe('parseFrameCount', () => {
-  it('takes the last progress line', () => {
-    expect(parseFrameCount('frame=   10 fps=0.0\rframe=   50 fps=0.0 q=-1.0 Lsize=N/A')).toBe(50);
-    expect(parseFrameCount('nothing here')).toBeNull();
+describe('parseCopyStats', () => {
+  it('takes the last progress line: packets and how far they reach', () => {
+    expect(
+      parseCopyStats(
+        'frame=   10 fps=0.0 time=00:00:00.36\rframe=   50 fps=0.0 q=-1.0 Lsize=N/A time=00:01:01.96 bitrate=N/A',
+      ),
+    ).toEqual({ frames: 50, timeMs: 61_960 });
+    expect(parseCopyStats('frame=    0 fps=0.0 time=-577014:32:22.77')).toEqual({
+      frames: 0,
+      timeMs: null,
+    });
+    expect(parseCopyStats('nothing here')).toBeNull();
+  });
+});
+
+describe('the start time', () => {
+  it('is read from the duration line, and is 0 when ffmpeg prints none', () => {
+    const late = TEN_BIT_NTSC_NO_AUDIO.replace('start: 0.000000', 'start: 9.977000');
+    expect(parseProbe(late)!.startMs).toBe(9977);
+    expect(parseProbe(TEN_BIT_NTSC_NO_AUDIO.replace(', start: 0.000000', ''))!.startMs).toBe(0);
   });
 });

@@ -3,7 +3,12 @@ import { candidateProviders, parseDevice } from '../../src/infer/execution-provi
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { probeProviders } from '../../src/infer/probe-providers.js';
-import { TINY_MODEL } from '../helpers/tiny-model.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ortReason } from '../../src/infer/probe-provider.js';
+import { tempDir } from '../helpers/media.js';
+import { errorLines, runCli } from '../helpers/run-cli.js';
+import { PAINTING, TINY_MODEL } from '../helpers/tiny-model.js';
 
 // This machine has no GPU: CUDA and TensorRT binaries are not installed, and there is no render node.
 describe('execution providers', () => {
@@ -37,6 +42,35 @@ describe('execution providers', () => {
       loads: false,
       detail: expect.stringContaining('CUDA 12'),
     });
+  });
+
+  it("--device webgpu with no GPU is our one line: the runtime's own warnings stay in a child", async () => {
+    const temp = tempDir();
+    try {
+      const output = join(temp.dir, 'out.png');
+      const { code, stderr } = await runCli(
+        ['image', PAINTING, '-m', TINY_MODEL, '--device', 'webgpu', '-o', output],
+        { cwd: temp.dir },
+      );
+      expect(code).toBe(1);
+      expect(errorLines(stderr)).toEqual([
+        'stylecast: No execution provider loaded (webgpu: Failed to get a WebGPU adapter: No supported adapters) — WebGPU needs a GPU with a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver',
+      ]);
+      expect(readdirSync(temp.dir)).toEqual([]);
+    } finally {
+      temp.cleanup();
+    }
+  });
+
+  it("keeps ONNX Runtime's reason and drops its source location", () => {
+    expect(
+      ortReason(
+        '/onnxruntime_src/onnxruntime/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize(const onnxruntime::webgpu::WebGpuContextConfig&)::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters\nmore',
+      ),
+    ).toBe('Failed to get a WebGPU adapter: No supported adapters');
+    expect(ortReason('[ONNXRuntimeError] : 1 : FAIL : Load model failed')).toBe(
+      'Load model failed',
+    );
   });
 
   it('rejects an unknown device name with the value received', () => {

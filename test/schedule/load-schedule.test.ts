@@ -103,13 +103,13 @@ describe('loadSchedule', () => {
     expect(lines.slice(1)).toEqual([
       `  segments[0].style: ${path.join(dir, 'styles/missing.png')} does not exist`,
       expect.stringMatching(
-        /^ {2}segments\[1\]\.style\[1\]\.image: .*styles\/notes\.jpg is not an image that can be decoded \(.+\)$/,
+        /^ {2}segments\[1\]\.style\[1\]\.image: Style is not an image that can be read: .*styles\/notes\.jpg \(.+\)$/,
       ),
       expect.stringMatching(
-        /^ {2}segments\[2\]\.style: .*styles\/truncated\.jpg is not an image that can be decoded \(.+\)$/,
+        /^ {2}segments\[2\]\.style: Style is not an image that can be read: .*styles\/truncated\.jpg \(.+\)$/,
       ),
       `  segments[3].style: ${path.join(dir, 'styles/folder.png')} is not a file`,
-      expect.stringMatching(/^ {2}segments\[4\]\.style: .*notes\.jpg is not an image/),
+      expect.stringMatching(/^ {2}segments\[4\]\.style: Style is not an image .*notes\.jpg/),
     ]);
   });
 
