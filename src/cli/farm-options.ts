@@ -1,7 +1,7 @@
 /** The options of a render farm (`stylecast worker` and `stylecast render --farm`). */
 import { Option } from 'commander';
 import { farmRedisOptions } from '../farm/farm-connection.js';
-import { parser } from './options.js';
+import { integer, LIMITS, parser } from './options.js';
 
 function positiveNumber(name: string): (text: string) => number {
   return parser((text) => {
@@ -30,8 +30,8 @@ export const farmOptions = {
       .argParser(positiveNumber('chunk-seconds'))
       .default(10),
   concurrency: () =>
-    new Option('--concurrency <n>', 'chunks this worker renders at once')
-      .argParser(positiveNumber('concurrency'))
+    new Option('--concurrency <n>', `chunks this worker renders at once, 1 to ${LIMITS.workers}`)
+      .argParser(integer('concurrency', 1, LIMITS.workers))
       .default(1),
   stallSeconds: () =>
     new Option(
