@@ -19,10 +19,19 @@ export const farmOptions = {
       "the render farm's Redis: redis://[:password@]host:port, or rediss:// for TLS",
     ).argParser(
       parser((text) => {
-        farmRedisOptions(text, 'worker'); // validates
+        farmRedisOptions(text); // validates
         return text;
       }),
     ),
+  farmCa: () =>
+    new Option(
+      '--farm-ca <file>',
+      "PEM certificate authority of a rediss:// farm's certificate (e.g. a self-signed one)",
+    ),
+  farmWait: () =>
+    new Option('--farm-wait <s>', "how long to wait for the farm's Redis when it is lost")
+      .argParser(positiveNumber('farm-wait'))
+      .default(30),
   farmDir: () =>
     new Option('--farm-dir <dir>', 'the folder every farm machine shares (NFS, SMB, a volume)'),
   chunkSeconds: () =>

@@ -13,6 +13,8 @@ export interface FarmRenderFlags {
   farm?: string;
   farmDir?: string;
   chunkSeconds: number;
+  farmWait: number;
+  farmCa?: string;
   model: string;
   style?: StyleChoice[];
   alpha?: number | number[];
@@ -35,6 +37,8 @@ export async function renderFarmCommand(
       farm: flags.farm,
       farmDir: resolve(flags.farmDir),
       chunkSeconds: flags.chunkSeconds,
+      waitMs: flags.farmWait * 1000,
+      caFile: flags.farmCa,
       model,
       style: flags,
       schedule: flags.schedule,

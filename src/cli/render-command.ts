@@ -41,6 +41,8 @@ interface RenderFlags extends StyleOptions {
   farm?: string;
   farmDir?: string;
   chunkSeconds: number;
+  farmWait: number;
+  farmCa?: string;
 }
 
 /** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
@@ -75,6 +77,8 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(farmOptions.farm())
     .addOption(farmOptions.farmDir())
     .addOption(farmOptions.chunkSeconds())
+    .addOption(farmOptions.farmCa())
+    .addOption(farmOptions.farmWait())
     .action(async (inputArg: string | undefined, flags: RenderFlags, self: Command) => {
       const configFile = await applyConfigFile(self);
       flags = self.opts<RenderFlags>();

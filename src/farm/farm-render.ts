@@ -22,7 +22,12 @@ import {
   type FarmStyle,
 } from './chunk-job.js';
 import { hashFiles, hashText, modelDigest } from './content-hash.js';
-import { checkFarmReachable, describeFarm, farmRedisOptions } from './farm-connection.js';
+import {
+  checkFarmReachable,
+  DEFAULT_FARM_WAIT_MS,
+  describeFarm,
+  farmRedisOptions,
+} from './farm-connection.js';
 import { chunkPath } from './farm-paths.js';
 import { joinChunks } from './join-chunks.js';
 import { planChunks } from './plan-chunks.js';
@@ -34,6 +39,10 @@ export interface FarmRenderOptions {
   model: ModelFiles;
   style: { style?: StyleChoice[]; alpha?: number | number[]; preserveColor?: boolean };
   schedule?: Schedule;
+  /** How long a lost Redis is waited for before the render fails. */
+  waitMs?: number;
+  /** A PEM certificate authority for a `rediss://` farm. */
+  caFile?: string;
   /** Tries per chunk before the render fails. */
   attempts?: number;
   signal?: AbortSignal;
@@ -58,6 +67,7 @@ export interface FarmRenderResult extends RenderResult {
 }
 
 const POLL_MS = 200;
+const CLOSE_WAIT_MS = 5000;
 
 /** Copies `path` into the farm folder as `folder/<hash><ext>` (atomically); returns that name. */
 async function placeInFarm(farmDir: string, folder: string, path: string): Promise<string> {
@@ -119,7 +129,7 @@ export async function renderOnFarm(
 ): Promise<FarmRenderResult> {
   const started = performance.now();
   const { farmDir, info, frameSize } = { ...plan, farmDir: options.farmDir };
-  await checkFarmReachable(options.farm);
+  await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
 
   const input = await placeInFarm(farmDir, 'inputs', plan.input);
@@ -150,16 +160,31 @@ export async function renderOnFarm(
       () => false,
     );
 
-  const connection = farmRedisOptions(options.farm, 'coordinator');
+  const waitMs = options.waitMs ?? DEFAULT_FARM_WAIT_MS;
+  let gaveUp = false;
+  const connection = farmRedisOptions(options.farm, {
+    waitMs,
+    caFile: options.caFile,
+    onGiveUp: () => (gaveUp = true),
+  });
   const chunkQueue = new Queue(CHUNK_QUEUE, { connection });
   const renderQueue = new Queue(RENDER_QUEUE, { connection });
   const flows = new FlowProducer({ connection });
-  const lost = (error: unknown): StylecastError =>
-    new StylecastError(
-      'FARM_UNREACHABLE',
-      `Lost the farm's Redis at ${describeFarm(options.farm)} during the render (${(error as Error).message}); chunks done so far stay in ${farmDir} for a rerun`,
-      { cause: error },
-    );
+  // A lost connection is reported by the command that fails, below, not as an 'error' event.
+  const ignore = (): void => {};
+  chunkQueue.on('error', ignore);
+  renderQueue.on('error', ignore);
+  flows.on('error', ignore);
+  /** `command`, with a failure turned into the one line that says Redis was lost. */
+  const ask = <T>(command: Promise<T>): Promise<T> =>
+    command.catch((error: Error) => {
+      const why = gaveUp ? `no answer for ${waitMs / 1000} s` : error.message;
+      throw new StylecastError(
+        'FARM_UNREACHABLE',
+        `Lost the farm's Redis at ${describeFarm(options.farm)} during the render: ${why}; chunks done so far stay in ${farmDir} for a rerun`,
+        { cause: error },
+      );
+    });
   const jobId = (i: number): string => `${renderKey}-${i}`;
   const renderId = `render-${renderKey}`;
   const removeRender = (): Promise<void> =>
@@ -167,46 +192,45 @@ export async function renderOnFarm(
       .getJob(renderId)
       .then((job) => job?.remove({ removeChildren: true }))
       .catch(() => {});
-  try {
-    const done = await Promise.all(jobs.map((_, i) => isDone(i)));
-    const reusedChunks = done.filter(Boolean).length;
-    const attempts = options.attempts ?? 3;
-    const existing = await renderQueue.getJob(renderId).catch((error) => {
-      throw lost(error);
-    });
-    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
-    if (existing && (await existing.getState()) === 'failed')
-      await existing.remove({ removeChildren: true });
-    if (!existing || (await renderQueue.getJob(renderId)) === undefined) {
-      await flows
-        .add({
-          name: 'assemble',
-          queueName: RENDER_QUEUE,
-          opts: { jobId: renderId },
-          data: { renderKey, output: plan.output, chunks: jobs.length },
-          children: jobs.flatMap((job, i) =>
-            done[i]
-              ? []
-              : [
-                  {
-                    name: 'chunk',
-                    queueName: CHUNK_QUEUE,
-                    data: job,
-                    opts: {
-                      jobId: jobId(i),
-                      attempts,
-                      failParentOnFailure: true,
-                      removeOnComplete: false,
-                      removeOnFail: false,
-                    },
+  const attempts = options.attempts ?? 3;
+  const done = await Promise.all(jobs.map((_, i) => isDone(i)));
+  const reusedChunks = done.filter(Boolean).length;
+  /** The render's flow: one assemble job, the chunks not yet done as its children. */
+  const addFlow = (): Promise<unknown> =>
+    ask(
+      flows.add({
+        name: 'assemble',
+        queueName: RENDER_QUEUE,
+        opts: { jobId: renderId },
+        data: { renderKey, output: plan.output, chunks: jobs.length },
+        children: jobs.flatMap((job, i) =>
+          done[i]
+            ? []
+            : [
+                {
+                  name: 'chunk',
+                  queueName: CHUNK_QUEUE,
+                  data: job,
+                  opts: {
+                    jobId: jobId(i),
+                    attempts,
+                    failParentOnFailure: true,
+                    removeOnComplete: false,
+                    removeOnFail: false,
                   },
-                ],
-          ),
-        })
-        .catch((error) => {
-          throw lost(error);
-        });
+                },
+              ],
+        ),
+      }),
+    );
+  try {
+    let existing = await ask(renderQueue.getJob(renderId));
+    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
+    if (existing && (await ask(existing.getState())) === 'failed') {
+      await ask(existing.remove({ removeChildren: true }));
+      existing = undefined;
     }
+    if (!existing) await addFlow();
 
     const workers = new Set<string>();
     let retries = 0;
@@ -215,15 +239,18 @@ export async function renderOnFarm(
       let frames = 0;
       let finished = 0;
       retries = 0;
+      let missing = false;
       for (const [i, job] of jobs.entries()) {
         if (done[i]) {
           frames += job.range.count;
           finished += 1;
           continue;
         }
-        const entry: Job | undefined = await chunkQueue.getJob(jobId(i)).catch((error) => {
-          throw lost(error);
-        });
+        const entry: Job | undefined = await ask(chunkQueue.getJob(jobId(i)));
+        if (!entry) {
+          missing = true;
+          continue;
+        }
         retries += Math.max(0, (entry?.attemptsMade ?? 1) - 1) + (entry?.stalledCounter ?? 0);
         if (entry?.failedReason && entry.finishedOn) {
           await removeRender(); // its chunks done so far stay for a rerun
@@ -242,9 +269,15 @@ export async function renderOnFarm(
         }
         if (typeof entry?.progress === 'number') frames += entry.progress;
       }
-      const workerCount = await chunkQueue.getWorkersCount().catch((error) => {
-        throw lost(error);
-      });
+      if (missing) {
+        // Redis came back without the render's jobs (restarted without its data): enqueue the
+        // chunks not done again; the chunk files finished meanwhile are kept.
+        for (const i of jobs.keys()) done[i] ||= await isDone(i);
+        await removeRender();
+        await addFlow();
+        continue;
+      }
+      const workerCount = await ask(chunkQueue.getWorkersCount());
       options.onProgress?.({
         frames,
         totalFrames: info.frameCount,
@@ -282,6 +315,10 @@ export async function renderOnFarm(
       retries,
     };
   } finally {
-    await Promise.all([chunkQueue.close(), renderQueue.close(), flows.close()]).catch(() => {});
+    // A Redis that is gone may never answer the close: stop waiting for it.
+    await Promise.race([
+      Promise.all([chunkQueue.close(), renderQueue.close(), flows.close()]).catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+    ]);
   }
 }
