@@ -1,5 +1,6 @@
 /** The options of a render farm (`stylecast worker` and `stylecast render --farm`). */
 import { Option } from 'commander';
+import { StylecastError } from '../errors.js';
 import { farmRedisOptions } from '../farm/farm-connection.js';
 import { integer, LIMITS, parser } from './options.js';
 
@@ -17,12 +18,15 @@ export const farmOptions = {
     new Option(
       '--farm <url>',
       "the render farm's Redis: redis://[:password@]host:port, or rediss:// for TLS",
-    ).argParser(
-      parser((text) => {
+    ).argParser((text) => {
+      try {
         farmRedisOptions(text); // validates
-        return text;
-      }),
-    ),
+      } catch (error) {
+        // Not commander's own error: it would repeat the argument, password and all.
+        throw new StylecastError('BAD_OPTION', (error as Error).message);
+      }
+      return text;
+    }),
   farmCa: () =>
     new Option(
       '--farm-ca <file>',
