@@ -9,6 +9,7 @@ import { extname, join } from 'node:path';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
+import { probeMedia } from '../decode/probe.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -151,7 +152,7 @@ export async function renderOnFarm(
     renderKey,
     index,
     range,
-    key: hashText(`${renderKey}:${range.start}:${range.count}`),
+    key: hashText(`${renderKey}:${range.start}:${range.count}${range.toEnd ? ':end' : ''}`),
   }));
   const paths = jobs.map((job) => chunkPath(farmDir, job.key));
   const isDone = (i: number): Promise<boolean> =>
@@ -288,8 +289,12 @@ export async function renderOnFarm(
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
 
+    // The last chunk ran to the end of the file: what it holds is counted (a stream copy).
+    const lastFrames = (await probeMedia(paths.at(-1)!, { countFrames: true })).frameCount;
+    const counts = jobs.map((job, i) => (i === jobs.length - 1 ? lastFrames : job.range.count));
+    const frames = counts.reduce((sum, count) => sum + count, 0);
     await joinChunks({
-      chunks: jobs.map((job, i) => ({ path: paths[i]!, frames: job.range.count })),
+      chunks: jobs.map((_, i) => ({ path: paths[i]!, frames: counts[i]! })),
       fps: info.fps,
       output: plan.outputFile,
       audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
@@ -304,9 +309,9 @@ export async function renderOnFarm(
     await rm(join(farmDir, input), { force: true });
     const seconds = (performance.now() - started) / 1000;
     return {
-      frames: info.frameCount,
+      frames,
       seconds,
-      fps: info.frameCount / seconds,
+      fps: frames / seconds,
       ...frameSize,
       output: plan.outputFile.path,
       chunks: jobs.length,

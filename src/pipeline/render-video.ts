@@ -99,6 +99,7 @@ export async function renderVideo(
         fps: info.fps,
         label: plan.input,
         strict: true,
+        exactFrames: true,
         signal: controller.signal,
       }),
       pool: options.pool,

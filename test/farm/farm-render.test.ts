@@ -12,7 +12,7 @@ import {
   type CliProcess,
   type FarmFixture,
 } from '../helpers/farm.js';
-import { tempDir } from '../helpers/media.js';
+import { makeClip, tempDir } from '../helpers/media.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { errorLines, runCli, startCli, type CliResult } from '../helpers/run-cli.js';
 import { PAINTING, PAINTING_2, TINY_MODEL } from '../helpers/tiny-model.js';
@@ -103,6 +103,45 @@ describe('stylecast render --farm', () => {
     expect(summary.frames).toBe(75);
     expect(summary.retries).toBeGreaterThanOrEqual(1); // the killed worker's chunk, run again
     expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it.each([
+    {
+      name: 'variable-rate.mp4',
+      // 25 fps for 1.6 s, then 12 fps: ffmpeg calls it 15.5 fps, and resamples to that.
+      spec: {
+        audio: false,
+        filter: "setpts='if(lt(N,40),N/25,1.6+(N-40)/12)/TB'",
+        extra: ['-vsync', 'vfr', '-c:v', 'libx264', '-g', '12', '-pix_fmt', 'yuv420p'],
+      },
+    },
+    {
+      name: 'starts-at-10s.mp4',
+      spec: {
+        extra: ['-c:v', 'libx264', '-g', '12', '-pix_fmt', 'yuv420p', '-output_ts_offset', '10'],
+      },
+    },
+  ])('renders $name with the frames and timing of a local render', async ({ name, spec }) => {
+    const input = await makeClip(path.join(temp.dir, name), {
+      width: W,
+      height: H,
+      seconds: 4,
+      ...spec,
+    });
+    const render = (extra: string[]): Promise<CliResult> =>
+      runCli(['render', input, '--style', PAINTING, ...model, '--lossless', ...extra]);
+    const local = path.join(temp.dir, `local-${name}.mkv`);
+    expect((await render(['-o', local])).code).toBe(0);
+    const farmDir = path.join(temp.dir, `farm-${name}`);
+    mkdirSync(farmDir);
+    startWorkers(2, farmDir);
+    const output = path.join(temp.dir, `farm-${name}.mkv`);
+    const farm = ['--farm', redis.url, '--farm-dir', farmDir, '--chunk-seconds', '0.5'];
+    const run = await render([...farm, '-o', output]);
+    expect(run.code, run.stderr).toBe(0);
+    const expected = await decodedContent(local);
+    expect(expected.video.length).toBeGreaterThan(60);
+    expect(await decodedContent(output)).toEqual(expected);
   });
 
   it('renders a schedule whose transition straddles a chunk edge exactly as locally', async () => {
