@@ -55,6 +55,7 @@ export async function renderFarmCommand(
         reusedChunks: result.reusedChunks,
         workers: result.workers,
         retries: result.retries,
+        phaseSeconds: result.phaseSeconds,
       },
       wroteLine(result, `, ${result.chunks} chunks on ${result.workers.length} workers`),
     );

@@ -4,8 +4,12 @@
  * children of one assemble job), follows the farm's progress, and joins the finished chunks.
  * A chunk's key is its input, settings and range: a restarted render reuses chunks already done.
  */
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
@@ -22,7 +26,7 @@ import {
   type ChunkResult,
   type FarmStyle,
 } from './chunk-job.js';
-import { hashFiles, hashText, modelDigest } from './content-hash.js';
+import { hashText, modelDigest } from './content-hash.js';
 import {
   checkFarmReachable,
   DEFAULT_FARM_WAIT_MS,
@@ -65,22 +69,39 @@ export interface FarmRenderResult extends RenderResult {
   workers: string[];
   /** Extra tries: failed attempts and stalled (killed) workers' chunks taken up again. */
   retries: number;
+  /** Where the time went: preparing (hashing, copying, enqueueing), the chunks, the join. */
+  phaseSeconds: { prepare: number; chunks: number; join: number };
 }
 
 const POLL_MS = 200;
+const secondsBetween = (from: number, to: number): number => Math.round(to - from) / 1000;
 const CLOSE_WAIT_MS = 5000;
 
-/** Copies `path` into the farm folder as `folder/<hash><ext>` (atomically); returns that name. */
+/**
+ * Copies `path` into the farm folder as `folder/<hash><ext>`, hashing it on the way (one read);
+ * renamed into place only when complete, and kept as it is when that content is already there.
+ */
 async function placeInFarm(farmDir: string, folder: string, path: string): Promise<string> {
-  const name = `${folder}/${await hashFiles([path])}${extname(path).toLowerCase()}`;
-  const target = join(farmDir, name);
-  if (!(await stat(target).catch(() => null))) {
-    await mkdir(join(farmDir, folder), { recursive: true });
-    const temp = `${target}.${process.pid}.partial`;
-    await copyFile(path, temp);
-    await rename(temp, target);
+  await mkdir(join(farmDir, folder), { recursive: true });
+  const temp = join(farmDir, folder, `.${process.pid}.${basename(path)}.partial`);
+  const hash = createHash('sha256');
+  try {
+    await pipeline(
+      createReadStream(path),
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(temp),
+    );
+    const name = `${folder}/${hash.digest('hex')}${extname(path).toLowerCase()}`;
+    await rename(temp, join(farmDir, name));
+    return name;
+  } finally {
+    await rm(temp, { force: true });
   }
-  return name;
 }
 
 async function farmStyle(farmDir: string, options: FarmRenderOptions): Promise<FarmStyle> {
@@ -133,8 +154,11 @@ export async function renderOnFarm(
   await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
 
-  const input = await placeInFarm(farmDir, 'inputs', plan.input);
-  const style = await farmStyle(farmDir, options);
+  const [input, style, digest] = await Promise.all([
+    placeInFarm(farmDir, 'inputs', plan.input),
+    farmStyle(farmDir, options),
+    modelDigest(options.model),
+  ]);
   const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
   const settings = {
     version: STYLECAST_VERSION,
@@ -142,7 +166,7 @@ export async function renderOnFarm(
     fps: info.fps,
     ...frameSize,
     format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? 'veryfast' },
-    model: { name: options.model.card.name, digest: await modelDigest(options.model) },
+    model: { name: options.model.card.name, digest },
     style,
   };
   const renderKey = hashText(JSON.stringify(settings)).slice(0, 16);
@@ -232,6 +256,7 @@ export async function renderOnFarm(
       existing = undefined;
     }
     if (!existing) await addFlow();
+    const enqueued = performance.now();
 
     const workers = new Set<string>();
     let retries = 0;
@@ -289,6 +314,7 @@ export async function renderOnFarm(
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
 
+    const rendered = performance.now();
     // The last chunk ran to the end of the file: what it holds is counted (a stream copy).
     const lastFrames = (await probeMedia(paths.at(-1)!, { countFrames: true })).frameCount;
     const counts = jobs.map((job, i) => (i === jobs.length - 1 ? lastFrames : job.range.count));
@@ -307,7 +333,8 @@ export async function renderOnFarm(
     await removeRender();
     await Promise.all(paths.map((path) => rm(path, { force: true })));
     await rm(join(farmDir, input), { force: true });
-    const seconds = (performance.now() - started) / 1000;
+    const joined = performance.now();
+    const seconds = (joined - started) / 1000;
     return {
       frames,
       seconds,
@@ -318,6 +345,11 @@ export async function renderOnFarm(
       reusedChunks,
       workers: [...workers].sort(),
       retries,
+      phaseSeconds: {
+        prepare: secondsBetween(started, enqueued),
+        chunks: secondsBetween(enqueued, rendered),
+        join: secondsBetween(rendered, joined),
+      },
     };
   } finally {
     // A Redis that is gone may never answer the close: stop waiting for it.
