@@ -8,6 +8,8 @@
  *   overhead ratio       farm fps ÷ local fps (goal ≥ 0.9)
  *   per-chunk cost       the fixed cost of one more chunk (seek, setup, queue, join share): the
  *                        same farm render in 1 s chunks against 10 s chunks
+ *   per-render cost      the coordinator's own phases: preparing (hashing and copying the input,
+ *                        enqueueing) and joining, from its --json `phaseSeconds`
  *   worker start         a worker's model load, paid once per machine, not per chunk
  * Prints a table and one JSON line. Figures vary with machine load; compare ratios, not times.
  */
@@ -33,7 +35,15 @@ const farmDir = join(dir, 'farm');
 const redis = await startRedis();
 const model = ['-m', args.model, '-d', 'cpu'];
 
-async function render(extra: string[]): Promise<{ fps: number; seconds: number; frames: number }> {
+interface Rendered {
+  fps: number;
+  seconds: number;
+  frames: number;
+  chunks?: number;
+  phaseSeconds?: { prepare: number; chunks: number; join: number };
+}
+
+async function render(extra: string[]): Promise<Rendered> {
   const run = await runCli([
     'render',
     clip,
@@ -44,7 +54,7 @@ async function render(extra: string[]): Promise<{ fps: number; seconds: number; 
     ...extra,
   ]);
   if (run.code !== 0) throw new Error(run.stderr);
-  return JSON.parse(run.stdout) as { fps: number; seconds: number; frames: number };
+  return JSON.parse(run.stdout) as Rendered;
 }
 
 const clip = await makeClip(join(dir, 'clip.mp4'), {
@@ -70,8 +80,8 @@ try {
   const short = await render([...farm, '--chunk-seconds', '1']);
   worker.child.kill('SIGTERM');
   await worker.result;
-  const chunks = (s: number): number => Math.ceil(local.frames / Math.round(s * FPS));
-  const perChunkS = (short.seconds - long.seconds) / (chunks(1) - chunks(10));
+  const perChunkS = (short.seconds - long.seconds) / (short.chunks! - long.chunks!);
+  const phases = long.phaseSeconds!;
   const figures = {
     model: args.model,
     size: args.size,
@@ -80,7 +90,11 @@ try {
     farmFps1Worker: long.fps,
     overheadRatio: Number((long.fps / local.fps).toFixed(3)),
     farmFps1sChunks: short.fps,
+    chunks10s: long.chunks,
+    chunks1s: short.chunks,
     perChunkSeconds: Number(perChunkS.toFixed(3)),
+    prepareSeconds: phases.prepare,
+    joinSeconds: phases.join,
     workerStartSeconds: Number(workerStartS.toFixed(2)),
   };
   console.log(`local render            ${local.fps.toFixed(1)} fps`);
@@ -89,6 +103,7 @@ try {
   );
   console.log(`farm, 1 worker (1 s)    ${short.fps.toFixed(1)} fps`);
   console.log(`per-chunk fixed cost    ${perChunkS.toFixed(3)} s`);
+  console.log(`per-render cost         prepare ${phases.prepare} s, join ${phases.join} s`);
   console.log(`worker start (model)    ${workerStartS.toFixed(2)} s, once per machine`);
   console.log(JSON.stringify(figures));
 } finally {

@@ -13,6 +13,8 @@ export interface FarmRenderFlags {
   farm?: string;
   farmDir?: string;
   chunkSeconds: number;
+  farmWait: number;
+  farmCa?: string;
   model: string;
   style?: StyleChoice[];
   alpha?: number | number[];
@@ -35,6 +37,8 @@ export async function renderFarmCommand(
       farm: flags.farm,
       farmDir: resolve(flags.farmDir),
       chunkSeconds: flags.chunkSeconds,
+      waitMs: flags.farmWait * 1000,
+      caFile: flags.farmCa,
       model,
       style: flags,
       schedule: flags.schedule,
@@ -51,6 +55,7 @@ export async function renderFarmCommand(
         reusedChunks: result.reusedChunks,
         workers: result.workers,
         retries: result.retries,
+        phaseSeconds: result.phaseSeconds,
       },
       wroteLine(result, `, ${result.chunks} chunks on ${result.workers.length} workers`),
     );

@@ -34,6 +34,8 @@ type RenderFlags = StyleOptions &
     farm?: string;
     farmDir?: string;
     chunkSeconds: number;
+    farmWait: number;
+    farmCa?: string;
   };
 
 /** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
@@ -68,6 +70,8 @@ export function registerRenderCommand(program: Command, context: CommandContext)
     .addOption(farmOptions.farm())
     .addOption(farmOptions.farmDir())
     .addOption(farmOptions.chunkSeconds())
+    .addOption(farmOptions.farmCa())
+    .addOption(farmOptions.farmWait())
     .action(async (inputArg: string | undefined, flags: RenderFlags, self: Command) => {
       const configFile = await applyConfigFile(self);
       flags = self.opts<RenderFlags>();

@@ -18,6 +18,8 @@ type WorkerFlags = ResolvedOptions<typeof poolOptions> &
     farmDir?: string;
     concurrency: number;
     stallSeconds: number;
+    farmWait: number;
+    farmCa?: string;
     quiet?: boolean;
   };
 
@@ -27,6 +29,8 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
     .description('render chunks for a render farm (see `render --farm`) until stopped')
     .addOption(farmOptions.farm().makeOptionMandatory())
     .addOption(farmOptions.farmDir().makeOptionMandatory())
+    .addOption(farmOptions.farmCa())
+    .addOption(farmOptions.farmWait())
     .addOption(options.model())
     .addOption(options.device())
     .addOption(options.precision())
@@ -40,7 +44,7 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
       const farmDir = resolve(flags.farmDir!);
       if (!(await stat(farmDir).catch(() => null))?.isDirectory())
         throw new StylecastError('FARM_DIR_MISMATCH', `Farm folder does not exist: ${farmDir}`);
-      await checkFarmReachable(flags.farm!);
+      await checkFarmReachable(flags.farm!, { caFile: flags.farmCa });
       const stylizer = await openStylizer(flags);
       const say = (line: string): void => {
         if (!flags.quiet) process.stderr.write(`${line}\n`);
@@ -55,6 +59,8 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
           concurrency: flags.concurrency,
           batchSize: flags.batch,
           stallMs: flags.stallSeconds * 1000,
+          waitMs: flags.farmWait * 1000,
+          caFile: flags.farmCa,
           signal: context.signal,
           onLine: say,
         });

@@ -4,10 +4,12 @@ import type { Frame } from '../types.js';
 import { RawVideoToFrames } from './raw-video-to-frames.js';
 import type { Size } from './working-size.js';
 
-/** Frames `start` to `start + count - 1` of a constant-rate file, counted at the output rate. */
+/** Frames `start` to `start + count - 1` of a file, counted at the output rate. */
 export interface FrameRange {
   start: number;
   count: number;
+  /** The range runs to the end of the file: `count` is only an estimate (a probe's). */
+  toEnd?: boolean;
 }
 
 export interface DecodeOptions extends Size {
@@ -21,19 +23,52 @@ export interface DecodeOptions extends Size {
   /** Stop with an error at the first decoding error instead of concealing it. */
   strict?: boolean;
   /**
-   * Only these frames, with their absolute indices and times. The input (`-ss` goes before
-   * `inputArgs`) is seeked to a quarter frame before the range: ffmpeg decodes from the keyframe
-   * before and discards up to the range's first frame, so the frames are exactly the ones a whole
-   * decode gives.
+   * A file: pick each frame by its time on the file's own timeline (ffmpeg's `fps` filter, every
+   * slot `k / fps` from the file's start showing the source frame of that moment), so any range
+   * of it decodes exactly the frames a whole decode gives, variable-rate or not. Not for live
+   * sources: the filter holds one frame back to see when the next one comes.
+   */
+  exactFrames?: boolean;
+  /**
+   * Only these frames (implies `exactFrames`), with their absolute indices and times. The input
+   * (`-ss` goes before `inputArgs`) is seeked a margin before the range, every frame from the
+   * keyframe there is decoded on the file's timeline, and the range is cut by frame time.
    */
   range?: FrameRange;
 }
 
-/** Input and output arguments that cut a decode to `range` (none without one). */
-function rangeArgs(range: FrameRange | undefined, fps: number): { seek: string[]; take: string[] } {
-  if (!range) return { seek: [], take: [] };
-  const seconds = Math.max(0, (range.start - 0.25) / fps);
-  return { seek: ['-ss', seconds.toFixed(6)], take: ['-frames:v', String(range.count)] };
+/**
+ * How far before a range the input is seeked. Files with an index (MP4, MOV, MKV, WebM) land on
+ * the keyframe before any time; MPEG-TS and other unindexed files land only near it.
+ */
+const SEEK_MARGIN_S = 1;
+
+/** The arguments that set a decode's frame timing: before the input, filters, after it. */
+function timingArgs(options: DecodeOptions): {
+  input: string[];
+  filters: string[];
+  output: string[];
+} {
+  const rate = fpsArgument(options.fps);
+  const { range, fps } = options;
+  if (!range && !options.exactFrames)
+    return { input: [], filters: [], output: ['-vsync', 'cfr', '-r', rate] };
+  // Slots on the file's timeline, anchored at a slot before the seek (so nothing is padded).
+  const seek = range ? Math.max(0, range.start / fps - SEEK_MARGIN_S) : 0;
+  const anchor = Math.floor(seek * fps) / fps;
+  return {
+    // Timestamps from the file's start whatever the seek, and no frame dropped before it.
+    input: range ? ['-copyts', '-start_at_zero', '-noaccurate_seek', '-ss', seek.toFixed(6)] : [],
+    filters: [
+      `fps=fps=${rate}:start_time=${anchor.toFixed(6)}`,
+      ...(range ? [`trim=start_pts=${range.start}`] : []),
+    ],
+    output: [
+      '-vsync',
+      'passthrough',
+      ...(range && !range.toEnd ? ['-frames:v', String(range.count)] : []),
+    ],
+  };
 }
 
 /**
@@ -43,20 +78,16 @@ function rangeArgs(range: FrameRange | undefined, fps: number): { seek: string[]
 export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Frame> {
   const { width, height, fps } = options;
   let decoded = 0;
-  const { seek, take } = rangeArgs(options.range, fps);
+  const timing = timingArgs(options);
   const args = [
     ...(options.strict ? ['-xerror'] : []),
-    ...seek,
+    ...timing.input,
     ...options.inputArgs,
     '-map',
     '0:v:0',
     '-vf',
-    `scale=${width}:${height}:flags=bicubic`,
-    '-vsync',
-    'cfr',
-    '-r',
-    fpsArgument(fps),
-    ...take,
+    [...timing.filters, `scale=${width}:${height}:flags=bicubic`].join(','),
+    ...timing.output,
     '-pix_fmt',
     'rgb24',
     '-f',

@@ -51,7 +51,11 @@ export const chunkJobSchema = z.object({
   renderKey: z.string().regex(/^[0-9a-f]{16}$/),
   key: z.string().regex(/^[0-9a-f]{64}$/),
   index: z.number().int().min(0),
-  range: z.object({ start: z.number().int().min(0), count: z.number().int().min(1) }),
+  range: z.object({
+    start: z.number().int().min(0),
+    count: z.number().int().min(1),
+    toEnd: z.boolean().optional(),
+  }),
   input: relativePath,
   fps: z.number().positive(),
   width: z.number().int().positive(),

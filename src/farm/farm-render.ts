@@ -4,11 +4,16 @@
  * children of one assemble job), follows the farm's progress, and joins the finished chunks.
  * A chunk's key is its input, settings and range: a restarted render reuses chunks already done.
  */
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
+import { probeMedia } from '../decode/probe.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -21,8 +26,13 @@ import {
   type ChunkResult,
   type FarmStyle,
 } from './chunk-job.js';
-import { hashFiles, hashText, modelDigest } from './content-hash.js';
-import { checkFarmReachable, describeFarm, farmRedisOptions } from './farm-connection.js';
+import { hashText, modelDigest } from './content-hash.js';
+import {
+  checkFarmReachable,
+  DEFAULT_FARM_WAIT_MS,
+  describeFarm,
+  farmRedisOptions,
+} from './farm-connection.js';
 import { chunkPath } from './farm-paths.js';
 import { joinChunks } from './join-chunks.js';
 import { planChunks } from './plan-chunks.js';
@@ -34,6 +44,10 @@ export interface FarmRenderOptions {
   model: ModelFiles;
   style: { style?: StyleChoice[]; alpha?: number | number[]; preserveColor?: boolean };
   schedule?: Schedule;
+  /** How long a lost Redis is waited for before the render fails. */
+  waitMs?: number;
+  /** A PEM certificate authority for a `rediss://` farm. */
+  caFile?: string;
   /** Tries per chunk before the render fails. */
   attempts?: number;
   signal?: AbortSignal;
@@ -55,21 +69,39 @@ export interface FarmRenderResult extends RenderResult {
   workers: string[];
   /** Extra tries: failed attempts and stalled (killed) workers' chunks taken up again. */
   retries: number;
+  /** Where the time went: preparing (hashing, copying, enqueueing), the chunks, the join. */
+  phaseSeconds: { prepare: number; chunks: number; join: number };
 }
 
 const POLL_MS = 200;
+const secondsBetween = (from: number, to: number): number => Math.round(to - from) / 1000;
+const CLOSE_WAIT_MS = 5000;
 
-/** Copies `path` into the farm folder as `folder/<hash><ext>` (atomically); returns that name. */
+/**
+ * Copies `path` into the farm folder as `folder/<hash><ext>`, hashing it on the way (one read);
+ * renamed into place only when complete, and kept as it is when that content is already there.
+ */
 async function placeInFarm(farmDir: string, folder: string, path: string): Promise<string> {
-  const name = `${folder}/${await hashFiles([path])}${extname(path).toLowerCase()}`;
-  const target = join(farmDir, name);
-  if (!(await stat(target).catch(() => null))) {
-    await mkdir(join(farmDir, folder), { recursive: true });
-    const temp = `${target}.${process.pid}.partial`;
-    await copyFile(path, temp);
-    await rename(temp, target);
+  await mkdir(join(farmDir, folder), { recursive: true });
+  const temp = join(farmDir, folder, `.${process.pid}.${basename(path)}.partial`);
+  const hash = createHash('sha256');
+  try {
+    await pipeline(
+      createReadStream(path),
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(temp),
+    );
+    const name = `${folder}/${hash.digest('hex')}${extname(path).toLowerCase()}`;
+    await rename(temp, join(farmDir, name));
+    return name;
+  } finally {
+    await rm(temp, { force: true });
   }
-  return name;
 }
 
 async function farmStyle(farmDir: string, options: FarmRenderOptions): Promise<FarmStyle> {
@@ -119,11 +151,14 @@ export async function renderOnFarm(
 ): Promise<FarmRenderResult> {
   const started = performance.now();
   const { farmDir, info, frameSize } = { ...plan, farmDir: options.farmDir };
-  await checkFarmReachable(options.farm);
+  await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
 
-  const input = await placeInFarm(farmDir, 'inputs', plan.input);
-  const style = await farmStyle(farmDir, options);
+  const [input, style, digest] = await Promise.all([
+    placeInFarm(farmDir, 'inputs', plan.input),
+    farmStyle(farmDir, options),
+    modelDigest(options.model),
+  ]);
   const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
   const settings = {
     version: STYLECAST_VERSION,
@@ -131,7 +166,7 @@ export async function renderOnFarm(
     fps: info.fps,
     ...frameSize,
     format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? 'veryfast' },
-    model: { name: options.model.card.name, digest: await modelDigest(options.model) },
+    model: { name: options.model.card.name, digest },
     style,
   };
   const renderKey = hashText(JSON.stringify(settings)).slice(0, 16);
@@ -141,7 +176,7 @@ export async function renderOnFarm(
     renderKey,
     index,
     range,
-    key: hashText(`${renderKey}:${range.start}:${range.count}`),
+    key: hashText(`${renderKey}:${range.start}:${range.count}${range.toEnd ? ':end' : ''}`),
   }));
   const paths = jobs.map((job) => chunkPath(farmDir, job.key));
   const isDone = (i: number): Promise<boolean> =>
@@ -150,16 +185,31 @@ export async function renderOnFarm(
       () => false,
     );
 
-  const connection = farmRedisOptions(options.farm, 'coordinator');
+  const waitMs = options.waitMs ?? DEFAULT_FARM_WAIT_MS;
+  let gaveUp = false;
+  const connection = farmRedisOptions(options.farm, {
+    waitMs,
+    caFile: options.caFile,
+    onGiveUp: () => (gaveUp = true),
+  });
   const chunkQueue = new Queue(CHUNK_QUEUE, { connection });
   const renderQueue = new Queue(RENDER_QUEUE, { connection });
   const flows = new FlowProducer({ connection });
-  const lost = (error: unknown): StylecastError =>
-    new StylecastError(
-      'FARM_UNREACHABLE',
-      `Lost the farm's Redis at ${describeFarm(options.farm)} during the render (${(error as Error).message}); chunks done so far stay in ${farmDir} for a rerun`,
-      { cause: error },
-    );
+  // A lost connection is reported by the command that fails, below, not as an 'error' event.
+  const ignore = (): void => {};
+  chunkQueue.on('error', ignore);
+  renderQueue.on('error', ignore);
+  flows.on('error', ignore);
+  /** `command`, with a failure turned into the one line that says Redis was lost. */
+  const ask = <T>(command: Promise<T>): Promise<T> =>
+    command.catch((error: Error) => {
+      const why = gaveUp ? `no answer for ${waitMs / 1000} s` : error.message;
+      throw new StylecastError(
+        'FARM_UNREACHABLE',
+        `Lost the farm's Redis at ${describeFarm(options.farm)} during the render: ${why}; chunks done so far stay in ${farmDir} for a rerun`,
+        { cause: error },
+      );
+    });
   const jobId = (i: number): string => `${renderKey}-${i}`;
   const renderId = `render-${renderKey}`;
   const removeRender = (): Promise<void> =>
@@ -167,46 +217,46 @@ export async function renderOnFarm(
       .getJob(renderId)
       .then((job) => job?.remove({ removeChildren: true }))
       .catch(() => {});
-  try {
-    const done = await Promise.all(jobs.map((_, i) => isDone(i)));
-    const reusedChunks = done.filter(Boolean).length;
-    const attempts = options.attempts ?? 3;
-    const existing = await renderQueue.getJob(renderId).catch((error) => {
-      throw lost(error);
-    });
-    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
-    if (existing && (await existing.getState()) === 'failed')
-      await existing.remove({ removeChildren: true });
-    if (!existing || (await renderQueue.getJob(renderId)) === undefined) {
-      await flows
-        .add({
-          name: 'assemble',
-          queueName: RENDER_QUEUE,
-          opts: { jobId: renderId },
-          data: { renderKey, output: plan.output, chunks: jobs.length },
-          children: jobs.flatMap((job, i) =>
-            done[i]
-              ? []
-              : [
-                  {
-                    name: 'chunk',
-                    queueName: CHUNK_QUEUE,
-                    data: job,
-                    opts: {
-                      jobId: jobId(i),
-                      attempts,
-                      failParentOnFailure: true,
-                      removeOnComplete: false,
-                      removeOnFail: false,
-                    },
+  const attempts = options.attempts ?? 3;
+  const done = await Promise.all(jobs.map((_, i) => isDone(i)));
+  const reusedChunks = done.filter(Boolean).length;
+  /** The render's flow: one assemble job, the chunks not yet done as its children. */
+  const addFlow = (): Promise<unknown> =>
+    ask(
+      flows.add({
+        name: 'assemble',
+        queueName: RENDER_QUEUE,
+        opts: { jobId: renderId },
+        data: { renderKey, output: plan.output, chunks: jobs.length },
+        children: jobs.flatMap((job, i) =>
+          done[i]
+            ? []
+            : [
+                {
+                  name: 'chunk',
+                  queueName: CHUNK_QUEUE,
+                  data: job,
+                  opts: {
+                    jobId: jobId(i),
+                    attempts,
+                    failParentOnFailure: true,
+                    removeOnComplete: false,
+                    removeOnFail: false,
                   },
-                ],
-          ),
-        })
-        .catch((error) => {
-          throw lost(error);
-        });
+                },
+              ],
+        ),
+      }),
+    );
+  try {
+    let existing = await ask(renderQueue.getJob(renderId));
+    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
+    if (existing && (await ask(existing.getState())) === 'failed') {
+      await ask(existing.remove({ removeChildren: true }));
+      existing = undefined;
     }
+    if (!existing) await addFlow();
+    const enqueued = performance.now();
 
     const workers = new Set<string>();
     let retries = 0;
@@ -215,15 +265,18 @@ export async function renderOnFarm(
       let frames = 0;
       let finished = 0;
       retries = 0;
+      let missing = false;
       for (const [i, job] of jobs.entries()) {
         if (done[i]) {
           frames += job.range.count;
           finished += 1;
           continue;
         }
-        const entry: Job | undefined = await chunkQueue.getJob(jobId(i)).catch((error) => {
-          throw lost(error);
-        });
+        const entry: Job | undefined = await ask(chunkQueue.getJob(jobId(i)));
+        if (!entry) {
+          missing = true;
+          continue;
+        }
         retries += Math.max(0, (entry?.attemptsMade ?? 1) - 1) + (entry?.stalledCounter ?? 0);
         if (entry?.failedReason && entry.finishedOn) {
           await removeRender(); // its chunks done so far stay for a rerun
@@ -242,9 +295,15 @@ export async function renderOnFarm(
         }
         if (typeof entry?.progress === 'number') frames += entry.progress;
       }
-      const workerCount = await chunkQueue.getWorkersCount().catch((error) => {
-        throw lost(error);
-      });
+      if (missing) {
+        // Redis came back without the render's jobs (restarted without its data): enqueue the
+        // chunks not done again; the chunk files finished meanwhile are kept.
+        for (const i of jobs.keys()) done[i] ||= await isDone(i);
+        await removeRender();
+        await addFlow();
+        continue;
+      }
+      const workerCount = await ask(chunkQueue.getWorkersCount());
       options.onProgress?.({
         frames,
         totalFrames: info.frameCount,
@@ -255,8 +314,13 @@ export async function renderOnFarm(
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
 
+    const rendered = performance.now();
+    // The last chunk ran to the end of the file: what it holds is counted (a stream copy).
+    const lastFrames = (await probeMedia(paths.at(-1)!, { countFrames: true })).frameCount;
+    const counts = jobs.map((job, i) => (i === jobs.length - 1 ? lastFrames : job.range.count));
+    const frames = counts.reduce((sum, count) => sum + count, 0);
     await joinChunks({
-      chunks: jobs.map((job, i) => ({ path: paths[i]!, frames: job.range.count })),
+      chunks: jobs.map((_, i) => ({ path: paths[i]!, frames: counts[i]! })),
       fps: info.fps,
       output: plan.outputFile,
       audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
@@ -269,19 +333,29 @@ export async function renderOnFarm(
     await removeRender();
     await Promise.all(paths.map((path) => rm(path, { force: true })));
     await rm(join(farmDir, input), { force: true });
-    const seconds = (performance.now() - started) / 1000;
+    const joined = performance.now();
+    const seconds = (joined - started) / 1000;
     return {
-      frames: info.frameCount,
+      frames,
       seconds,
-      fps: info.frameCount / seconds,
+      fps: frames / seconds,
       ...frameSize,
       output: plan.outputFile.path,
       chunks: jobs.length,
       reusedChunks,
       workers: [...workers].sort(),
       retries,
+      phaseSeconds: {
+        prepare: secondsBetween(started, enqueued),
+        chunks: secondsBetween(enqueued, rendered),
+        join: secondsBetween(rendered, joined),
+      },
     };
   } finally {
-    await Promise.all([chunkQueue.close(), renderQueue.close(), flows.close()]).catch(() => {});
+    // A Redis that is gone may never answer the close: stop waiting for it.
+    await Promise.race([
+      Promise.all([chunkQueue.close(), renderQueue.close(), flows.close()]).catch(() => {}),
+      new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+    ]);
   }
 }

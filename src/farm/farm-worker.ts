@@ -7,8 +7,14 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Stylizer } from '../cli/open-stylizer.js';
 import { isAbortError, StylecastError } from '../errors.js';
-import { CHUNK_QUEUE, parseChunkJob, STYLECAST_VERSION, type ChunkResult } from './chunk-job.js';
-import { farmRedisOptions } from './farm-connection.js';
+import {
+  CHUNK_QUEUE,
+  parseChunkJob,
+  STYLECAST_VERSION,
+  type ChunkJob,
+  type ChunkResult,
+} from './chunk-job.js';
+import { DEFAULT_FARM_WAIT_MS, describeFarm, farmRedisOptions } from './farm-connection.js';
 import { chunkPath } from './farm-paths.js';
 import { renderChunk } from './render-chunk.js';
 import { access } from 'node:fs/promises';
@@ -23,6 +29,10 @@ export interface FarmWorkerOptions {
   batchSize?: number;
   /** How long a chunk's lock lasts without renewal: a dead worker's chunk waits this long. */
   stallMs?: number;
+  /** How long a lost Redis is waited for before the worker stops with an error. */
+  waitMs?: number;
+  /** A PEM certificate authority for a `rediss://` farm. */
+  caFile?: string;
   signal: AbortSignal;
   onLine?: (line: string) => void;
 }
@@ -36,12 +46,18 @@ export const workerName = (): string => `${hostname()}:${process.pid}`;
 /** Errors a retry cannot mend: the job or this worker is wrong for it, not the moment. */
 const FINAL_CODES = new Set(['FARM_JOB_INVALID', 'FARM_DIR_MISMATCH', 'FARM_MISMATCH']);
 
-/** Runs until `signal` aborts; resolves once the worker has closed. */
+/**
+ * Runs until `signal` aborts (and resolves once the worker has closed), or until the farm's
+ * Redis has been lost for longer than `waitMs` (and rejects with a FARM_UNREACHABLE error).
+ */
 export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   const name = workerName();
   const { stylizer } = options;
   const running = new Set<AbortController>();
   const stallMs = options.stallMs ?? DEFAULT_STALL_MS;
+  const waitMs = options.waitMs ?? DEFAULT_FARM_WAIT_MS;
+  let lost: StylecastError | undefined;
+  let stop = (): void => {};
 
   const processChunk = async (job: Job, token?: string): Promise<ChunkResult> => {
     const controller = new AbortController();
@@ -81,7 +97,14 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
     } catch (error) {
       if (controller.signal.aborted && isAbortError(error)) {
         // Stopping: the chunk goes back to the queue for another worker, not counted as a failure.
-        await job.moveToWait(token);
+        // Without Redis it cannot: its lock expires and it is taken up as a stalled chunk.
+        if (
+          await job.moveToWait(token).then(
+            () => true,
+            () => false,
+          )
+        )
+          options.onLine?.(`chunk ${(job.data as ChunkJob).index} handed back to the queue`);
         throw new WaitingError();
       }
       const message = `on worker ${name}: ${(error as Error).message}`;
@@ -93,8 +116,19 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
     }
   };
 
+  const connection = farmRedisOptions(options.farm, {
+    waitMs,
+    caFile: options.caFile,
+    onGiveUp: () => {
+      lost ??= new StylecastError(
+        'FARM_UNREACHABLE',
+        `Lost the farm's Redis at ${describeFarm(options.farm)}: no answer for ${waitMs / 1000} s; worker ${name} stopped`,
+      );
+      stop();
+    },
+  });
   const worker = new Worker(CHUNK_QUEUE, processChunk, {
-    connection: farmRedisOptions(options.farm, 'worker'),
+    connection,
     concurrency: options.concurrency ?? 1,
     name,
     lockDuration: stallMs,
@@ -102,16 +136,23 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
     maxStalledCount: 3,
     autorun: false,
   });
-  worker.on('error', (error) => options.onLine?.(`Warning: ${error.message}`));
+  // A lost Redis repeats its error on every reconnection attempt: say each one once.
+  let lastWarning = '';
+  worker.on('error', (error) => {
+    if (error.message !== lastWarning && !lost) options.onLine?.(`Warning: ${error.message}`);
+    lastWarning = error.message;
+  });
+  worker.on('ready', () => (lastWarning = ''));
   const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => {
+    stop = (): void => {
+      stop = () => {};
       for (const controller of running) controller.abort();
       void worker.close().then(resolve, resolve);
       // A Redis that is gone never answers the close: stop waiting for it.
       setTimeout(resolve, CLOSE_WAIT_MS).unref();
     };
     if (options.signal.aborted) stop();
-    else options.signal.addEventListener('abort', stop, { once: true });
+    else options.signal.addEventListener('abort', () => stop(), { once: true });
   });
   await worker.waitUntilReady();
   options.onLine?.(
@@ -119,4 +160,5 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   );
   void worker.run();
   await stopped;
+  if (lost) throw lost;
 }

@@ -113,7 +113,8 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
         options.onProgress?.(written);
       },
     });
-    if (frames !== job.range.count) {
+    // The last chunk runs to the end: its count is the probe's estimate.
+    if (job.range.toEnd ? frames === 0 : frames !== job.range.count) {
       throw new StylecastError(
         'INPUT_CORRUPT',
         `${job.input} gave ${frames} of the ${job.range.count} frames from frame ${job.range.start}`,

@@ -122,6 +122,7 @@ export async function renderVideo(
           fps: info.fps,
           label: plan.input,
           strict: true,
+          exactFrames: true,
           signal: controller.signal,
         }),
         watchdog,

@@ -88,6 +88,16 @@ describe('limits, checked before any work', () => {
     expect(errorLines(stderr)[0]).toContain(message);
   });
 
+  it.each(['1.5', '0', '65'])('a farm worker with `--concurrency %s`', async (value) => {
+    const farm = ['--farm', 'redis://127.0.0.1:1', '--farm-dir', temp.dir];
+    const { code, stderr } = await runCli(['worker', ...farm, '--concurrency', value]);
+    expect(code).toBe(1);
+    expect(errorLines(stderr)).toHaveLength(1);
+    expect(errorLines(stderr)[0]).toContain(
+      `Expected \`concurrency\` to be an integer from 1 to 64, got \`${value}\``,
+    );
+  });
+
   it('an image above 40 megapixels (a few KB of PNG) is refused from its header', async () => {
     const huge = join(temp.dir, 'huge.png');
     await sharp({ create: { width: 7000, height: 7000, channels: 3, background: '#808080' } })

@@ -1,8 +1,17 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ffmpegPath } from '../../src/ffmpeg.js';
+import {
+  chunksDone,
+  decodedContent,
+  makeFarmFixture,
+  MODEL,
+  queueKeys,
+  startWorker,
+  stopWorkers,
+  type CliProcess,
+  type FarmFixture,
+} from '../helpers/farm.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { errorLines, runCli, startCli, type CliResult } from '../helpers/run-cli.js';
@@ -11,131 +20,40 @@ import { PAINTING, PAINTING_2, TINY_MODEL } from '../helpers/tiny-model.js';
 const temp = tempDir('stylecast-farm-');
 const W = 64;
 const H = 48;
+let fixture: FarmFixture;
 let clip: string;
-let redis: TestRedis;
-let workers: ReturnType<typeof startCli>[] = [];
-const model = ['-m', TINY_MODEL, '-d', 'cpu', '--workers', '1', '--threads', '1'];
-
-/**
- * Every decoded video frame as `pts duration md5-of-RGB24` (no frame dropped or duplicated), and
- * an MD5 of the decoded audio: frames, their timing, their pixels and the sound, compared at once.
- */
-async function decodedContent(file: string): Promise<{ video: string[]; audio: string }> {
-  const run = (args: string[]): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(ffmpegPath(), [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-i',
-        file,
-        ...args,
-      ]);
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', () => resolve(out));
-    });
-  const video = (
-    await run([
-      '-map',
-      '0:v:0',
-      '-vsync',
-      'passthrough',
-      '-pix_fmt',
-      'rgb24',
-      '-f',
-      'framemd5',
-      '-',
-    ])
-  )
-    .split('\n')
-    .filter((line) => line && !line.startsWith('#'))
-    .map((line) => line.split(',').slice(2).join(',').trim());
-  const audio = await run(['-map', '0:a:0', '-f', 'md5', '-']);
-  return { video, audio };
-}
-
-/** The Redis keys matching `pattern`: what a render left in the queues. */
-async function queueKeys(pattern: string): Promise<string[]> {
-  const client = redis.client();
-  await client.connect();
-  try {
-    return await client.keys(pattern);
-  } finally {
-    client.disconnect();
-  }
-}
-
-function startWorkers(count: number, farmDir: string, workerModel = model): void {
-  for (let i = 0; i < count; i++) {
-    workers.push(
-      startCli([
-        'worker',
-        '--farm',
-        redis.url,
-        '--farm-dir',
-        farmDir,
-        ...workerModel,
-        '--stall-seconds',
-        '2',
-      ]),
-    );
-  }
-}
-
-async function stopWorkers(): Promise<void> {
-  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
-  await Promise.all(workers.map((worker) => worker.result));
-  workers = [];
-}
-
-/** Resolves when `worker` has finished `count` chunks. */
-function chunksDone(worker: ReturnType<typeof startCli>, count = 1): Promise<void> {
-  let seen = 0;
-  return new Promise((resolve) => {
-    const onData = (chunk: Buffer): void => {
-      seen += chunk.toString().split(' done').length - 1;
-      if (seen < count) return;
-      worker.child.stderr!.off('data', onData);
-      resolve();
-    };
-    worker.child.stderr!.on('data', onData);
-  });
-}
-
-/** `render` of the clip with the style both local and farm renders use. */
-function renderArgs(): string[] {
-  return ['render', clip, '--style', PAINTING, '--alpha', '0.8', ...model];
-}
-
-function farmRender(
-  args: string[],
-  farmDir: string,
-  farm = redis.url,
-): ReturnType<typeof startCli> {
-  return startCli([...renderArgs(), '--farm', farm, '--farm-dir', farmDir, '--json', ...args]);
-}
-
 let localLossless: string;
+let redis: TestRedis;
+const workers: CliProcess[] = [];
+const model = MODEL;
+
+function startWorkers(count: number, farmDir: string, workerModel = MODEL): void {
+  for (let i = 0; i < count; i++)
+    workers.push(startWorker(redis.url, farmDir, [], { model: workerModel }));
+}
+
+function farmRender(args: string[], farmDir: string, farm = redis.url): CliProcess {
+  return startCli([
+    ...fixture.renderArgs,
+    '--farm',
+    farm,
+    '--farm-dir',
+    farmDir,
+    '--json',
+    ...args,
+  ]);
+}
 
 beforeAll(async () => {
   redis = await startRedis();
-  clip = await makeClip(path.join(temp.dir, 'clip.mp4'), {
-    width: W,
-    height: H,
-    fps: 25,
-    seconds: 3,
-  });
-  localLossless = path.join(temp.dir, 'local.mkv');
-  const local = await runCli([...renderArgs(), '--lossless', '-o', localLossless]);
-  expect(local.code, local.stderr).toBe(0);
+  fixture = await makeFarmFixture(temp.dir);
+  ({ clip, localLossless } = fixture);
 });
 
-afterEach(stopWorkers);
+afterEach(() => stopWorkers(workers));
 
 afterAll(async () => {
-  await stopWorkers();
+  await stopWorkers(workers);
   await redis.stop();
   temp.cleanup();
 });
@@ -159,7 +77,7 @@ describe('stylecast render --farm', () => {
     expect(farm).toEqual(await decodedContent(localLossless));
 
     expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
-    expect(await queueKeys('bull:stylecast-*:[0-9a-f]*-*')).toEqual([]);
+    expect(await queueKeys(redis, 'bull:stylecast-*:[0-9a-f]*-*')).toEqual([]);
   });
 
   it('takes up again the chunk of a worker killed mid-chunk; the output is still exact', async () => {
@@ -183,7 +101,47 @@ describe('stylecast render --farm', () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
     expect(summary.frames).toBe(75);
+    expect(summary.retries).toBeGreaterThanOrEqual(1); // the killed worker's chunk, run again
     expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+  });
+
+  it.each([
+    {
+      name: 'variable-rate.mp4',
+      // 25 fps for 1.6 s, then 12 fps: ffmpeg calls it 15.5 fps, and resamples to that.
+      spec: {
+        audio: false,
+        filter: "setpts='if(lt(N,40),N/25,1.6+(N-40)/12)/TB'",
+        extra: ['-vsync', 'vfr', '-c:v', 'libx264', '-g', '12', '-pix_fmt', 'yuv420p'],
+      },
+    },
+    {
+      name: 'starts-at-10s.mp4',
+      spec: {
+        extra: ['-c:v', 'libx264', '-g', '12', '-pix_fmt', 'yuv420p', '-output_ts_offset', '10'],
+      },
+    },
+  ])('renders $name with the frames and timing of a local render', async ({ name, spec }) => {
+    const input = await makeClip(path.join(temp.dir, name), {
+      width: W,
+      height: H,
+      seconds: 4,
+      ...spec,
+    });
+    const render = (extra: string[]): Promise<CliResult> =>
+      runCli(['render', input, '--style', PAINTING, ...model, '--lossless', ...extra]);
+    const local = path.join(temp.dir, `local-${name}.mkv`);
+    expect((await render(['-o', local])).code).toBe(0);
+    const farmDir = path.join(temp.dir, `farm-${name}`);
+    mkdirSync(farmDir);
+    startWorkers(2, farmDir);
+    const output = path.join(temp.dir, `farm-${name}.mkv`);
+    const farm = ['--farm', redis.url, '--farm-dir', farmDir, '--chunk-seconds', '0.5'];
+    const run = await render([...farm, '-o', output]);
+    expect(run.code, run.stderr).toBe(0);
+    const expected = await decodedContent(local);
+    expect(expected.video.length).toBeGreaterThan(60);
+    expect(await decodedContent(output)).toEqual(expected);
   });
 
   it('renders a schedule whose transition straddles a chunk edge exactly as locally', async () => {
@@ -249,7 +207,7 @@ describe('stylecast render --farm', () => {
       /^stylecast: Chunk \d+ \(frames \d+–\d+\) failed 1 time\(s\), last on worker [^ ]+:\d+: it runs stylecast [\d.]+ with model other \([0-9a-f]{12}\), the render needs stylecast [\d.]+ with model tiny \([0-9a-f]{12}\)$/,
     );
     expect(readdirSync(temp.dir).filter((name) => name.includes('other.mp4'))).toEqual([]);
-    expect(await queueKeys('bull:stylecast-renders:render-*')).toEqual([]);
+    expect(await queueKeys(redis, 'bull:stylecast-renders:render-*')).toEqual([]);
   });
 
   it('fails in one line when a worker does not see the same farm folder', async () => {

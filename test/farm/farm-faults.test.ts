@@ -1,0 +1,169 @@
+/**
+ * A farm render under faults, with a real redis-server and real worker processes: Redis stopped
+ * or restarted mid-render, workers stopped by a signal mid-chunk, a chunk that keeps failing.
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  chunksDone,
+  decodedContent,
+  makeFarmFixture,
+  startWorker,
+  stopWorkers,
+  type CliProcess,
+  type FarmFixture,
+} from '../helpers/farm.js';
+import { tempDir } from '../helpers/media.js';
+import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { errorLines, startCli } from '../helpers/run-cli.js';
+
+const temp = tempDir('stylecast-farm-faults-');
+let fixture: FarmFixture;
+const workers: CliProcess[] = [];
+const redises: TestRedis[] = [];
+
+async function freshFarm(name: string): Promise<{ redis: TestRedis; farmDir: string }> {
+  const redis = await startRedis();
+  redises.push(redis);
+  const farmDir = path.join(temp.dir, name);
+  mkdirSync(farmDir);
+  return { redis, farmDir };
+}
+
+function farmRender(redis: TestRedis, farmDir: string, args: string[]): CliProcess {
+  return startCli([
+    ...fixture.renderArgs,
+    '--farm',
+    redis.url,
+    '--farm-dir',
+    farmDir,
+    '--lossless',
+    '--chunk-seconds',
+    '0.4',
+    '--json',
+    ...args,
+  ]);
+}
+
+/** What the folder holds besides finished chunk files (named by their key): nothing, we hope. */
+function unfinishedChunks(farmDir: string): string[] {
+  return readdirSync(path.join(farmDir, 'chunks')).filter(
+    (name) => !/^[0-9a-f]{64}\.nut$/.test(name),
+  );
+}
+
+/** `name.mkv` in the test folder, complete or under its temporary name. */
+const outputsNamed = (name: string): string[] =>
+  readdirSync(temp.dir).filter((file) => file.includes(`${name}.mkv`));
+
+beforeAll(async () => {
+  fixture = await makeFarmFixture(temp.dir);
+});
+
+afterEach(async () => {
+  await stopWorkers(workers);
+  await Promise.all(redises.map((redis) => redis.stop()));
+  redises.length = 0;
+});
+
+afterAll(() => temp.cleanup());
+
+describe('Redis lost mid-render', () => {
+  it('stopped: coordinator and worker each end in one line, and nothing is half-written', async () => {
+    const { redis, farmDir } = await freshFarm('farm-stopped');
+    const worker = startWorker(redis.url, farmDir, ['--farm-wait', '1']);
+    workers.push(worker);
+    const output = path.join(temp.dir, 'stopped.mkv');
+    const render = farmRender(redis, farmDir, ['--farm-wait', '1', '-o', output]);
+    await chunksDone(worker);
+    await redis.stop();
+
+    const [run, stopped] = await Promise.all([render.result, worker.result]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toEqual([
+      expect.stringMatching(
+        /^stylecast: Lost the farm's Redis at redis:\/\/127\.0\.0\.1:\d+ during the render: no answer for 1 s; chunks done so far stay in .*farm-stopped for a rerun$/,
+      ),
+    ]);
+    expect(stopped.code).toBe(1);
+    expect(errorLines(stopped.stderr).at(-1)).toMatch(
+      /^stylecast: Lost the farm's Redis at redis:\/\/127\.0\.0\.1:\d+: no answer for 1 s; worker [^ ]+:\d+ stopped$/,
+    );
+    expect(outputsNamed('stopped')).toEqual([]);
+    expect(unfinishedChunks(farmDir)).toEqual([]);
+  });
+
+  it('restarted empty: the render enqueues its chunks again and is still exact', async () => {
+    const { redis, farmDir } = await freshFarm('farm-restarted');
+    workers.push(startWorker(redis.url, farmDir), startWorker(redis.url, farmDir));
+    const output = path.join(temp.dir, 'restarted.mkv');
+    const render = farmRender(redis, farmDir, ['-o', output]);
+    await chunksDone(workers[0]!);
+    await redis.restart();
+
+    const run = await render.result;
+    expect(run.code, run.stderr).toBe(0);
+    expect(await decodedContent(output)).toEqual(await decodedContent(fixture.localLossless));
+    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
+  });
+});
+
+describe('a worker stopped mid-chunk', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)(
+    'by %s hands its chunk back at once and exits %i; another worker finishes it',
+    async (signal, code) => {
+      const { redis, farmDir } = await freshFarm(`farm-${signal}`);
+      // Its lock would hold the chunk for 10 minutes: only a hand-back lets the render finish.
+      const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
+      workers.push(stopping);
+      const output = path.join(temp.dir, `${signal}.mkv`);
+      const render = farmRender(redis, farmDir, ['-o', output]);
+      await chunksDone(stopping); // it has taken the next chunk, and is in the middle of it
+      await waitForActiveChunk(redis);
+      stopping.child.kill(signal);
+      const stopped = await stopping.result;
+      expect(stopped.code).toBe(code);
+      expect(stopped.stderr).toMatch(/chunk \d+ handed back to the queue/);
+
+      workers.push(startWorker(redis.url, farmDir, ['--stall-seconds', '600']));
+      const run = await render.result;
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ frames: 75, retries: 0 });
+      expect(await decodedContent(output)).toEqual(await decodedContent(fixture.localLossless));
+    },
+  );
+});
+
+describe('a chunk that keeps failing', () => {
+  it('fails the render after 3 tries, in one line naming the chunk, the worker and the cause', async () => {
+    const { redis, farmDir } = await freshFarm('farm-failing');
+    // A worker whose ffmpeg cannot run: every chunk it takes fails, and would pass elsewhere.
+    workers.push(startWorker(redis.url, farmDir, [], { env: { FFMPEG_PATH: '/bin/false' } }));
+    const output = path.join(temp.dir, 'failing.mkv');
+    const run = await farmRender(redis, farmDir, ['-o', output]).result;
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr)).toEqual([
+      expect.stringMatching(
+        /^stylecast: Chunk \d+ \(frames \d+–\d+\) failed 3 time\(s\), last on worker [^ ]+:\d+: .*ffmpeg.*$/,
+      ),
+    ]);
+    expect(outputsNamed('failing')).toEqual([]);
+    expect(unfinishedChunks(farmDir)).toEqual([]);
+  });
+});
+
+/** Resolves once a chunk job is being rendered (in BullMQ's active list). */
+async function waitForActiveChunk(redis: TestRedis): Promise<void> {
+  const client = redis.client();
+  await client.connect();
+  try {
+    while ((await client.llen('bull:stylecast-chunks:active')) === 0)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    client.disconnect();
+  }
+}
