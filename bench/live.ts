@@ -239,6 +239,14 @@ interface PhaseResult {
   drops: number;
   /** The working size at the end of the phase (`--size auto` may have changed it). */
   workingSize: string;
+  /** Working sizes `auto` changed to during the phase, with when (s into the phase). */
+  sizeChanges: string[];
+  /** The page's figures from the last size change to the phase's end, when there was one. */
+  afterLastChange?: {
+    seconds: number;
+    browserFps: number;
+    captureToDrawMs: { p50: number; p95: number };
+  };
 }
 
 async function phase(viewers: number): Promise<PhaseResult> {
@@ -254,7 +262,22 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const startSent = sent.length;
   const runStart = run.counts();
   const startedAt = performance.now();
-  await sleep(seconds * 1000);
+  // `--size auto` may still be stepping: note each change, with the frames drawn by then.
+  const sizeNow = () => `${run.video.width}x${run.video.height}`;
+  const changes: { atS: number; size: string; drawn: number }[] = [];
+  let lastSize = sizeNow();
+  while (performance.now() - startedAt < seconds * 1000) {
+    await sleep(100);
+    if (sizeNow() === lastSize) continue;
+    lastSize = sizeNow();
+    const drawnNow = page
+      ? await page.evaluate(
+          () => (globalThis as unknown as { stylecast: PageState }).stylecast.framesDrawn,
+        )
+      : 0;
+    const atS = (performance.now() - startedAt) / 1000;
+    changes.push({ atS, size: lastSize, drawn: drawnNow });
+  }
   const elapsed = (performance.now() - startedAt) / 1000;
   const endPage = await pageState();
   const endCounts = (await extra?.counts()) ?? [];
@@ -270,6 +293,9 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const slowest = Math.min(...(socketOnly ? [] : [browserReceivedFps]), ...socketViewerFps);
   await extra?.worker.terminate();
   while (run.server.viewerCount > (socketOnly ? 0 : 1)) await sleep(100);
+  const last = changes.at(-1);
+  const settledDrawn = last ? endPage.framesDrawn - last.drawn : drawn;
+  const settledDraws = endPage.drawLatencies.slice(-settledDrawn);
   return {
     viewers,
     sourceFps: round((runEnd.source - runStart.source) / elapsed),
@@ -296,6 +322,17 @@ async function phase(viewers: number): Promise<PhaseResult> {
     ),
     drops: runEnd.drops - runStart.drops,
     workingSize: `${run.video.width}x${run.video.height}`,
+    sizeChanges: changes.map((change) => `${change.size} at ${round(change.atS)} s`),
+    afterLastChange: last
+      ? {
+          seconds: round(elapsed - last.atS),
+          browserFps: round(settledDrawn / Math.max(elapsed - last.atS, 0.001)),
+          captureToDrawMs: {
+            p50: round(percentile(settledDraws, 50)),
+            p95: round(percentile(settledDraws, 95)),
+          },
+        }
+      : undefined,
   };
 }
 

@@ -47,7 +47,7 @@ async function loop(
     status: (status) => statuses.push(status),
     ...overrides,
   });
-  const settled = await outcome.then(
+  const settled: { value?: 'ended' | 'stopped'; error?: StylecastError } = await outcome.then(
     (value) => ({ value }),
     (error: unknown) => ({ error: error as StylecastError }),
   );
