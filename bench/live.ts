@@ -399,6 +399,15 @@ try {
         row(many),
         '',
         `slowest of ${many.viewers} viewers / one viewer: ${result.manyVsOne}`,
+        ...[one, many].flatMap((r) =>
+          r.afterLastChange
+            ? [
+                `${r.viewers} viewer(s): the size changed during the phase (${r.sizeChanges.join(', ')}); ` +
+                  `in the last ${r.afterLastChange.seconds} s, at ${r.workingSize}: ${r.afterLastChange.browserFps} fps drawn, ` +
+                  `capture→draw ${r.afterLastChange.captureToDrawMs.p50} / ${r.afterLastChange.captureToDrawMs.p95} ms`,
+              ]
+            : [],
+        ),
         '',
         ...(socketOnly
           ? []
