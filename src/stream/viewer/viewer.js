@@ -27,7 +27,9 @@ window.stylecast = state;
 // ---- the stream: a worker owns the socket and draws the frames (./stream-worker.js) ----
 
 const stream = new Worker('stream-worker.js');
-{
+if (!canvas.transferControlToOffscreen) {
+  showError('This browser cannot draw off its main thread (no OffscreenCanvas): use a newer one.');
+} else {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
   const offscreen = canvas.transferControlToOffscreen();
