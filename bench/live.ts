@@ -3,17 +3,20 @@
  * model, watched by one viewer (headless Chromium), then by eight (the same page plus seven `ws`
  * clients in a worker thread). Reports per viewer: frames per second received or drawn; and
  * latency from capture to send (server) and capture to draw (browser), p50 and p95; what the page
- * spends per frame (decode, draw, main-thread time), measured from here without touching the page;
- * and, once the run is over, what the working size it settled on costs in style (see
- * ./style-at-size.ts).
+ * spends per frame (decode, draw, main-thread time, and the CPU of each of Chromium's threads and
+ * processes), measured from here without touching the page; and, once the run is over, what the
+ * working size it settled on costs in style (see ./style-at-size.ts).
  *
  *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size auto|WxH]
  *                          [--fps 30] [--viewers 8] [--workers N] [--threads N] [--quality 80]
- *                          [--unstyled] [--socket-only] [--json]
+ *                          [--unstyled] [--socket-only] [--viewer DIR] [--no-style-score]
+ *                          [--json]
  *
  * `--unstyled` sends the frames without inference: what the capture, JPEG and fan-out path
  * costs by itself. `--socket-only` watches with `ws` clients alone, no browser: what a viewer on
- * another machine would get when the browser does not share this machine's cores.
+ * another machine would get when the browser does not share this machine's cores. `--viewer DIR`
+ * serves another viewer page (an older one, to compare pages side by side). `--no-style-score` skips
+ * the style scoring after the run.
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +32,7 @@ import { startLive } from '../src/pipeline/live-pipeline.js';
 import { percentile } from '../src/pipeline/live-stats.js';
 import { poolStylizer } from '../src/pipeline/live-stylizer.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
+import { cpuSpent, readChromiumCpu, type CpuReading } from './chromium-cpu.js';
 import { styleAtSize, type StyleAtSize } from './style-at-size.js';
 
 const { values: args } = parseArgs({
@@ -45,6 +49,8 @@ const { values: args } = parseArgs({
     quality: { type: 'string', default: '80' },
     unstyled: { type: 'boolean', default: false },
     'socket-only': { type: 'boolean', default: false },
+    viewer: { type: 'string' },
+    'no-style-score': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -89,7 +95,7 @@ const run = await startLive({
   stylizer,
   gallery,
   settings,
-  server: { port: 0 },
+  server: { port: 0, viewerDirectory: args.viewer },
   quality: Number(args.quality),
   onFrameSent: (frame) => sent.push(frame),
 });
@@ -100,10 +106,11 @@ log(
 const socketOnly = args['socket-only'];
 const browser = socketOnly ? undefined : await launchChromium();
 const page = await browser?.newPage();
-// Times the page's two per-frame calls by wrapping them before its script runs: decode is
-// createImageBitmap from call to bitmap (off the main thread, so it includes waiting for a
-// decoder), draw is transferFromImageBitmap on the main thread.
-await page?.addInitScript(`{
+// Times the page's two per-frame calls, wherever the page makes them (its window, or the worker
+// that draws its frames), by wrapping them before they are used: decode is createImageBitmap from
+// call to bitmap (Chromium decodes on other threads, so it includes waiting for a decoder), draw
+// is transferFromImageBitmap.
+const WRAP_FRAME_CALLS = `if (!globalThis.benchFrameCosts) {
   const costs = { decodeMs: [], drawMs: [] };
   globalThis.benchFrameCosts = costs;
   const decode = globalThis.createImageBitmap;
@@ -119,7 +126,10 @@ await page?.addInitScript(`{
     transfer.call(this, bitmap);
     costs.drawMs.push(performance.now() - started);
   };
-}`);
+}`;
+await page?.addInitScript(WRAP_FRAME_CALLS);
+// A worker's first frames, before this reaches it, go unmeasured: the phases start seconds later.
+page?.on('worker', (worker) => void worker.evaluate(WRAP_FRAME_CALLS).catch(() => {}));
 // Main-thread time of the page (Chromium's TaskDuration), for the time per frame drawn.
 const cdp = await page?.context().newCDPSession(page);
 await cdp?.send('Performance.enable');
@@ -131,6 +141,7 @@ type PageState = {
   decodeMs: number[];
   drawMs: number[];
   mainThreadMs: number;
+  cpu: CpuReading;
 };
 const NO_PAGE: PageState = {
   framesDrawn: 0,
@@ -139,23 +150,35 @@ const NO_PAGE: PageState = {
   decodeMs: [],
   drawMs: [],
   mainThreadMs: 0,
+  cpu: new Map(),
 };
 const pageState = async (): Promise<PageState> => {
   if (!page || !cdp) return NO_PAGE;
   const { metrics } = await cdp.send('Performance.getMetrics');
   const taskSeconds = metrics.find((metric) => metric.name === 'TaskDuration')?.value ?? 0;
+  const cpu = readChromiumCpu();
+  type Costs = { decodeMs: number[]; drawMs: number[] };
+  const readCosts = () => {
+    const costs = (globalThis as unknown as { benchFrameCosts?: Costs }).benchFrameCosts;
+    return { decodeMs: [...(costs?.decodeMs ?? [])], drawMs: [...(costs?.drawMs ?? [])] };
+  };
   const state = await page.evaluate(() => {
-    type Costs = { decodeMs: number[]; drawMs: number[] };
-    const scope = globalThis as unknown as { stylecast: PageState; benchFrameCosts: Costs };
+    const { stylecast } = globalThis as unknown as { stylecast: PageState };
     return {
-      framesDrawn: scope.stylecast.framesDrawn,
-      framesReceived: scope.stylecast.framesReceived,
-      drawLatencies: [...scope.stylecast.drawLatencies],
-      decodeMs: [...scope.benchFrameCosts.decodeMs],
-      drawMs: [...scope.benchFrameCosts.drawMs],
+      framesDrawn: stylecast.framesDrawn,
+      framesReceived: stylecast.framesReceived,
+      drawLatencies: [...stylecast.drawLatencies],
     };
   });
-  return { ...state, mainThreadMs: taskSeconds * 1000 };
+  const costs = [await page.evaluate(readCosts)];
+  for (const worker of page.workers()) costs.push(await worker.evaluate(readCosts));
+  return {
+    ...state,
+    decodeMs: costs.flatMap((cost) => cost.decodeMs),
+    drawMs: costs.flatMap((cost) => cost.drawMs),
+    mainThreadMs: taskSeconds * 1000,
+    cpu,
+  };
 };
 const meanAndP95 = (values: number[]) => ({
   mean:
@@ -208,9 +231,22 @@ interface PhaseResult {
   pageDrawMs: { mean: number; p95: number };
   /** The page's main-thread time over the frames it drew, ms per frame. */
   pageMainThreadMsPerFrame: number;
+  /**
+   * CPU of Chromium over the frames the page drew, ms per frame: `process:TYPE` per process type
+   * (all threads), `thread:NAME` per renderer thread (main, worker, decoders, compositor …).
+   */
+  chromiumCpuMsPerFrame: Record<string, number>;
   drops: number;
   /** The working size at the end of the phase (`--size auto` may have changed it). */
   workingSize: string;
+  /** Working sizes `auto` changed to during the phase, with when (s into the phase). */
+  sizeChanges: string[];
+  /** The page's figures from the last size change to the phase's end, when there was one. */
+  afterLastChange?: {
+    seconds: number;
+    browserFps: number;
+    captureToDrawMs: { p50: number; p95: number };
+  };
 }
 
 async function phase(viewers: number): Promise<PhaseResult> {
@@ -226,7 +262,22 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const startSent = sent.length;
   const runStart = run.counts();
   const startedAt = performance.now();
-  await sleep(seconds * 1000);
+  // `--size auto` may still be stepping: note each change, with the frames drawn by then.
+  const sizeNow = () => `${run.video.width}x${run.video.height}`;
+  const changes: { atS: number; size: string; drawn: number }[] = [];
+  let lastSize = sizeNow();
+  while (performance.now() - startedAt < seconds * 1000) {
+    await sleep(100);
+    if (sizeNow() === lastSize) continue;
+    lastSize = sizeNow();
+    const drawnNow = page
+      ? await page.evaluate(
+          () => (globalThis as unknown as { stylecast: PageState }).stylecast.framesDrawn,
+        )
+      : 0;
+    const atS = (performance.now() - startedAt) / 1000;
+    changes.push({ atS, size: lastSize, drawn: drawnNow });
+  }
   const elapsed = (performance.now() - startedAt) / 1000;
   const endPage = await pageState();
   const endCounts = (await extra?.counts()) ?? [];
@@ -242,6 +293,9 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const slowest = Math.min(...(socketOnly ? [] : [browserReceivedFps]), ...socketViewerFps);
   await extra?.worker.terminate();
   while (run.server.viewerCount > (socketOnly ? 0 : 1)) await sleep(100);
+  const last = changes.at(-1);
+  const settledDrawn = last ? endPage.framesDrawn - last.drawn : drawn;
+  const settledDraws = endPage.drawLatencies.slice(-settledDrawn);
   return {
     viewers,
     sourceFps: round((runEnd.source - runStart.source) / elapsed),
@@ -261,8 +315,24 @@ async function phase(viewers: number): Promise<PhaseResult> {
     pageMainThreadMsPerFrame:
       Math.round(((endPage.mainThreadMs - startPage.mainThreadMs) / Math.max(drawn, 1)) * 100) /
       100,
+    chromiumCpuMsPerFrame: Object.fromEntries(
+      [...cpuSpent(startPage.cpu, endPage.cpu)]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, ms]) => [key, Math.round((ms / Math.max(drawn, 1)) * 100) / 100]),
+    ),
     drops: runEnd.drops - runStart.drops,
     workingSize: `${run.video.width}x${run.video.height}`,
+    sizeChanges: changes.map((change) => `${change.size} at ${round(change.atS)} s`),
+    afterLastChange: last
+      ? {
+          seconds: round(elapsed - last.atS),
+          browserFps: round(settledDrawn / Math.max(elapsed - last.atS, 0.001)),
+          captureToDrawMs: {
+            p50: round(percentile(settledDraws, 50)),
+            p95: round(percentile(settledDraws, 95)),
+          },
+        }
+      : undefined,
   };
 }
 
@@ -277,7 +347,7 @@ try {
   let style: StyleAtSize | undefined;
   let styleNote = '';
   const styleSettings = await stylizer.prepare(settings, gallery);
-  if (styleSettings) {
+  if (styleSettings && !args['no-style-score']) {
     log('scoring the style at the settled size against 1280x720…');
     // A missing Python or VGG must not cost the figures measured above.
     try {
@@ -311,6 +381,11 @@ try {
     const row = (r: PhaseResult) =>
       `| ${r.viewers} | ${r.sourceFps} | ${r.sentFps} | ${r.browserReceivedFps} / ${r.browserFps} | ${r.minViewerFps} (${r.slowestVsSent}) | ` +
       `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} | ${r.workingSize} |`;
+    const cpuLine = (r: PhaseResult) =>
+      `  ${r.viewers} viewer(s): ` +
+      Object.entries(r.chromiumCpuMsPerFrame)
+        .map(([key, ms]) => `${key.replace(/^\w+:/, '')} ${ms}`)
+        .join(', ');
     const pageRow = (r: PhaseResult) =>
       `| ${r.viewers} | ${r.pageDecodeMs.mean} / ${r.pageDecodeMs.p95} | ${r.pageDrawMs.mean} / ${r.pageDrawMs.p95} | ${r.pageMainThreadMsPerFrame} |`;
     process.stdout.write(
@@ -324,6 +399,15 @@ try {
         row(many),
         '',
         `slowest of ${many.viewers} viewers / one viewer: ${result.manyVsOne}`,
+        ...[one, many].flatMap((r) =>
+          r.afterLastChange
+            ? [
+                `${r.viewers} viewer(s): the size changed during the phase (${r.sizeChanges.join(', ')}); ` +
+                  `in the last ${r.afterLastChange.seconds} s, at ${r.workingSize}: ${r.afterLastChange.browserFps} fps drawn, ` +
+                  `capture→draw ${r.afterLastChange.captureToDrawMs.p50} / ${r.afterLastChange.captureToDrawMs.p95} ms`,
+              ]
+            : [],
+        ),
         '',
         ...(socketOnly
           ? []
@@ -332,6 +416,10 @@ try {
               '| --- | --- | --- | --- |',
               pageRow(one),
               pageRow(many),
+              '',
+              "Chromium's CPU per frame drawn, ms (whole processes, then the renderers' threads):",
+              cpuLine(one),
+              cpuLine(many),
               '',
             ]),
         ...(style

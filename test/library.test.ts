@@ -36,7 +36,7 @@ beforeAll(async () => {
     ['pack', '--ignore-scripts', '--json', '--pack-destination', temp.dir],
     { cwd: ROOT },
   );
-  const [{ filename }] = JSON.parse(stdout) as { filename: string }[];
+  const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
   await run('tar', ['-xzf', join(temp.dir, filename), '-C', modules]);
   renameSync(join(modules, 'package'), installed);
   for (const name of readdirSync(join(ROOT, 'node_modules'))) {

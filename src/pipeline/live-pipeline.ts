@@ -1,31 +1,26 @@
 /**
- * The live pipeline: a live source is decoded as fast as it delivers, the newest frame waits in a
- * one-frame slot (older ones are dropped and counted), up to one frame per inference worker is
- * stylized at a time, and each result — unless a newer one already went out — is encoded as JPEG,
- * tagged with its capture time and offered to every viewer (and to the recorder).
+ * The live pipeline, wired: a live source kept open with retries (`runLiveSource`) feeds the frame
+ * pump (`LiveFramePump`: newest-frame slot → stylize → JPEG → viewers and the recorder), and with
+ * `--size auto` each window of frames is judged (`SizeWindows`) and the source reopened at the new
+ * size. This module starts and stops those parts and the viewer server around them.
  *
- * When the source ends or fails, viewers are told and it is reopened with back-off (`retry`
- * times), or the run ends. A source that cannot be opened at the start (a camera not plugged in
- * yet, a stream not up yet) fails the start without `retry`; with it, the server starts anyway,
- * viewers see the source `retrying`, and the stream's size reaches them (`video`) once it opens.
- * One AbortSignal stops every stage; `done` settles only when ffmpeg, the in-flight frames and the
- * server have all stopped.
+ * A source that cannot be opened at the start (a camera not plugged in yet, a stream not up yet)
+ * fails the start without `retry`; with it, the server starts anyway, viewers see the source
+ * `retrying`, and the stream's size reaches them (`video`) once it opens. One AbortSignal stops
+ * every stage; `done` settles only when ffmpeg, the in-flight frames and the server have all
+ * stopped.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeFrames } from '../decode/decode-frames.js';
 import {
   describeLiveSource,
   findDshowCamera,
   isEndlessSource,
   liveInputArgs,
-  probeLiveSource,
   type LiveSource,
 } from '../decode/live-source.js';
-import { workingSize, type Size } from '../decode/working-size.js';
-import { encodeJpeg } from '../encode/jpeg-frame.js';
+import type { Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { isAbortError, StylecastError } from '../errors.js';
-import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
 import { LiveControls } from '../stream/live-controls.js';
 import type { LiveSettings, SourceStatus, StatsSnapshot, VideoFormat } from '../stream/protocol.js';
 import type { StyleGallery } from '../stream/style-gallery.js';
@@ -34,12 +29,16 @@ import {
   type StreamServer,
   type StreamServerOptions,
 } from '../stream/stream-server.js';
-import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
+import type { StyleForFrame, StyleSettings } from '../types.js';
+import { LiveFramePump, type Captured, type SentFrame } from './live-frame-pump.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
 import { startLiveRecorder, type LiveRecorder } from './live-recorder.js';
-import { LiveStats, percentile } from './live-stats.js';
+import { runLiveSource } from './live-source-loop.js';
+import { LiveStats } from './live-stats.js';
 import type { LiveStylizer } from './live-stylizer.js';
-import { AUTO_LIMIT, SizeController, sizeLadder } from './size-controller.js';
+import { liveSizeController, resolveLiveVideo } from './live-video.js';
+import { RetryBudget } from './retry-budget.js';
+import { SizeWindows } from './size-windows.js';
 import { checkOptions, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 
@@ -56,6 +55,8 @@ const CHECKED_OPTIONS = pickOptions(
   'quality',
   'record',
 );
+
+export { nominalLiveSize } from './live-video.js';
 
 export interface LiveOptions {
   source: LiveSource;
@@ -98,7 +99,7 @@ export interface LiveOptions {
   /** Every source state change (for the CLI's log). */
   onSource?: (status: SourceStatus) => void;
   /** Every frame sent, with its capture and send times (ms since the epoch); for the benchmark. */
-  onFrameSent?: (frame: { index: number; captureMs: number; sentMs: number }) => void;
+  onFrameSent?: (frame: SentFrame) => void;
 }
 
 export interface LiveSummary {
@@ -127,57 +128,11 @@ export interface LiveRun {
   stop(): Promise<LiveSummary>;
 }
 
-const MAX_BACKOFF_MS = 30_000;
-/** A source that has streamed this long has its failure count reset. */
-const HEALTHY_AFTER_MS = 30_000;
-/** Inference failures in a row that end the run (a worker crash fails one frame, then restarts). */
-const MAX_INFERENCE_FAILURES = 5;
 /** How long stopping waits for in-flight frames. */
 const DRAIN_MS = 5_000;
 
-/** How often `--size auto` judges the stylizer's throughput, by source frame times. */
-const SIZE_WINDOW_MS = 2000;
-
 /** What `video` says before the source has ever opened. */
 const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
-
-interface Captured {
-  frame: Frame;
-  captureMs: number;
-}
-
-/**
- * The working size before a source opens: a test pattern's own, and the best guess for any other
- * source — `--size` as given, or 1280×720 fitted to a `720p`-style limit.
- */
-export function nominalLiveSize(limit?: Size | 'auto'): Size {
-  if (limit === 'auto') return AUTO_LIMIT;
-  return limit && Number.isFinite(limit.width)
-    ? limit
-    : workingSize({ width: 1280, height: 720 }, limit);
-}
-
-/** The source's own size and rate (fitted to a fixed `size`); `auto` fits it later. */
-async function resolveVideo(
-  options: LiveOptions,
-  inputArgs: string[],
-  signal: AbortSignal,
-): Promise<VideoFormat> {
-  const fixed = options.size === 'auto' ? undefined : options.size;
-  if (options.source.kind === 'testsrc')
-    return { ...nominalLiveSize(options.size), fps: options.fps ?? 30 };
-  const probed = await probeLiveSource(options.source, inputArgs, {
-    signal,
-    camera: { size: fixed, fps: options.fps, format: options.cameraFormat },
-  });
-  return { ...workingSize(probed, fixed), fps: options.fps ?? probed.fps };
-}
-
-/** The sizes the run may work at: a ladder for `auto`, else the one size it opened at. */
-function sizeControllerFor(options: LiveOptions, video: VideoFormat): SizeController {
-  if (options.size !== 'auto') return new SizeController([video]);
-  return new SizeController(sizeLadder(video, options.stylizer.sizeMultiple ?? 2));
-}
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -187,7 +142,8 @@ function errorText(error: unknown): string {
 export async function startLive(options: LiveOptions): Promise<LiveRun> {
   options = { ...options, ...checkOptions(CHECKED_OPTIONS, options) };
   if (options.size !== undefined) liveOptions.size.check(options.size);
-  const { retry = 0, quality = 80 } = options;
+  const { quality = 80 } = options;
+  const budget = new RetryBudget(options.retry ?? 0, { firstDelayMs: options.retryDelayMs });
   const stopper = new AbortController();
   const signal = options.signal
     ? AbortSignal.any([stopper.signal, options.signal])
@@ -210,19 +166,23 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     source.kind === 'testsrc'
       ? liveInputArgs(source, { fps: format.fps, size: format })
       : firstArgs;
+  const windowsFor = (opened: VideoFormat): SizeWindows =>
+    new SizeWindows(liveSizeController(options.size, opened, stylizer.sizeMultiple ?? 2));
   let video: VideoFormat | undefined;
   let startError: unknown;
   try {
-    video = await resolveVideo(options, firstArgs, signal);
+    video = await resolveLiveVideo(options, firstArgs, signal);
   } catch (error) {
     // Only a source that could not be opened is worth retrying; a missing file is not.
     const unopened = error instanceof StylecastError && error.code === 'SOURCE_FAILED';
-    if (retry === 0 || !unopened || signal.aborted) throw error;
+    if (budget.retries === 0 || !unopened || signal.aborted) throw error;
     startError = error;
   }
-  let sizes = video ? sizeControllerFor(options, video) : undefined;
-  if (video && sizes) video = { ...sizes.size, fps: video.fps };
+  let sizes = video ? windowsFor(video) : undefined;
+  if (video && sizes) video = { ...sizes.controller.size, fps: video.fps };
   let inputArgs = video ? argsFor(video) : firstArgs;
+  /** `auto` chose a new working size: the source reopens at it. */
+  let resized = false;
 
   const controls = await LiveControls.create(
     options.gallery,
@@ -261,8 +221,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
 
   /** The source opened for the first time after failing at the start. */
   const sourceOpened = async (opened: VideoFormat): Promise<void> => {
-    sizes = sizeControllerFor(options, opened);
-    const format = { ...sizes.size, fps: opened.fps };
+    sizes = windowsFor(opened);
+    const format = { ...sizes.controller.size, fps: opened.fps };
     video = format;
     inputArgs = argsFor(format);
     server.setVideo(format);
@@ -274,179 +234,63 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     options.onSource?.(status);
   };
 
-  // ---- frames: slot → inference → JPEG → viewers ----
-  let inFlight = 0;
-  let lastSent = -1;
-  let inferenceFailures = 0;
-  let idle: (() => void) | undefined;
-
-  /** Worker times per frame (ms) at the current size, since the last size window. */
-  let stylizeTimes: number[] = [];
-
   let streamStartMs: number | undefined;
-  const processFrame = async ({ frame, captureMs }: Captured): Promise<void> => {
-    const settings = options.styleFor
-      ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
-      : controls.prepared;
-    let output = frame;
-    if (settings) {
-      try {
-        const startedMs = performance.now();
-        output = await stylizer.stylize(frame, settings);
-        if (output.width === video?.width) stylizeTimes.push(performance.now() - startedMs);
-        inferenceFailures = 0;
-      } catch (error) {
-        if (signal.aborted) return;
-        if (++inferenceFailures >= MAX_INFERENCE_FAILURES) throw error;
-        return;
-      }
-    }
-    if (frame.index <= lastSent) return stats.lateDrop();
-    const jpeg = await encodeJpeg(output, quality);
-    if (frame.index <= lastSent || signal.aborted) return stats.lateDrop();
-    lastSent = frame.index;
-    server.broadcastFrame(tagJpegFrame(jpeg, { index: frame.index, captureMs }));
-    const sentMs = Date.now();
-    stats.sent(sentMs - captureMs);
-    options.onFrameSent?.({ index: frame.index, captureMs, sentMs });
-    recorder?.offer(output, captureMs);
-  };
+  const pump = new LiveFramePump({
+    stylizer,
+    slot,
+    stats,
+    jpegQuality: quality,
+    styleFor: ({ frame, captureMs }) =>
+      options.styleFor
+        ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
+        : controls.prepared,
+    wanted: () => server.viewerCount > 0 || recorder !== undefined,
+    stylized: (ms, output) => {
+      if (output.width === video?.width) sizes?.stylized(ms);
+    },
+    deliver: (jpeg, output, sent) => {
+      server.broadcastFrame(jpeg);
+      options.onFrameSent?.(sent);
+      recorder?.offer(output, sent.captureMs);
+    },
+    signal,
+    fail,
+  });
 
-  const pump = (): void => {
-    while (!signal.aborted && inFlight < stylizer.concurrency && slot.full) {
-      const item = slot.take()!;
-      // Nobody watching and nothing recording: spend no CPU on frames no one will see.
-      if (server.viewerCount === 0 && !recorder) continue;
-      inFlight++;
-      void processFrame(item)
-        .catch(fail)
-        .finally(() => {
-          inFlight--;
-          if (inFlight === 0) idle?.();
-          pump();
-        });
-    }
-  };
-
-  // ---- the source, reopened with back-off ----
-  const stallMs = options.stallMs ?? 5_000;
   const label = describeLiveSource(source);
   let sequence = 0;
-
-  const runSource = async (): Promise<'ended' | 'stopped'> => {
-    let failures = 0;
-    /** A failure met before this attempt started (opening the source at the start). */
-    let failedEarly = startError;
-    for (;;) {
-      if (failedEarly === undefined && !video) {
-        try {
-          await sourceOpened(await resolveVideo(options, firstArgs, signal));
-        } catch (caught) {
-          if (!(caught instanceof StylecastError && caught.code === 'SOURCE_FAILED')) throw caught;
-          failedEarly = caught;
+  const runSource = (): Promise<'ended' | 'stopped'> =>
+    runLiveSource({
+      label,
+      finite: !isEndlessSource(source) && !options.loop,
+      budget,
+      stallMs: options.stallMs ?? 5_000,
+      signal,
+      startError,
+      open: async (attemptSignal) => {
+        if (!video) await sourceOpened(await resolveLiveVideo(options, firstArgs, signal));
+        if (resized) {
+          inputArgs = argsFor(video!);
+          server.setVideo(video!);
+          resized = false;
         }
-      }
-      const attempt = new AbortController();
-      const attemptSignal = AbortSignal.any([signal, attempt.signal]);
-      let stalled = false;
-      let resized = false;
-      let connectedAt: number | undefined;
-      let windowStartMs: number | undefined;
-      let windowFrames = 0;
-      let windowDrops = slot.dropped;
-      stylizeTimes = [];
-      /** Each SIZE_WINDOW_MS, `auto` judges the size; a new one restarts the decoder at it. */
-      const judgeSize = (captureMs: number): void => {
-        windowStartMs ??= captureMs;
-        windowFrames++;
-        const elapsedMs = captureMs - windowStartMs;
-        if (!sizes || sizes.ladder.length < 2 || elapsedMs < SIZE_WINDOW_MS) return;
-        const before = sizes.size;
-        const next = sizes.observe({
-          sourceFrames: windowFrames,
-          dropped: slot.dropped - windowDrops,
-          sourceFps: (windowFrames * 1000) / elapsedMs,
-          stylizeMs: percentile(stylizeTimes, 50),
-          workers: stylizer.concurrency,
-        });
-        windowStartMs = captureMs;
-        windowFrames = 0;
-        windowDrops = slot.dropped;
-        stylizeTimes = [];
-        if (next === before) return;
+        sizes?.restart(slot.dropped);
+        return decodeFrames({ ...video!, inputArgs, label, signal: attemptSignal });
+      },
+      frame: (frame, captureMs) => {
+        streamStartMs ??= captureMs;
+        stats.sourceFrame();
+        pump.put({ frame: { ...frame, index: sequence++ }, captureMs });
+        // Each window, `auto` judges the size; a new one restarts the decoder at it.
+        const next = sizes?.frame(captureMs, slot.dropped, stylizer.concurrency);
+        if (!next) return false;
         video = { ...next, fps: video!.fps };
         resized = true;
-        attempt.abort();
-      };
-      let watchdog: NodeJS.Timeout | undefined;
-      const armWatchdog = (ms: number): void => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => {
-          stalled = true;
-          attempt.abort();
-        }, ms);
-      };
-      armWatchdog(Math.max(stallMs, 10_000)); // opening a network stream can take a while
-      let error: unknown = failedEarly;
-      failedEarly = undefined;
-      try {
-        if (error !== undefined) throw error;
-        for await (const frame of decodeFrames({
-          ...video!,
-          inputArgs,
-          label,
-          signal: attemptSignal,
-        })) {
-          const captureMs = Date.now();
-          streamStartMs ??= captureMs;
-          if (connectedAt === undefined) {
-            connectedAt = captureMs;
-            if (failures > 0) setSource({ state: 'live' });
-          } else if (failures > 0 && captureMs - connectedAt > HEALTHY_AFTER_MS) {
-            failures = 0;
-          }
-          armWatchdog(stallMs);
-          stats.sourceFrame();
-          slot.put({ frame: { ...frame, index: sequence++ }, captureMs });
-          pump();
-          judgeSize(captureMs);
-        }
-      } catch (caught) {
-        error = caught;
-      } finally {
-        clearTimeout(watchdog);
-      }
-      slot.clear();
-      if (signal.aborted) return 'stopped';
-      if (resized) {
-        // Not a failure: the decoder starts again at the new working size.
-        inputArgs = argsFor(video!);
-        server.setVideo(video!);
-        continue;
-      }
-      const failed = stalled || error !== undefined;
-      if (!failed && !isEndlessSource(source) && !options.loop) return 'ended';
-      const message = stalled
-        ? `no frames for ${Math.round(stallMs / 1000)} s`
-        : failed && !isAbortError(error)
-          ? errorText(error)
-          : `${label} ended`;
-      if (failures >= retry) {
-        if (!failed) return 'ended';
-        // A source that never opened fails with why it could not be opened.
-        if (!video) throw error;
-        throw new StylecastError('SOURCE_FAILED', `Lost ${label}: ${message}`, { cause: error });
-      }
-      failures++;
-      const delay = Math.min((options.retryDelayMs ?? 1000) * 2 ** (failures - 1), MAX_BACKOFF_MS);
-      setSource({ state: 'retrying', attempt: failures, retryInMs: delay, message });
-      try {
-        await sleep(delay, undefined, { signal });
-      } catch {
-        return 'stopped';
-      }
-    }
-  };
+        return true;
+      },
+      attemptEnded: () => pump.clear(),
+      status: setSource,
+    });
 
   const done = (async (): Promise<LiveSummary> => {
     let outcome: 'ended' | 'stopped' = 'stopped';
@@ -456,12 +300,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       fatal ??= error;
     }
     stopper.abort();
-    if (inFlight > 0) {
-      await Promise.race([
-        new Promise<void>((resolve) => (idle = resolve)),
-        sleep(DRAIN_MS, undefined, { ref: false }),
-      ]);
-    }
+    await pump.drain(DRAIN_MS);
     const failure = fatal !== undefined && !isAbortError(fatal) ? fatal : undefined;
     setSource(
       failure

@@ -2,8 +2,10 @@
  * `--size auto` for live: which working size the stylizer can keep up with. The sizes form a
  * ladder (720p → 540p → 432p → 360p, the source's aspect kept, each side a multiple of the
  * model's `sizeMultiple`); the controller steps down when frames are being dropped as stale and
- * the stylizer's measured throughput is below the source's rate, and up when the throughput
- * predicted for the next size up clears the source's rate with headroom. Decisions are pure
+ * the stylizer's measured throughput is below the source's rate — straight to the largest size
+ * that throughput, scaled by pixels, is predicted to keep up at, so a run that starts far too big
+ * settles in one step — and up one rung when the throughput predicted for the next size up clears
+ * the source's rate with headroom. Decisions are pure
  * functions of the measured windows it is given — no timers, no clocks — and need several windows
  * in a row (more to go up than down), so the size does not oscillate.
  */
@@ -109,15 +111,23 @@ export class SizeController {
     this.downVotes = behind ? this.downVotes + 1 : 0;
     this.upVotes = roomAbove ? this.upVotes + 1 : 0;
     if (this.downVotes >= this.downAfter && this.rung < this.ladder.length - 1) {
-      this.move(+1);
+      // The first smaller rung predicted to keep up, or the smallest.
+      let rung = this.rung + 1;
+      while (
+        rung < this.ladder.length - 1 &&
+        (throughput * pixels(this.size)) / pixels(this.ladder[rung]!) < sourceFps
+      ) {
+        rung++;
+      }
+      this.moveTo(rung);
     } else if (this.upVotes >= this.upAfter) {
-      this.move(-1);
+      this.moveTo(this.rung - 1);
     }
     return this.size;
   }
 
-  private move(step: number): void {
-    this.rung += step;
+  private moveTo(rung: number): void {
+    this.rung = rung;
     this.downVotes = 0;
     this.upVotes = 0;
   }

@@ -42,6 +42,18 @@ describe('SizeController', () => {
     expect(controller.observe(window(100, 30))).toEqual(ladder720[2]);
   });
 
+  it('steps down past the sizes the measured throughput cannot keep up at', () => {
+    // 133 ms a frame with two workers: 15 fps at 1280x720, predicted 26.5 at 960x544 (short of
+    // 30) and 41.7 at 768x432.
+    const controller = new SizeController(ladder720);
+    controller.observe(window(133.3, 30));
+    expect(controller.observe(window(133.3, 30))).toEqual(ladder720[2]);
+    // 10 fps: only 640x368 is predicted to keep up (39 fps).
+    const slower = new SizeController(ladder720);
+    slower.observe(window(200, 40));
+    expect(slower.observe(window(200, 40))).toEqual(ladder720[3]);
+  });
+
   it('holds on drops that are jitter, not a shortfall, and on a window broken by one good one', () => {
     const controller = new SizeController(ladder720);
     for (let i = 0; i < 5; i++) expect(controller.observe(window(50, 12))).toEqual(ladder720[0]);
@@ -52,8 +64,8 @@ describe('SizeController', () => {
 
   it('steps up only after four windows with headroom for the bigger size, and never past the top', () => {
     const controller = new SizeController(ladder720);
-    controller.observe(window(200, 40));
-    controller.observe(window(200, 40));
+    controller.observe(window(100, 30));
+    controller.observe(window(100, 30));
     expect(controller.size).toEqual(ladder720[1]);
     // 960x544 at 25 ms: 80 fps, predicted 45 at 1280x720 ≥ 30 × 1.3.
     for (let i = 0; i < 3; i++) expect(controller.observe(window(25, 0))).toEqual(ladder720[1]);
@@ -63,8 +75,8 @@ describe('SizeController', () => {
 
   it('holds when the bigger size would only just keep up', () => {
     const controller = new SizeController(ladder720);
-    controller.observe(window(200, 40));
-    controller.observe(window(200, 40));
+    controller.observe(window(100, 30));
+    controller.observe(window(100, 30));
     // 960x544 at 40 ms: 50 fps, predicted 28.3 at 1280x720 < 39.
     for (let i = 0; i < 10; i++) expect(controller.observe(window(40, 0))).toEqual(ladder720[1]);
   });

@@ -111,6 +111,10 @@ describe('viewer page in Chromium', () => {
       await page.goto(run.url);
       await other.goto(run.url);
       await framesLater(page, 3);
+      // The frames are decoded and drawn by the page's stream worker, off its main thread.
+      expect(page.workers().map((worker) => new URL(worker.url()).pathname)).toEqual([
+        '/stream-worker.js',
+      ]);
       expect(await page.evaluate(() => document.getElementById('video')!.width)).toBe(320);
       const [red, , blue] = await canvasColour(page);
       expect(red).toBeGreaterThan(blue);

@@ -1,10 +1,8 @@
-// The stylecast live viewer: draws the newest JPEG frame from /ws on a canvas, shows stats and
-// sends style changes. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
+// The stylecast live viewer: shows the stream (drawn off the main thread by ./stream-worker.js), its
+// stats and size, and sends style changes. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('video');
-// A bitmaprenderer canvas takes each decoded frame over as it is, with no copy into a 2D canvas.
-const renderer = canvas.getContext('bitmaprenderer');
 const token = new URLSearchParams(location.search).get('token');
 const LATENCY_WINDOW = 2000;
 
@@ -26,109 +24,61 @@ const state = {
 };
 window.stylecast = state;
 
-let socket = null;
-let retryMs = 500;
+// ---- the stream: a worker owns the socket and draws the frames (./stream-worker.js) ----
 
-function connect() {
+const stream = new Worker('stream-worker.js');
+if (!canvas.transferControlToOffscreen) {
+  showError('This browser cannot draw off its main thread (no OffscreenCanvas): use a newer one.');
+} else {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
-  socket = new WebSocket(`${scheme}//${location.host}/ws${query}`);
-  socket.binaryType = 'arraybuffer';
-  socket.onopen = () => {
-    state.connected = true;
-    retryMs = 500;
-    $('connection').textContent = 'connected';
-  };
-  socket.onclose = (event) => {
-    state.connected = false;
-    $('connection').textContent =
-      `disconnected (${event.code}${event.reason ? `: ${event.reason}` : ''}); retrying…`;
-    setTimeout(connect, retryMs);
-    retryMs = Math.min(retryMs * 2, 10000);
-  };
-  socket.onmessage = (event) => {
-    if (typeof event.data === 'string') onText(event.data);
-    else onFrame(event.data);
-  };
+  const offscreen = canvas.transferControlToOffscreen();
+  stream.postMessage(
+    { type: 'start', url: `${scheme}//${location.host}/ws${query}`, canvas: offscreen },
+    [offscreen],
+  );
 }
 
-function send(message) {
-  if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
-}
-
-// ---- frames: decode the newest, drop any that arrive while one is being decoded ----
-// createImageBitmap decodes the JPEG off the main thread; one decode at a time, and a frame that
-// arrives meanwhile replaces any other waiting, so the page never falls behind the stream.
-
-let decoding = false;
-let newest = null;
-const latin1 = new TextDecoder('latin1');
-
-function readTag(bytes) {
-  if (bytes[0] !== 0xff || bytes[1] !== 0xd8 || bytes[2] !== 0xff || bytes[3] !== 0xfe) return null;
-  const length = (bytes[4] << 8) | bytes[5];
-  const text = latin1.decode(bytes.subarray(6, 4 + length));
-  if (!text.startsWith('stylecast ')) return null;
-  try {
-    return JSON.parse(text.slice('stylecast '.length));
-  } catch {
-    return null;
-  }
-}
-
-function onFrame(buffer) {
-  state.framesReceived++;
-  newest = buffer;
-  if (!decoding) void drawNewest();
-}
-
-async function drawNewest() {
-  decoding = true;
-  while (newest) {
-    const buffer = newest;
-    newest = null;
-    const tag = readTag(new Uint8Array(buffer, 0, Math.min(buffer.byteLength, 256)));
-    try {
-      const bitmap = await createImageBitmap(new Blob([buffer], { type: 'image/jpeg' }));
-      if (canvas.width !== bitmap.width || canvas.height !== bitmap.height) {
-        canvas.width = bitmap.width;
-        canvas.height = bitmap.height;
-      }
-      renderer.transferFromImageBitmap(bitmap); // the canvas now owns the bitmap
+stream.onmessage = ({ data }) => {
+  switch (data.type) {
+    case 'open':
+      state.connected = true;
+      $('connection').textContent = 'connected';
+      break;
+    case 'close':
+      state.connected = false;
+      $('connection').textContent =
+        `disconnected (${data.code}${data.reason ? `: ${data.reason}` : ''}); retrying…`;
+      break;
+    case 'message':
+      state.clockOffsetMs = data.clockOffsetMs;
+      onMessage(data.message);
+      break;
+    case 'drawn':
       state.framesDrawn++;
-      if (tag && state.clockOffsetMs !== null) {
-        const latency = Date.now() + state.clockOffsetMs - tag.captureMs;
-        state.drawLatencies.push(latency);
+      state.framesReceived = data.framesReceived;
+      if (data.latencyMs !== null) {
+        state.drawLatencies.push(data.latencyMs);
         if (state.drawLatencies.length > LATENCY_WINDOW) state.drawLatencies.shift();
       }
-    } catch (error) {
-      showError(`Could not draw a frame: ${error.message}`);
-    }
+      break;
+    case 'failed':
+      showError(data.message);
+      break;
   }
-  decoding = false;
+};
+stream.onerror = (event) => showError(`The stream worker failed: ${event.message}`);
+
+function send(message) {
+  stream.postMessage({ type: 'send', text: JSON.stringify(message) });
 }
 
 // ---- text messages ----
 
-function noteServerTime(serverTimeMs) {
-  // The smallest apparent delay is the best estimate of the clock difference.
-  const offset = serverTimeMs - Date.now();
-  state.clockOffsetMs =
-    state.clockOffsetMs === null ? offset : Math.max(state.clockOffsetMs, offset);
-}
-
-function onText(text) {
-  let message;
-  try {
-    message = JSON.parse(text);
-  } catch {
-    return;
-  }
+function onMessage(message) {
   switch (message.type) {
     case 'hello':
       state.hello = message;
-      state.clockOffsetMs = null;
-      noteServerTime(message.serverTimeMs);
       showVideo(message);
       showGallery(message.gallery);
       showSettings(message.settings);
@@ -148,7 +98,6 @@ function onText(text) {
       showSource(message.source);
       break;
     case 'stats':
-      noteServerTime(message.serverTimeMs);
       showStats(message);
       break;
     case 'error':
@@ -158,16 +107,9 @@ function onText(text) {
   }
 }
 
-/**
- * Sizes the canvas to the working size (it changes with `--size auto`); CSS scales the canvas to
- * the display size. 0 means the source has not opened yet (keep the page's size).
- */
+/** The working size (it changes with `--size auto`); 0 means the source has not opened yet. */
 function showVideo({ width, height }) {
-  if (width > 0 && height > 0) {
-    canvas.width = width;
-    canvas.height = height;
-    $('stat-size').textContent = `${width}×${height}`;
-  }
+  if (width > 0 && height > 0) $('stat-size').textContent = `${width}×${height}`;
 }
 
 function percentile(values, p) {
@@ -297,5 +239,3 @@ $('upload').addEventListener('change', () => {
   };
   reader.readAsDataURL(file);
 });
-
-connect();

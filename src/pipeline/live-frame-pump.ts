@@ -1,0 +1,121 @@
+/**
+ * The live frame pump: the newest captured frame waits in a one-frame slot (older ones are
+ * dropped and counted); up to one frame per inference worker is stylized at a time; each result,
+ * unless a newer one already went out, is encoded as JPEG, tagged with its capture time and
+ * delivered. Frames out of order are dropped late rather than shown backwards in time.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeJpeg } from '../encode/jpeg-frame.js';
+import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
+import type { Frame, StyleSettings } from '../types.js';
+import type { LiveFrameSlot } from './live-frame-slot.js';
+import type { LiveStats } from './live-stats.js';
+import type { LiveStylizer } from './live-stylizer.js';
+
+/** Inference failures in a row that end the run (a worker crash fails one frame, then restarts). */
+const MAX_INFERENCE_FAILURES = 5;
+
+export interface Captured {
+  frame: Frame;
+  /** When the source delivered it, ms since the epoch. */
+  captureMs: number;
+}
+
+/** A frame that went out: its source index, capture and send times (ms since the epoch). */
+export interface SentFrame {
+  index: number;
+  captureMs: number;
+  sentMs: number;
+}
+
+export interface LiveFramePumpOptions {
+  stylizer: LiveStylizer;
+  /** Where captured frames wait; it counts the ones dropped there. */
+  slot: LiveFrameSlot<Captured>;
+  stats: LiveStats;
+  jpegQuality: number;
+  /** Each frame's style; `null` or `undefined` sends it unstyled. */
+  styleFor(captured: Captured): StyleSettings | null | undefined;
+  /** Whether anyone would see a frame now (a viewer, a recording): if not, none is stylized. */
+  wanted(): boolean;
+  /** Hands on a frame that goes out: the tagged JPEG and the stylized frame it was made from. */
+  deliver(jpeg: Buffer, output: Frame, sent: SentFrame): void;
+  /** How long a worker took to stylize a frame, ms, with its result (for `--size auto`). */
+  stylized?(ms: number, output: Frame): void;
+  signal: AbortSignal;
+  /** A stage failed for good: the run stops. */
+  fail(error: unknown): void;
+}
+
+export class LiveFramePump {
+  private inFlight = 0;
+  private lastSent = -1;
+  private inferenceFailures = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(private readonly options: LiveFramePumpOptions) {}
+
+  /** The newest captured frame: it replaces any still waiting, and goes to a free worker. */
+  put(captured: Captured): void {
+    this.options.slot.put(captured);
+    this.pump();
+  }
+
+  /** Drops the frame still waiting (the source restarted, the run is stopping). */
+  clear(): void {
+    this.options.slot.clear();
+  }
+
+  /** Waits until no frame is in flight, or `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return;
+    await Promise.race([
+      new Promise<void>((resolve) => (this.idle = resolve)),
+      sleep(timeoutMs, undefined, { ref: false }),
+    ]);
+  }
+
+  private pump(): void {
+    const { slot, stylizer, signal } = this.options;
+    while (!signal.aborted && this.inFlight < stylizer.concurrency && slot.full) {
+      const item = slot.take()!;
+      // Nobody watching and nothing recording: spend no CPU on frames no one will see.
+      if (!this.options.wanted()) continue;
+      this.inFlight++;
+      void this.process(item)
+        .catch(this.options.fail)
+        .finally(() => {
+          this.inFlight--;
+          if (this.inFlight === 0) this.idle?.();
+          this.pump();
+        });
+    }
+  }
+
+  private async process(captured: Captured): Promise<void> {
+    const { stylizer, stats, signal } = this.options;
+    const { frame, captureMs } = captured;
+    const settings = this.options.styleFor(captured);
+    let output = frame;
+    if (settings) {
+      try {
+        const startedMs = performance.now();
+        output = await stylizer.stylize(frame, settings);
+        this.options.stylized?.(performance.now() - startedMs, output);
+        this.inferenceFailures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        if (++this.inferenceFailures >= MAX_INFERENCE_FAILURES) throw error;
+        return;
+      }
+    }
+    if (frame.index <= this.lastSent) return stats.lateDrop();
+    const jpeg = await encodeJpeg(output, this.options.jpegQuality);
+    if (frame.index <= this.lastSent || signal.aborted) return stats.lateDrop();
+    this.lastSent = frame.index;
+    const tagged = tagJpegFrame(jpeg, { index: frame.index, captureMs });
+    const sentMs = Date.now();
+    stats.sent(sentMs - captureMs);
+    this.options.deliver(tagged, output, { index: frame.index, captureMs, sentMs });
+  }
+}
