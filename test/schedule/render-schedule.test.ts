@@ -59,11 +59,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Every frame as the pipeline's decoder delivers it. */
+/** Every frame as the pipeline's decoder delivers it from a file (each slot's frame by its time). */
 async function decodeAll(file: string, fps = FPS): Promise<Uint8Array[]> {
   const frames: Uint8Array[] = [];
   for await (const frame of decodeFrames({
     inputArgs: ['-i', file],
+    exactFrames: true,
     width: WIDTH,
     height: HEIGHT,
     fps,
