@@ -87,6 +87,24 @@ export function defineOption<T, D extends T | undefined = undefined>(
   return { ...definition, default: definition.default as D };
 }
 
+/** A flag's text read as a number and checked; a bad one is shown as the text given. */
+function parseNumber(
+  name: string,
+  rule: string,
+  read: (text: string) => number,
+  check: (value: number) => number,
+): (text: string) => number {
+  return (text) => {
+    const value = read(text);
+    if (Number.isNaN(value)) throw expected(name, rule, text);
+    try {
+      return check(value);
+    } catch {
+      throw expected(name, rule, text);
+    }
+  };
+}
+
 export function integerOption<D extends number | undefined = undefined>(
   definition: Described & { min: number; max: number; default?: D },
 ): OptionDefinition<number, D> {
@@ -102,15 +120,7 @@ export function integerOption<D extends number | undefined = undefined>(
     ...definition,
     type: 'integer',
     limit: `${min} to ${max}`,
-    parse: (text) => {
-      const value = parseWhole(text);
-      if (Number.isNaN(value)) throw expected(definition.name, rule, text);
-      try {
-        return check(value);
-      } catch {
-        throw expected(definition.name, rule, text);
-      }
-    },
+    parse: parseNumber(definition.name, rule, parseWhole, check),
     check,
   });
 }
@@ -130,15 +140,7 @@ export function positiveOption<D extends number | undefined = undefined>(
     ...definition,
     type: 'number',
     limit: `above 0, at most ${definition.max}`,
-    parse: (text) => {
-      const value = parseDecimal(text);
-      if (Number.isNaN(value)) throw expected(definition.name, rule, text);
-      try {
-        return check(value);
-      } catch {
-        throw expected(definition.name, rule, text);
-      }
-    },
+    parse: parseNumber(definition.name, rule, parseDecimal, check),
     check,
   });
 }

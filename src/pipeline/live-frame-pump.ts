@@ -40,8 +40,11 @@ export interface LiveFramePumpOptions {
   wanted(): boolean;
   /** Hands on a frame that goes out: the tagged JPEG and the stylized frame it was made from. */
   deliver(jpeg: Buffer, output: Frame, sent: SentFrame): void;
-  /** How long a worker took to stylize a frame, ms, with its result (for `--size auto`). */
-  stylized?(ms: number, output: Frame): void;
+  /**
+   * How long a stylized frame held one of the stylizer's places, ms — inference, then JPEG, up to
+   * delivery — with the result (for `--size auto`: the pump's real rate, not the model's alone).
+   */
+  timed?(ms: number, output: Frame): void;
   signal: AbortSignal;
   /** A stage failed for good: the run stops. */
   fail(error: unknown): void;
@@ -93,15 +96,14 @@ export class LiveFramePump {
   }
 
   private async process(captured: Captured): Promise<void> {
-    const { stylizer, stats, signal } = this.options;
-    const { frame, captureMs } = captured;
+    const { stylizer, signal } = this.options;
+    const { frame } = captured;
     const settings = this.options.styleFor(captured);
+    const startedMs = performance.now();
     let output = frame;
     if (settings) {
       try {
-        const startedMs = performance.now();
         output = await stylizer.stylize(frame, settings);
-        this.options.stylized?.(performance.now() - startedMs, output);
         this.inferenceFailures = 0;
       } catch (error) {
         if (signal.aborted) return;
@@ -109,6 +111,16 @@ export class LiveFramePump {
         return;
       }
     }
+    try {
+      await this.send(captured, output);
+    } finally {
+      if (settings) this.options.timed?.(performance.now() - startedMs, output);
+    }
+  }
+
+  /** Encodes and delivers a result, unless a newer frame already went out. */
+  private async send({ frame, captureMs }: Captured, output: Frame): Promise<void> {
+    const { stats, signal } = this.options;
     if (frame.index <= this.lastSent) return stats.lateDrop();
     const jpeg = await encodeJpeg(output, this.options.jpegQuality);
     if (frame.index <= this.lastSent || signal.aborted) return stats.lateDrop();

@@ -245,8 +245,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
         ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
         : controls.prepared,
     wanted: () => server.viewerCount > 0 || recorder !== undefined,
-    stylized: (ms, output) => {
-      if (output.width === video?.width) sizes?.stylized(ms);
+    timed: (ms, output) => {
+      if (output.width === video?.width) sizes?.timed(ms);
     },
     deliver: (jpeg, output, sent) => {
       server.broadcastFrame(jpeg);

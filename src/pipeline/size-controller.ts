@@ -24,8 +24,12 @@ export interface SizeWindow {
   dropped: number;
   /** Frames per second the source delivered. */
   sourceFps: number;
-  /** Median time a worker took to stylize one frame at the current size, ms. */
-  stylizeMs: number;
+  /**
+   * Mean time one frame held a worker's place at the current size, ms: inference, then its JPEG
+   * (the place is not free for the next frame until that is done). The mean, not the median: the
+   * slow frames are what make a stale drop.
+   */
+  frameMs: number;
   /** Frames stylized at once (workers). */
   workers: number;
 }
@@ -97,9 +101,9 @@ export class SizeController {
    * the new size is judged on its own numbers.
    */
   observe(window: SizeWindow): Size {
-    const { sourceFrames, dropped, sourceFps, stylizeMs, workers } = window;
-    if (sourceFrames === 0 || stylizeMs <= 0 || sourceFps <= 0) return this.size;
-    const throughput = (workers * 1000) / stylizeMs;
+    const { sourceFrames, dropped, sourceFps, frameMs, workers } = window;
+    if (sourceFrames === 0 || frameMs <= 0 || sourceFps <= 0) return this.size;
+    const throughput = (workers * 1000) / frameMs;
     const behind = dropped / sourceFrames > this.dropShare && throughput < sourceFps;
     const bigger = this.ladder[this.rung - 1];
     const pixels = (size: Size): number => size.width * size.height;

@@ -1,22 +1,26 @@
 /**
  * What `--size auto` measures: a live run's source frames cut into windows of a couple of seconds
- * (by capture time), each holding its frames, its stale drops and how long a worker took to
- * stylize a frame at the current size; at each window's end the `SizeController` judges it. Pure:
+ * (by capture time), each holding its frames, its stale drops and how long a stylized frame held a
+ * worker's place at the current size; at each window's end the `SizeController` judges it. Pure:
  * times are given, nothing waits here.
  */
 import type { Size } from '../decode/working-size.js';
-import { percentile } from './live-stats.js';
 import type { SizeController } from './size-controller.js';
 
 /** How long one window lasts, by source frame times. */
 export const SIZE_WINDOW_MS = 2000;
 
+/** The mean, 0 for none: a place's capacity is frames over the time they held it, tail included. */
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
 export class SizeWindows {
   private startMs: number | undefined;
   private frames = 0;
   private dropsBefore = 0;
-  /** Worker times per frame (ms) at the current size, in this window. */
-  private stylizeTimes: number[] = [];
+  /** How long each stylized frame held a worker's place (ms) at the current size, this window. */
+  private frameTimes: number[] = [];
 
   constructor(
     readonly controller: SizeController,
@@ -28,12 +32,12 @@ export class SizeWindows {
     this.startMs = undefined;
     this.frames = 0;
     this.dropsBefore = dropped;
-    this.stylizeTimes = [];
+    this.frameTimes = [];
   }
 
-  /** A worker stylized one frame at the current size in `ms`. */
-  stylized(ms: number): void {
-    this.stylizeTimes.push(ms);
+  /** A frame at the current size held a worker's place for `ms` (inference, then JPEG). */
+  timed(ms: number): void {
+    this.frameTimes.push(ms);
   }
 
   /**
@@ -51,7 +55,7 @@ export class SizeWindows {
       sourceFrames: this.frames,
       dropped: dropped - this.dropsBefore,
       sourceFps: (this.frames * 1000) / elapsedMs,
-      stylizeMs: percentile(this.stylizeTimes, 50),
+      frameMs: mean(this.frameTimes),
       workers,
     });
     this.restart(dropped);

@@ -4,36 +4,31 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   chunksDone,
   decodedContent,
-  makeFarmFixture,
+  farmTestBed,
   startWorker,
-  stopWorkers,
   type CliProcess,
-  type FarmFixture,
 } from '../helpers/farm.js';
-import { tempDir } from '../helpers/media.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { errorLines, startCli } from '../helpers/run-cli.js';
 
-const temp = tempDir('stylecast-farm-faults-');
-let fixture: FarmFixture;
-const workers: CliProcess[] = [];
-const redises: TestRedis[] = [];
+const bed = farmTestBed('stylecast-farm-faults-');
+const { workers, redises } = bed;
 
 async function freshFarm(name: string): Promise<{ redis: TestRedis; farmDir: string }> {
   const redis = await startRedis();
   redises.push(redis);
-  const farmDir = path.join(temp.dir, name);
+  const farmDir = path.join(bed.dir, name);
   mkdirSync(farmDir);
   return { redis, farmDir };
 }
 
 function farmRender(redis: TestRedis, farmDir: string, args: string[]): CliProcess {
   return startCli([
-    ...fixture.renderArgs,
+    ...bed.fixture.renderArgs,
     '--farm',
     redis.url,
     '--farm-dir',
@@ -55,26 +50,14 @@ function unfinishedChunks(farmDir: string): string[] {
 
 /** `name.mkv` in the test folder, complete or under its temporary name. */
 const outputsNamed = (name: string): string[] =>
-  readdirSync(temp.dir).filter((file) => file.includes(`${name}.mkv`));
-
-beforeAll(async () => {
-  fixture = await makeFarmFixture(temp.dir);
-});
-
-afterEach(async () => {
-  await stopWorkers(workers);
-  await Promise.all(redises.map((redis) => redis.stop()));
-  redises.length = 0;
-});
-
-afterAll(() => temp.cleanup());
+  readdirSync(bed.dir).filter((file) => file.includes(`${name}.mkv`));
 
 describe('Redis lost mid-render', () => {
   it('stopped: coordinator and worker each end in one line, and nothing is half-written', async () => {
     const { redis, farmDir } = await freshFarm('farm-stopped');
     const worker = startWorker(redis.url, farmDir, ['--farm-wait', '1']);
     workers.push(worker);
-    const output = path.join(temp.dir, 'stopped.mkv');
+    const output = path.join(bed.dir, 'stopped.mkv');
     const render = farmRender(redis, farmDir, ['--farm-wait', '1', '-o', output]);
     await chunksDone(worker);
     await redis.stop();
@@ -97,14 +80,14 @@ describe('Redis lost mid-render', () => {
   it('restarted empty: the render enqueues its chunks again and is still exact', async () => {
     const { redis, farmDir } = await freshFarm('farm-restarted');
     workers.push(startWorker(redis.url, farmDir), startWorker(redis.url, farmDir));
-    const output = path.join(temp.dir, 'restarted.mkv');
+    const output = path.join(bed.dir, 'restarted.mkv');
     const render = farmRender(redis, farmDir, ['-o', output]);
     await chunksDone(workers[0]!);
     await redis.restart();
 
     const run = await render.result;
     expect(run.code, run.stderr).toBe(0);
-    expect(await decodedContent(output)).toEqual(await decodedContent(fixture.localLossless));
+    expect(await decodedContent(output)).toEqual(await decodedContent(bed.fixture.localLossless));
     expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
   });
 });
@@ -120,7 +103,7 @@ describe('a worker stopped mid-chunk', () => {
       // Its lock would hold the chunk for 10 minutes: only a hand-back lets the render finish.
       const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
       workers.push(stopping);
-      const output = path.join(temp.dir, `${signal}.mkv`);
+      const output = path.join(bed.dir, `${signal}.mkv`);
       const render = farmRender(redis, farmDir, ['-o', output]);
       await chunksDone(stopping); // it has taken the next chunk, and is in the middle of it
       await waitForActiveChunk(redis);
@@ -133,7 +116,7 @@ describe('a worker stopped mid-chunk', () => {
       const run = await render.result;
       expect(run.code, run.stderr).toBe(0);
       expect(JSON.parse(run.stdout)).toMatchObject({ frames: 75, retries: 0 });
-      expect(await decodedContent(output)).toEqual(await decodedContent(fixture.localLossless));
+      expect(await decodedContent(output)).toEqual(await decodedContent(bed.fixture.localLossless));
     },
   );
 });
@@ -143,7 +126,7 @@ describe('a chunk that keeps failing', () => {
     const { redis, farmDir } = await freshFarm('farm-failing');
     // A worker whose ffmpeg cannot run: every chunk it takes fails, and would pass elsewhere.
     workers.push(startWorker(redis.url, farmDir, [], { env: { FFMPEG_PATH: '/bin/false' } }));
-    const output = path.join(temp.dir, 'failing.mkv');
+    const output = path.join(bed.dir, 'failing.mkv');
     const run = await farmRender(redis, farmDir, ['-o', output]).result;
     expect(run.code).toBe(1);
     expect(errorLines(run.stderr)).toEqual([

@@ -5,45 +5,24 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  makeFarmFixture,
-  startWorker,
-  stopWorkers,
-  type CliProcess,
-  type FarmFixture,
-} from '../helpers/farm.js';
-import { tempDir } from '../helpers/media.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { farmTestBed, startWorker, stopWorkers } from '../helpers/farm.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { errorLines, runCli, type CliResult } from '../helpers/run-cli.js';
 
 const PASSWORD = 'pw-Never-Printed';
-const temp = tempDir('stylecast-farm-security-');
-let fixture: FarmFixture;
-const workers: CliProcess[] = [];
-const redises: TestRedis[] = [];
-
-beforeAll(async () => {
-  fixture = await makeFarmFixture(temp.dir);
-});
-
-afterEach(async () => {
-  await stopWorkers(workers);
-  await Promise.all(redises.map((redis) => redis.stop()));
-  redises.length = 0;
-});
-
-afterAll(() => temp.cleanup());
+const bed = farmTestBed('stylecast-farm-security-');
+const { workers, redises } = bed;
 
 function farmDir(name: string): string {
-  const dir = path.join(temp.dir, name);
+  const dir = path.join(bed.dir, name);
   mkdirSync(dir);
   return dir;
 }
 
 function farmRender(farm: string, dir: string, extra: string[] = []): Promise<CliResult> {
   return runCli([
-    ...fixture.renderArgs,
+    ...bed.fixture.renderArgs,
     '--farm',
     farm,
     '--farm-dir',
@@ -52,7 +31,7 @@ function farmRender(farm: string, dir: string, extra: string[] = []): Promise<Cl
     '1',
     '--json',
     '-o',
-    path.join(temp.dir, `${path.basename(dir)}.mp4`),
+    path.join(bed.dir, `${path.basename(dir)}.mp4`),
     ...extra,
   ]);
 }
@@ -112,8 +91,8 @@ describe('a Redis over TLS (rediss://)', () => {
   let redis: TestRedis;
   beforeAll(async () => {
     // A self-signed certificate for 127.0.0.1: it is its own certificate authority.
-    ca = path.join(temp.dir, 'redis.crt');
-    const key = path.join(temp.dir, 'redis.key');
+    ca = path.join(bed.dir, 'redis.crt');
+    const key = path.join(bed.dir, 'redis.key');
     execFileSync(
       'openssl',
       [

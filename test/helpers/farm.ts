@@ -1,8 +1,9 @@
 /** What the farm tests share: worker processes, and the content of a render to compare. */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ffmpegPath } from '../../src/ffmpeg.js';
-import { makeClip } from './media.js';
+import { makeClip, tempDir } from './media.js';
 import type { TestRedis } from './redis-server.js';
 import { runCli, startCli } from './run-cli.js';
 import { PAINTING, TINY_MODEL } from './tiny-model.js';
@@ -123,4 +124,38 @@ export async function makeFarmFixture(dir: string): Promise<FarmFixture> {
   const local = await runCli([...renderArgs, '--lossless', '-o', localLossless]);
   if (local.code !== 0) throw new Error(local.stderr);
   return { clip, renderArgs, localLossless };
+}
+
+/**
+ * What a farm test file sets up: a folder, the fixture made once in it, and the workers and Redis
+ * servers each test starts (push them here), stopped after every test.
+ */
+export function farmTestBed(prefix: string): {
+  dir: string;
+  readonly fixture: FarmFixture;
+  workers: CliProcess[];
+  redises: TestRedis[];
+} {
+  const temp = tempDir(prefix);
+  const workers: CliProcess[] = [];
+  const redises: TestRedis[] = [];
+  let fixture: FarmFixture | undefined;
+  beforeAll(async () => {
+    fixture = await makeFarmFixture(temp.dir);
+  });
+  afterEach(async () => {
+    await stopWorkers(workers);
+    await Promise.all(redises.map((redis) => redis.stop()));
+    redises.length = 0;
+  });
+  afterAll(() => temp.cleanup());
+  return {
+    dir: temp.dir,
+    get fixture() {
+      if (!fixture) throw new Error('the farm fixture is made in beforeAll');
+      return fixture;
+    },
+    workers,
+    redises,
+  };
 }

@@ -134,6 +134,27 @@ describe('LiveFramePump', () => {
     expect(stats.drops).toBe(1);
   });
 
+  it('times how long each stylized frame holds its place, up to delivery or its late drop', async () => {
+    const gated = gatedStylizer(poolStylizer(pool));
+    const timed: { index: number; ms: number; sentBefore: number }[] = [];
+    const { pump, sent, sentCount } = pumpWith(gated.stylizer, {
+      timed: (ms, output) => timed.push({ index: output.index, ms, sentBefore: sent.length }),
+    });
+    put(pump, 0);
+    put(pump, 1);
+    gated.release(1);
+    await sentCount(1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    gated.release(0); // after frame 1 went out: dropped late, but it held its place till then
+    await pump.drain(5000);
+    expect(sent.map((item) => item.index)).toEqual([1]);
+    expect(timed.map(({ index, sentBefore }) => ({ index, sentBefore }))).toEqual([
+      { index: 1, sentBefore: 1 }, // timed once delivered, JPEG included
+      { index: 0, sentBefore: 1 },
+    ]);
+    expect(timed[1]!.ms).toBeGreaterThanOrEqual(60);
+  });
+
   it('spends nothing on frames no one would see', async () => {
     const gated = gatedStylizer(poolStylizer(pool));
     const { pump, sent, slot } = pumpWith(gated.stylizer, { wanted: () => false });

@@ -3,12 +3,12 @@ import { SizeController, sizeLadder, type SizeWindow } from '../../src/pipeline/
 
 const ladder720 = sizeLadder({ width: 1280, height: 720 }, 16);
 
-/** A window at 30 fps where workers take `stylizeMs` a frame and `dropped` of 60 frames go stale. */
-const window = (stylizeMs: number, dropped: number): SizeWindow => ({
+/** A window at 30 fps where workers take `frameMs` a frame and `dropped` of 60 frames go stale. */
+const window = (frameMs: number, dropped: number): SizeWindow => ({
   sourceFrames: 60,
   dropped,
   sourceFps: 30,
-  stylizeMs,
+  frameMs,
   workers: 2,
 });
 
