@@ -10,6 +10,11 @@ export interface FrameRange {
   count: number;
   /** The range runs to the end of the file: `count` is only an estimate (a probe's). */
   toEnd?: boolean;
+  /**
+   * Where to seek, s from the file's start: just past the keyframe the range starts after (see
+   * `planChunks`), in a file whose seeks land exactly on keyframes. Absent: a margin before it.
+   */
+  seekS?: number;
 }
 
 export interface DecodeOptions extends Size {
@@ -54,7 +59,7 @@ function timingArgs(options: DecodeOptions): {
   if (!range && !options.exactFrames)
     return { input: [], filters: [], output: ['-vsync', 'cfr', '-r', rate] };
   // Slots on the file's timeline, anchored at a slot before the seek (so nothing is padded).
-  const seek = range ? Math.max(0, range.start / fps - SEEK_MARGIN_S) : 0;
+  const seek = range ? (range.seekS ?? Math.max(0, range.start / fps - SEEK_MARGIN_S)) : 0;
   const anchor = Math.floor(seek * fps) / fps;
   return {
     // Timestamps from the file's start whatever the seek, and no frame dropped before it.

@@ -55,6 +55,7 @@ export const chunkJobSchema = z.object({
     start: z.number().int().min(0),
     count: z.number().int().min(1),
     toEnd: z.boolean().optional(),
+    seekS: z.number().min(0).optional(),
   }),
   input: relativePath,
   fps: z.number().positive(),

@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { FlowProducer, Queue, type Job } from 'bullmq';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
+import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
 import { probeMedia } from '../decode/probe.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
@@ -154,10 +155,15 @@ export async function renderOnFarm(
   await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
 
-  const [input, style, digest] = await Promise.all([
+  const [input, style, digest, keyframes] = await Promise.all([
     placeInFarm(farmDir, 'inputs', plan.input),
     farmStyle(farmDir, options),
     modelDigest(options.model),
+    // Chunks are cut at keyframes where the file seeks to them exactly: none decodes a GOP it
+    // would throw away.
+    seeksToKeyframes(info.format)
+      ? keyframeTimes(plan.input, info.startMs, options.signal)
+      : Promise.resolve([]),
   ]);
   const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
   const settings = {
@@ -170,7 +176,7 @@ export async function renderOnFarm(
     style,
   };
   const renderKey = hashText(JSON.stringify(settings)).slice(0, 16);
-  const ranges = planChunks(info.frameCount, info.fps, options.chunkSeconds);
+  const ranges = planChunks(info.frameCount, info.fps, options.chunkSeconds, keyframes);
   const jobs: ChunkJob[] = ranges.map((range, index) => ({
     ...settings,
     renderKey,

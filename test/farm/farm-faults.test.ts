@@ -104,7 +104,8 @@ describe('a worker stopped mid-chunk', () => {
       const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
       workers.push(stopping);
       const output = path.join(bed.dir, `${signal}.mkv`);
-      const render = farmRender(redis, farmDir, ['-o', output]);
+      // Two chunks: the second lasts long enough to be stopped in the middle of, even on a busy machine.
+      const render = farmRender(redis, farmDir, ['-o', output, '--chunk-seconds', '1.5']);
       await chunksDone(stopping); // it has taken the next chunk, and is in the middle of it
       await waitForActiveChunk(redis);
       stopping.child.kill(signal);
