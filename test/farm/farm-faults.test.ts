@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chunksDone,
   decodedContent,
@@ -13,7 +13,8 @@ import {
   type CliProcess,
 } from '../helpers/farm.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { errorLines, startCli } from '../helpers/run-cli.js';
+import { makeClip } from '../helpers/media.js';
+import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
 
 const bed = farmTestBed('stylecast-farm-faults-');
 const { workers, redises } = bed;
@@ -39,6 +40,12 @@ function farmRender(redis: TestRedis, farmDir: string, args: string[]): CliProce
     '--json',
     ...args,
   ]);
+}
+
+/** The fixture's render arguments with another input clip. */
+function renderArgsFor(clip: string): string[] {
+  const [command, , ...rest] = bed.fixture.renderArgs;
+  return [command!, clip, ...rest];
 }
 
 /** What the folder holds besides finished chunk files (named by their key): nothing, we hope. */
@@ -93,6 +100,17 @@ describe('Redis lost mid-render', () => {
 });
 
 describe('a worker stopped mid-chunk', () => {
+  // Two chunks of 150 frames at 320×240, over a second of work each: long enough to be stopped
+  // in the middle of, even on a busy machine (the fixture's chunks take a few milliseconds).
+  let clip: string;
+  let localLossless: string;
+  beforeAll(async () => {
+    clip = await makeClip(path.join(bed.dir, 'long.mp4'), { width: 320, height: 240, seconds: 12 });
+    localLossless = path.join(bed.dir, 'long-local.mkv');
+    const local = await runCli([...renderArgsFor(clip), '--lossless', '-o', localLossless]);
+    expect(local.code, local.stderr).toBe(0);
+  });
+
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
@@ -104,8 +122,19 @@ describe('a worker stopped mid-chunk', () => {
       const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
       workers.push(stopping);
       const output = path.join(bed.dir, `${signal}.mkv`);
-      // Two chunks: the second lasts long enough to be stopped in the middle of, even on a busy machine.
-      const render = farmRender(redis, farmDir, ['-o', output, '--chunk-seconds', '1.5']);
+      const render = startCli([
+        ...renderArgsFor(clip),
+        '--farm',
+        redis.url,
+        '--farm-dir',
+        farmDir,
+        '--lossless',
+        '--chunk-seconds',
+        '6',
+        '--json',
+        '-o',
+        output,
+      ]);
       await chunksDone(stopping); // it has taken the next chunk, and is in the middle of it
       await waitForActiveChunk(redis);
       stopping.child.kill(signal);
@@ -116,8 +145,8 @@ describe('a worker stopped mid-chunk', () => {
       workers.push(startWorker(redis.url, farmDir, ['--stall-seconds', '600']));
       const run = await render.result;
       expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ frames: 75, retries: 0 });
-      expect(await decodedContent(output)).toEqual(await decodedContent(bed.fixture.localLossless));
+      expect(JSON.parse(run.stdout)).toMatchObject({ frames: 300, retries: 0 });
+      expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
     },
   );
 });
