@@ -121,7 +121,8 @@ export function spawnFfmpeg(args: readonly string[], options: FfmpegOptions): Ff
     if (child.exitCode !== null || child.signalCode !== null) return;
     stopping = true;
     child.kill('SIGTERM');
-    child.kill('SIGCONT'); // a stopped (SIGSTOP) ffmpeg takes its TERM only once it runs again
+    // A stopped (SIGSTOP) ffmpeg takes its TERM only once it runs again; Windows has no SIGCONT.
+    if (process.platform !== 'win32') child.kill('SIGCONT');
     const timer = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
     await exited;
     clearTimeout(timer);

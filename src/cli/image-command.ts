@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ResolvedOptions } from '../options/define-option.js';
-import { poolOptions, renderOptions } from '../options/options.js';
+import { LIMITS, poolOptions, renderOptions } from '../options/options.js';
 import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { applyConfigFile } from './config-file.js';
@@ -49,7 +49,7 @@ export function registerImageCommand(program: Command, context: CommandContext):
         ...flags,
         frameSize: await imageWorkingSize(input, flags.size),
         workers: 1,
-        threads: flags.threads ?? availableParallelism(),
+        threads: flags.threads ?? Math.min(availableParallelism(), LIMITS.threads),
         signal: context.signal,
       });
       try {

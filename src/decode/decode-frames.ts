@@ -62,8 +62,15 @@ function timingArgs(options: DecodeOptions): {
   const seek = range ? (range.seekS ?? Math.max(0, range.start / fps - SEEK_MARGIN_S)) : 0;
   const anchor = Math.floor(seek * fps) / fps;
   return {
-    // Timestamps from the file's start whatever the seek, and no frame dropped before it.
-    input: range ? ['-copyts', '-start_at_zero', '-noaccurate_seek', '-ss', seek.toFixed(6)] : [],
+    // Timestamps from the file's start whatever the seek, and no frame dropped before it. No
+    // seek to 0: a file without an index (a cut Matroska has no cues) is scanned to find it.
+    input: range
+      ? [
+          '-copyts',
+          '-start_at_zero',
+          ...(seek > 0 ? ['-noaccurate_seek', '-ss', seek.toFixed(6)] : []),
+        ]
+      : [],
     filters: [
       `fps=fps=${rate}:start_time=${anchor.toFixed(6)}`,
       ...(range ? [`trim=start_pts=${range.start}`] : []),

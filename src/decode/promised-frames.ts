@@ -3,6 +3,7 @@
  * first timestamp, at the render's constant rate. A render that decodes far fewer frames than this
  * was given a file that is damaged or cut short.
  */
+import { StylecastError } from '../errors.js';
 import type { MediaInfo } from './parse-probe.js';
 
 /**
@@ -23,4 +24,15 @@ export function promisedFrames(info: MediaInfo): number | null {
   if (info.startMs > 0 && info.streamedMs !== null && fromStart >= info.streamedMs * 0.95 - 250)
     spanMs = fromStart;
   return Math.round((spanMs / 1000) * info.fps);
+}
+
+/** Fails when `input` decoded to clearly fewer frames than it promised: cut short or damaged. */
+export function refuseCutShort(input: string, info: MediaInfo, decoded: number): void {
+  const promised = promisedFrames(info);
+  // The container's duration may include audio that outlasts the last video frame a little.
+  if (promised !== null && decoded < promised * 0.95 - info.fps * 0.25)
+    throw new StylecastError(
+      'INPUT_CORRUPT',
+      `${input} is damaged or cut short: decoded ${decoded} of ${promised} frames`,
+    );
 }

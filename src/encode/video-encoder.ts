@@ -106,6 +106,7 @@ export class VideoEncoder {
         () => statSync(tempPath, { throwIfNoEntry: false })?.size,
       );
     } catch (error) {
+      await this.ffmpeg.stop(); // a stalled ffmpeg still holds the file open
       await this.options.output.discard();
       throw this.explain(error as Error);
     }

@@ -15,6 +15,7 @@ import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
 import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
 import { probeMedia } from '../decode/probe.js';
+import { refuseCutShort } from '../decode/promised-frames.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -78,13 +79,17 @@ const POLL_MS = 200;
 const secondsBetween = (from: number, to: number): number => Math.round(to - from) / 1000;
 const CLOSE_WAIT_MS = 5000;
 
+/** Tells apart the temporary files of copies made at once (style images of the same name). */
+let copies = 0;
+
 /**
  * Copies `path` into the farm folder as `folder/<hash><ext>`, hashing it on the way (one read);
- * renamed into place only when complete, and kept as it is when that content is already there.
+ * renamed into place only when complete. Where that content is already there, the file in place
+ * is kept (workers of another render may be reading it) and the copy is dropped.
  */
 async function placeInFarm(farmDir: string, folder: string, path: string): Promise<string> {
   await mkdir(join(farmDir, folder), { recursive: true });
-  const temp = join(farmDir, folder, `.${process.pid}.${basename(path)}.partial`);
+  const temp = join(farmDir, folder, `.${process.pid}.${++copies}.${basename(path)}.partial`);
   const hash = createHash('sha256');
   try {
     await pipeline(
@@ -98,7 +103,11 @@ async function placeInFarm(farmDir: string, folder: string, path: string): Promi
       createWriteStream(temp),
     );
     const name = `${folder}/${hash.digest('hex')}${extname(path).toLowerCase()}`;
-    await rename(temp, join(farmDir, name));
+    const placed = await stat(join(farmDir, name)).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+    if (!placed) await rename(temp, join(farmDir, name));
     return name;
   } finally {
     await rm(temp, { force: true });
@@ -325,6 +334,18 @@ export async function renderOnFarm(
     const lastFrames = (await probeMedia(paths.at(-1)!, { countFrames: true })).frameCount;
     const counts = jobs.map((job, i) => (i === jobs.length - 1 ? lastFrames : job.range.count));
     const frames = counts.reduce((sum, count) => sum + count, 0);
+    // A render finished or refused leaves nothing behind: no queue entries, no chunk files.
+    const removeAll = async (): Promise<void> => {
+      await removeRender();
+      await Promise.all(paths.map((path) => rm(path, { force: true })));
+      await rm(join(farmDir, input), { force: true });
+    };
+    try {
+      refuseCutShort(plan.input, info, frames); // as a local render would: no rerun mends it
+    } catch (error) {
+      await removeAll();
+      throw error;
+    }
     await joinChunks({
       chunks: jobs.map((_, i) => ({ path: paths[i]!, frames: counts[i]! })),
       fps: info.fps,
@@ -335,10 +356,7 @@ export async function renderOnFarm(
       preset: plan.preset,
       signal: options.signal,
     });
-    // A finished render leaves nothing behind: no queue entries, no chunk files.
-    await removeRender();
-    await Promise.all(paths.map((path) => rm(path, { force: true })));
-    await rm(join(farmDir, input), { force: true });
+    await removeAll();
     const joined = performance.now();
     const seconds = (joined - started) / 1000;
     return {

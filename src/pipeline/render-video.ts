@@ -4,7 +4,7 @@
  */
 import { decodeFrames } from '../decode/decode-frames.js';
 import { probeMedia, type MediaInfo } from '../decode/probe.js';
-import { promisedFrames } from '../decode/promised-frames.js';
+import { refuseCutShort } from '../decode/promised-frames.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput, type OutputFile } from '../encode/output-file.js';
 import { outputFormat } from '../encode/output-format.js';
@@ -62,13 +62,6 @@ export interface RenderResult {
   width: number;
   height: number;
   output: string;
-}
-
-/** The frames a file promised, when it decoded to clearly fewer: it was cut short or damaged. */
-function missingFrames(info: MediaInfo, decoded: number): number | null {
-  const promised = promisedFrames(info);
-  // The container's duration may include audio that outlasts the last video frame a little.
-  return promised !== null && decoded < promised * 0.95 - info.fps * 0.25 ? promised : null;
 }
 
 /**
@@ -145,13 +138,7 @@ export async function renderVideo(
     });
     if (frames === 0)
       throw new StylecastError('INPUT_CORRUPT', `No frames could be decoded from ${plan.input}`);
-    const promised = missingFrames(info, frames);
-    if (promised !== null) {
-      throw new StylecastError(
-        'INPUT_CORRUPT',
-        `${plan.input} is damaged or cut short: decoded ${frames} of ${promised} frames`,
-      );
-    }
+    refuseCutShort(plan.input, info, frames);
     await encoder.finish();
     const seconds = (performance.now() - started) / 1000;
     return { frames, seconds, fps: frames / seconds, ...size, output: output.path };

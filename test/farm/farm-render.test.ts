@@ -1,4 +1,12 @@
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +20,7 @@ import {
   type CliProcess,
   type FarmFixture,
 } from '../helpers/farm.js';
-import { makeClip, tempDir } from '../helpers/media.js';
+import { ffmpeg, makeClip, tempDir } from '../helpers/media.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { errorLines, runCli, startCli, type CliResult } from '../helpers/run-cli.js';
 import { PAINTING, PAINTING_2, TINY_MODEL } from '../helpers/tiny-model.js';
@@ -223,6 +231,32 @@ describe('stylecast render --farm', () => {
       /^stylecast: Chunk \d+ .* on worker [^ ]+: the farm folder .*farm-elsewhere has no (inputs|styles)\/[0-9a-f]{64}\.(mp4|jpg): does every machine mount the same shared folder\?$/,
     );
     expect(readdirSync(temp.dir).filter((name) => name.includes('unseen'))).toEqual([]);
+  });
+
+  it('calls a file cut short in its last chunk what a local render calls it, leaving nothing', async () => {
+    // Matroska states its duration up front: cut near the end, it promises more than it holds.
+    const input = path.join(temp.dir, 'cut.mkv');
+    await ffmpeg(['-i', clip, '-c', 'copy', input]);
+    truncateSync(input, Math.floor(statSync(input).size * 0.8));
+    const render = (extra: string[]): Promise<CliResult> =>
+      runCli(['render', input, '--style', PAINTING, ...model, ...extra]);
+    const local = await render(['-o', path.join(temp.dir, 'cut-local.mkv')]);
+    expect(local.code).toBe(1);
+    const line = errorLines(local.stderr).at(-1);
+    expect(line).toMatch(
+      /^stylecast: .*cut\.mkv is damaged or cut short: decoded \d+ of \d+ frames$/,
+    );
+    const farmDir = path.join(temp.dir, 'farm-cut');
+    mkdirSync(farmDir);
+    startWorkers(1, farmDir);
+    const output = path.join(temp.dir, 'cut-farm.mkv');
+    const farm = ['--farm', redis.url, '--farm-dir', farmDir, '--chunk-seconds', '1'];
+    const run = await render([...farm, '-o', output]);
+    expect(run.code).toBe(1);
+    expect(errorLines(run.stderr).at(-1)).toBe(line);
+    expect(readdirSync(temp.dir).filter((name) => name.includes('cut-farm'))).toEqual([]);
+    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
+    expect(await queueKeys(redis, 'bull:stylecast-renders:render-*')).toEqual([]);
   });
 
   it('says in one line when Redis cannot be reached, writing nothing', async () => {
