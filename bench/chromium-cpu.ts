@@ -65,8 +65,10 @@ export function readChromiumCpu(rootPid = process.pid): CpuReading {
   }
   const isChromium = (pid: number): boolean => /^chrom/i.test(stats.get(pid)?.name ?? '');
   const descends = (pid: number): boolean => {
-    for (let at = stats.get(pid)?.ppid; at !== undefined && at > 1; at = stats.get(at)?.ppid) {
+    // Up the parents to this process (which may itself be PID 1, in a container), or to the top.
+    for (let at = stats.get(pid)?.ppid; at !== undefined && at > 0; at = stats.get(at)?.ppid) {
       if (at === rootPid) return true;
+      if (at === 1) break;
     }
     return false;
   };

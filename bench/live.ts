@@ -249,6 +249,10 @@ interface PhaseResult {
   };
 }
 
+/** The last `count` values (none for 0, where `slice(-0)` would give them all). */
+const lastOf = (values: number[], count: number): number[] =>
+  count > 0 ? values.slice(-count) : [];
+
 async function phase(viewers: number): Promise<PhaseResult> {
   const sockets = socketOnly ? viewers : viewers - 1;
   const extra = sockets > 0 ? startSocketViewers(sockets) : undefined;
@@ -284,7 +288,7 @@ async function phase(viewers: number): Promise<PhaseResult> {
   const runEnd = run.counts();
   const window = sent.slice(startSent);
   const drawn = endPage.framesDrawn - startPage.framesDrawn;
-  const draws = endPage.drawLatencies.slice(-drawn);
+  const draws = lastOf(endPage.drawLatencies, drawn);
   const sendLatencies = window.map((frame) => frame.sentMs - frame.captureMs);
   const socketViewerFps = endCounts.map((count, i) => round((count - startCounts[i]!) / elapsed));
   const browserFps = round(drawn / elapsed);
@@ -295,7 +299,7 @@ async function phase(viewers: number): Promise<PhaseResult> {
   while (run.server.viewerCount > (socketOnly ? 0 : 1)) await sleep(100);
   const last = changes.at(-1);
   const settledDrawn = last ? endPage.framesDrawn - last.drawn : drawn;
-  const settledDraws = endPage.drawLatencies.slice(-settledDrawn);
+  const settledDraws = lastOf(endPage.drawLatencies, settledDrawn);
   return {
     viewers,
     sourceFps: round((runEnd.source - runStart.source) / elapsed),

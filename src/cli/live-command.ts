@@ -155,7 +155,11 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         await refuseInputAsOutput(flags.record, [source, ...paths, ...reads]);
       }
       // The source's size is known only once it opens: time precisions at the size it will likely have.
-      const stylizer = await openStylizer({ ...flags, frameSize: nominalLiveSize(flags.size) });
+      const stylizer = await openStylizer({
+        ...flags,
+        frameSize: nominalLiveSize(flags.size),
+        signal: context.signal,
+      });
       try {
         const alphaProblem = alphaLevelsProblem(flags.alpha ?? 1, stylizer.pool.model.card.levels);
         if (alphaProblem) throw new StylecastError('BAD_OPTION', alphaProblem);

@@ -45,7 +45,7 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
       if (!(await stat(farmDir).catch(() => null))?.isDirectory())
         throw new StylecastError('FARM_DIR_MISMATCH', `Farm folder does not exist: ${farmDir}`);
       await checkFarmReachable(flags.farm!, { caFile: flags.farmCa });
-      const stylizer = await openStylizer(flags);
+      const stylizer = await openStylizer({ ...flags, signal: context.signal });
       const say = (line: string): void => {
         if (!flags.quiet) process.stderr.write(`${line}\n`);
       };

@@ -28,7 +28,8 @@ export function describeFarm(url: string): string {
     if (parsed.password) parsed.password = '***';
     return parsed.toString().replace(/\/$/, '');
   } catch {
-    return url.replace(/\/\/([^/@]*):[^/@]*@/, '//$1:***@');
+    // Unparsed: everything between the user name and the last `@` may be password.
+    return url.replace(/\/\/([^/@:]*):.*@/, '//$1:***@');
   }
 }
 

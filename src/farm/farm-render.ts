@@ -164,6 +164,8 @@ export async function renderOnFarm(
   await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
 
+  // Should one part fail, the keyframe reader stops too.
+  const preparing = new AbortController();
   const [input, style, digest, keyframes] = await Promise.all([
     placeInFarm(farmDir, 'inputs', plan.input),
     farmStyle(farmDir, options),
@@ -171,9 +173,16 @@ export async function renderOnFarm(
     // Chunks are cut at keyframes where the file seeks to them exactly: none decodes a GOP it
     // would throw away.
     seeksToKeyframes(info.format)
-      ? keyframeTimes(plan.input, info.startMs, options.signal)
+      ? keyframeTimes(
+          plan.input,
+          info.startMs,
+          options.signal ? AbortSignal.any([options.signal, preparing.signal]) : preparing.signal,
+        )
       : Promise.resolve([]),
-  ]);
+  ]).catch((error: unknown) => {
+    preparing.abort();
+    throw error;
+  });
   const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
   const settings = {
     version: STYLECAST_VERSION,
@@ -316,6 +325,7 @@ export async function renderOnFarm(
         for (const i of jobs.keys()) done[i] ||= await isDone(i);
         await removeRender();
         await addFlow();
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         continue;
       }
       const workerCount = await ask(chunkQueue.getWorkersCount());

@@ -121,7 +121,9 @@ export class InferencePool {
       stylizerPaths: { fp32: model.stylizerPath, int8: model.stylizerInt8Path },
       stylizers: plan.open,
       preserveColorPath: PRESERVE_COLOR_GRAPH,
-      providers: plan.cpuOnly ? ['cpu'] : await loadableProviders(candidateProviders(device)),
+      providers: plan.cpuOnly
+        ? ['cpu']
+        : await loadableProviders(candidateProviders(device), signal),
       threads: options.threads ?? shapeFor.threads,
       codeSize: model.card.codeSize,
       levels: model.card.levels,
@@ -384,14 +386,18 @@ export class InferencePool {
  * The candidates that load, GPU ones tried first in a child process (probe-provider.ts) so that
  * their runtimes' warnings never reach the user; an explicit one that does not load is the error.
  */
-async function loadableProviders(candidates: readonly Provider[]): Promise<Provider[]> {
+async function loadableProviders(
+  candidates: readonly Provider[],
+  signal?: AbortSignal,
+): Promise<Provider[]> {
   const loadable: Provider[] = [];
   for (const provider of candidates) {
     if (provider === 'cpu') {
       loadable.push(provider);
       continue;
     }
-    const probe = await probeProvider(provider);
+    const probe = await probeProvider(provider, signal);
+    if (signal?.aborted) return loadable; // the caller says so
     if (probe.loads) loadable.push(provider);
     else if (candidates.length === 1) {
       throw new StylecastError(

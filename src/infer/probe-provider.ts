@@ -47,7 +47,8 @@ export function ortReason(message: string): string {
   return plain.replace(/^\[ONNXRuntimeError\] : \d+ : \w+ : /, '').trim();
 }
 
-export function probeProvider(provider: Provider): Promise<ProviderProbe> {
+/** `signal` ends the probe at once (it answers that the provider does not load). */
+export function probeProvider(provider: Provider, signal?: AbortSignal): Promise<ProviderProbe> {
   const options = JSON.stringify(sessionOptions(provider, 1));
   const child = spawn(
     process.execPath,
@@ -64,14 +65,18 @@ export function probeProvider(provider: Provider): Promise<ProviderProbe> {
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
   child.stderr.resume(); // the runtime's own warnings: read and dropped
+  const stop = (): boolean => child.kill('SIGKILL');
+  if (signal?.aborted) stop();
+  else signal?.addEventListener('abort', stop, { once: true });
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), PROBE_TIMEOUT_MS);
+    const timer = setTimeout(stop, PROBE_TIMEOUT_MS);
     child.once('error', (error) => {
       clearTimeout(timer);
       resolve({ loads: false, reason: `could not start a probe: ${error.message}` });
     });
-    child.once('close', (code, signal) => {
+    child.once('close', (code, endedBy) => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
       try {
         const answer = JSON.parse(stdout) as ProviderProbe;
         resolve(answer.loads ? answer : { loads: false, reason: ortReason(answer.reason ?? '') });
@@ -79,9 +84,9 @@ export function probeProvider(provider: Provider): Promise<ProviderProbe> {
         resolve({
           loads: false,
           reason:
-            signal === 'SIGKILL'
+            endedBy === 'SIGKILL'
               ? `it did not start within ${PROBE_TIMEOUT_MS / 1000} s`
-              : `loading it ended the process (${signal ?? `exit code ${code}`})`,
+              : `loading it ended the process (${endedBy ?? `exit code ${code}`})`,
         });
       }
     });

@@ -33,7 +33,7 @@ import type { StyleForFrame, StyleSettings } from '../types.js';
 import { LiveFramePump, type Captured, type SentFrame } from './live-frame-pump.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
 import { startLiveRecorder, type LiveRecorder } from './live-recorder.js';
-import { runLiveSource } from './live-source-loop.js';
+import { errorText, runLiveSource } from './live-source-loop.js';
 import { LiveStats } from './live-stats.js';
 import type { LiveStylizer } from './live-stylizer.js';
 import { liveSizeController, resolveLiveVideo } from './live-video.js';
@@ -133,10 +133,6 @@ const DRAIN_MS = 5_000;
 
 /** What `video` says before the source has ever opened. */
 const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** Opens the source, starts the viewer server and runs until the source ends or `stop()`. */
 export async function startLive(options: LiveOptions): Promise<LiveRun> {

@@ -34,7 +34,8 @@ export interface LiveSourceLoopOptions {
   status(status: SourceStatus): void;
 }
 
-function errorText(error: unknown): string {
+/** An error's message, or whatever was thrown, as text. */
+export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -29,8 +29,9 @@ export class ProgressWatchdog {
   static readonly off = new ProgressWatchdog(Infinity, () => {});
 
   /**
-   * @param onStall called once, with the error, at the first stall: it stops the other stages
-   *   (aborts the run's signal) so that nothing waits on the stalled one.
+   * @param onStall called once, with the error, at the first stall: where other stages run
+   *   beside the stalled one (a render), it stops them — aborts the run's signal — so that
+   *   nothing waits on it; a single stage (an image) needs nothing more than the watch's error.
    */
   constructor(
     readonly limitMs: number,

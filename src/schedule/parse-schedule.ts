@@ -343,7 +343,7 @@ function validateDocument(
       placed.push({
         field: `${at}.${field}`,
         message,
-        order: [1, index, SEGMENT_FIELDS.indexOf(field) + 1],
+        order: [1, index, SEGMENT_FIELDS.indexOf(field.split(/[.[]/)[0]!) + 1],
       });
     };
     const start = valueOf(time(), raw.start);
@@ -363,7 +363,7 @@ function validateDocument(
       const resolved = path.resolve(baseDir, entry.image);
       const first = seen.get(resolved);
       if (first) problem(field, `names the same image as ${at}.${first}; give it one weight`);
-      else seen.set(resolved, `style[${i}]`);
+      else seen.set(resolved, field);
     });
     const levels = valueOf(alpha, raw.alpha);
     if (Array.isArray(levels)) levelsSeen.push({ field: `${at}.alpha`, count: levels.length });

@@ -349,6 +349,16 @@ describe('parseSchedule: every error names the field and what was wrong', () => 
     expect(problems({ segments: [seg({ style: ['a.jpg', { image: './a.jpg' }] })] })).toEqual([
       'segments[0].style[1].image: names the same image as segments[0].style[0]; give it one weight',
     ]);
+    // Named by the field that holds it, and in the segment's field order (after end, before alpha).
+    expect(
+      problems({
+        segments: [seg({ end: -1, style: [{ image: 'a.jpg' }, 'a.jpg'], alpha: 2 })],
+      }),
+    ).toEqual([
+      'segments[0].end: must be a time of 0 seconds or more, got -1',
+      'segments[0].style[1]: names the same image as segments[0].style[0].image; give it one weight',
+      'segments[0].alpha: must be a number from 0 to 1, got 2',
+    ]);
   });
 
   it('an alpha outside 0..1 or of the wrong type', () => {
