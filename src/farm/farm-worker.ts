@@ -58,11 +58,16 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   const waitMs = options.waitMs ?? DEFAULT_FARM_WAIT_MS;
   let lost: StylecastError | undefined;
   let stop = (): void => {};
+  let stopping = false;
 
   const processChunk = async (job: Job, token?: string): Promise<ChunkResult> => {
     const controller = new AbortController();
     running.add(controller);
+    // BullMQ hands over the next chunk as the last one completes: one taken after stopping
+    // began goes straight back.
+    if (stopping) controller.abort();
     try {
+      controller.signal.throwIfAborted();
       const chunk = parseChunkJob(job.data);
       const card = stylizer.pool.model.card;
       if (chunk.version !== STYLECAST_VERSION || chunk.model.digest !== options.modelDigest) {
@@ -146,6 +151,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   const stopped = new Promise<void>((resolve) => {
     stop = (): void => {
       stop = () => {};
+      stopping = true;
       for (const controller of running) controller.abort();
       void worker.close().then(resolve, resolve);
       // A Redis that is gone never answers the close: stop waiting for it.

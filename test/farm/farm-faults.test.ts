@@ -111,44 +111,63 @@ describe('a worker stopped mid-chunk', () => {
     expect(local.code, local.stderr).toBe(0);
   });
 
+  /** The long clip rendered on `farmDir` by a worker that is then stopped (see `stopAt`). */
+  async function renderAndStop(
+    name: string,
+    signal: NodeJS.Signals,
+    stopAt: (redis: TestRedis, stopping: CliProcess) => Promise<void>,
+  ) {
+    const { redis, farmDir } = await freshFarm(`farm-${name}`);
+    // Its lock would hold a chunk for 10 minutes: only a hand-back lets the render finish.
+    const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
+    workers.push(stopping);
+    const output = path.join(bed.dir, `${name}.mkv`);
+    const render = startCli([
+      ...renderArgsFor(clip),
+      '--farm',
+      redis.url,
+      '--farm-dir',
+      farmDir,
+      '--lossless',
+      '--chunk-seconds',
+      '6',
+      '--json',
+      '-o',
+      output,
+    ]);
+    await stopAt(redis, stopping);
+    stopping.child.kill(signal);
+    const stopped = await stopping.result;
+    workers.push(startWorker(redis.url, farmDir, ['--stall-seconds', '600']));
+    const run = await render.result;
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ frames: 300, retries: 0 });
+    expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+    return stopped;
+  }
+
   it.each([
     ['SIGTERM', 143],
     ['SIGINT', 130],
   ] as const)(
     'by %s hands its chunk back at once and exits %i; another worker finishes it',
     async (signal, code) => {
-      const { redis, farmDir } = await freshFarm(`farm-${signal}`);
-      // Its lock would hold the chunk for 10 minutes: only a hand-back lets the render finish.
-      const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
-      workers.push(stopping);
-      const output = path.join(bed.dir, `${signal}.mkv`);
-      const render = startCli([
-        ...renderArgsFor(clip),
-        '--farm',
-        redis.url,
-        '--farm-dir',
-        farmDir,
-        '--lossless',
-        '--chunk-seconds',
-        '6',
-        '--json',
-        '-o',
-        output,
-      ]);
-      await chunksDone(stopping); // it has taken the next chunk, and is in the middle of it
-      await waitForActiveChunk(redis);
-      stopping.child.kill(signal);
-      const stopped = await stopping.result;
+      const stopped = await renderAndStop(signal, signal, async (redis, stopping) => {
+        await chunksDone(stopping);
+        await waitForChunkInProgress(redis, 1);
+      });
       expect(stopped.code).toBe(code);
-      expect(stopped.stderr).toMatch(/chunk \d+ handed back to the queue/);
-
-      workers.push(startWorker(redis.url, farmDir, ['--stall-seconds', '600']));
-      const run = await render.result;
-      expect(run.code, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ frames: 300, retries: 0 });
-      expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+      expect(stopped.stderr).toMatch(/chunk 1 handed back to the queue/);
     },
   );
+
+  it('as it finishes a chunk, takes up no other: the next one BullMQ hands it goes back', async () => {
+    const stopped = await renderAndStop('between', 'SIGTERM', (_redis, stopping) =>
+      chunksDone(stopping),
+    );
+    expect(stopped.code).toBe(143);
+    expect(stopped.stderr).not.toMatch(/chunk 1 \(\d+ frames\) done/);
+  });
 });
 
 describe('a chunk that keeps failing', () => {
@@ -169,13 +188,21 @@ describe('a chunk that keeps failing', () => {
   });
 });
 
-/** Resolves once a chunk job is being rendered (in BullMQ's active list). */
-async function waitForActiveChunk(redis: TestRedis): Promise<void> {
+/**
+ * Resolves once chunk `index` is being rendered: in BullMQ's active list, with a frame written
+ * (its progress), so a worker is in the middle of it, not just handed it.
+ */
+async function waitForChunkInProgress(redis: TestRedis, index: number): Promise<void> {
   const client = redis.client();
   await client.connect();
   try {
-    while ((await client.llen('bull:stylecast-chunks:active')) === 0)
+    for (;;) {
+      const active = await client.lrange('bull:stylecast-chunks:active', 0, -1);
+      const id = active.find((jobId) => jobId.endsWith(`-${index}`));
+      const progress = id ? await client.hget(`bull:stylecast-chunks:${id}`, 'progress') : null;
+      if (Number(progress) > 0) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   } finally {
     client.disconnect();
   }
