@@ -27,9 +27,15 @@ async function freshFarm(name: string): Promise<{ redis: TestRedis; farmDir: str
   return { redis, farmDir };
 }
 
-function farmRender(redis: TestRedis, farmDir: string, args: string[]): CliProcess {
+/** A lossless farm render of `clip` (the fixture's by default) in 0.4 s chunks; `args` add to it. */
+function farmRender(
+  redis: TestRedis,
+  farmDir: string,
+  args: string[],
+  clip = bed.fixture.clip,
+): CliProcess {
   return startCli([
-    ...bed.fixture.renderArgs,
+    ...renderArgsFor(clip),
     '--farm',
     redis.url,
     '--farm-dir',
@@ -122,19 +128,7 @@ describe('a worker stopped mid-chunk', () => {
     const stopping = startWorker(redis.url, farmDir, ['--stall-seconds', '600']);
     workers.push(stopping);
     const output = path.join(bed.dir, `${name}.mkv`);
-    const render = startCli([
-      ...renderArgsFor(clip),
-      '--farm',
-      redis.url,
-      '--farm-dir',
-      farmDir,
-      '--lossless',
-      '--chunk-seconds',
-      '6',
-      '--json',
-      '-o',
-      output,
-    ]);
+    const render = farmRender(redis, farmDir, ['--chunk-seconds', '6', '-o', output], clip);
     await stopAt(redis, stopping);
     stopping.child.kill(signal);
     const stopped = await stopping.result;
