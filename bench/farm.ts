@@ -18,6 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile } from '../src/pipeline/live-stats.js';
 import { makeClip } from '../test/helpers/media.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { runCli, startCli } from '../test/helpers/run-cli.js';
@@ -66,9 +67,6 @@ const clip = await makeClip(join(dir, 'clip.mp4'), {
   fps: FPS,
   seconds: Number(args.seconds),
 });
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
 try {
   mkdirSync(farmDir);
   const started = performance.now();
@@ -92,7 +90,7 @@ try {
     );
   }
   const ratios = pairs.map((pair) => pair.ratio);
-  const { local, farm: long } = pairs.find((pair) => pair.ratio === median(ratios))!;
+  const { local, farm: long } = pairs.find((pair) => pair.ratio === percentile(ratios, 50))!;
   const short = await render([...farm, '--chunk-seconds', '1']);
   worker.child.kill('SIGTERM');
   await worker.result;
@@ -105,7 +103,7 @@ try {
     pairs: repeat,
     localFps: local.fps,
     farmFps1Worker: long.fps,
-    overheadRatio: Number(median(ratios).toFixed(3)),
+    overheadRatio: Number(percentile(ratios, 50).toFixed(3)),
     overheadRatios: ratios.map((ratio) => Number(ratio.toFixed(3))),
     farmFps1sChunks: short.fps,
     chunks10s: long.chunks,

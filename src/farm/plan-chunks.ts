@@ -40,7 +40,7 @@ export function planChunks(
         (best, cut) => (best && distance(best) <= distance(cut) ? best : cut),
         undefined,
       );
-    starts.push(nearest ?? { start: Math.max(target, previous + 1) });
+    starts.push(nearest ?? { start: target }); // the cut before lies within half a chunk of its own
   }
   const chunks: FrameRange[] = starts.map((chunk, i) => ({
     ...chunk,
