@@ -1,5 +1,5 @@
 """The learning curve as a PNG: held-out style and content distance against step, from val.csv
-(at the training scale and, from when it was added, at 1280x720).
+(at the training scale and, from when each was added, at 1280x720 and at 1280x720 with sharp styles).
 
   /usr/bin/python3 models/train/paint/curve.py models/train/paint/val.csv models/paint/learning-curve.png
 (PIL only: Debian's python3 here has no matplotlib.) Stage boundaries are drawn as grey lines.
@@ -41,9 +41,11 @@ def main(src, out):
         return [int(r["step"]) for r in have], [float(r[column]) for r in have], colour, name
 
     panel(draw, boxes[0], [series("val_style", (200, 40, 40), "256x256 crops"),
-                           series("val720_style", (120, 0, 120), "1280x720 frames")], "held-out style distance", x_max)
+                           series("val720_style", (120, 0, 120), "1280x720 frames"),
+                           series("valsharp720_style", (220, 120, 0), "1280x720, sharp styles")], "held-out style distance", x_max)
     panel(draw, boxes[1], [series("val_content", (40, 80, 200), "256x256 crops"),
-                           series("val720_content", (0, 140, 140), "1280x720 frames")], "held-out content distance", x_max)
+                           series("val720_content", (0, 140, 140), "1280x720 frames"),
+                           series("valsharp720_content", (140, 100, 0), "1280x720, sharp styles")], "held-out content distance", x_max)
     for a, b in zip(rows, rows[1:]):
         if a["stage"] != b["stage"]:
             for x0, y0, x1, y1 in boxes:

@@ -40,6 +40,11 @@ def crop_letterbox(img):
     return img.crop((int(c[0]), int(r[0]), int(c[-1]) + 1, int(r[-1]) + 1))
 
 
+def is_sharp(path):
+    """paintings/sharp/: images whose original's shorter side is >= 448 px, kept at their own size."""
+    return "sharp" in Path(path).parts
+
+
 def to_chw(a):
     return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float()
 
@@ -71,11 +76,13 @@ class Photos:
 class Paintings:
     """Style paintings of one split. `square(i)` is painting i as the style encoders see it
     (bilinear to side x side, float CHW 0..255); `vgg_view(i)` is it at a longer side of 512, as
-    stylemetrics reads a style."""
+    stylemetrics reads a style. `only` picks the sharp folder ("sharp"), the rest ("soft") or all
+    (None); stages 1-2 ran on the rest alone, before paintings/sharp/ existed."""
 
-    def __init__(self, cfg, part, side=256):
+    def __init__(self, cfg, part, side=256, only="soft"):
         root = Path(cfg["paths"]["data"]) / "paintings"
-        self.paths = split(sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXT), part)
+        paths = split(sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXT), part)
+        self.paths = [p for p in paths if only is None or is_sharp(p) == (only == "sharp")]
         self.side = side
         self._square = {}
 
@@ -91,6 +98,21 @@ class Paintings:
             img = self.image(i).resize((self.side, self.side), Image.BILINEAR)
             self._square[i] = to_chw(np.asarray(img))
         return self._square[i]
+
+    def random_view(self, i, rng, sides=(224, 320)):
+        """A part of painting i at its own resolution, never enlarged (uint8 HWC): a thumbnail
+        (longer side <= 320) whole; a larger image rescaled by 0.5-1x (from stylemetrics' reading
+        size, or from the file's own size for a sharp one) and cropped to a random square side."""
+        img = self.image(i)
+        if max(img.size) <= sides[1]:
+            return np.asarray(img)
+        base = 1.0 if is_sharp(self.paths[i]) else min(1.0, 512 / max(img.size))
+        s = base * rng.uniform(0.5, 1.0)
+        s = max(s, sides[0] / min(img.size)) if min(img.size) >= sides[0] else 1.0
+        img = img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BICUBIC)
+        c = min(rng.randint(*sides), img.width, img.height)
+        x, y = rng.randint(0, img.width - c), rng.randint(0, img.height - c)
+        return np.asarray(img.crop((x, y, x + c, y + c)))
 
     def vgg_view(self, i, longest=512):
         img = self.image(i)

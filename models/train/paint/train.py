@@ -36,10 +36,11 @@ import torch.nn.functional as F
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from data import Paintings, Photos, load_config, open_cache, to_chw  # noqa: E402
+from data import Paintings, Photos, load_config, open_cache  # noqa: E402
 from export import net_from  # noqa: E402
 from losses import VGG, content_distance, feature_stats, random_flow, style_distance, temporal_error, unpack_stats, warp  # noqa: E402
 from net import blocks_to_nhwc  # noqa: E402
+from online import OnlineBatches, Teacher, view_targets  # noqa: E402
 
 def log(run, msg):
     line = time.strftime("%H:%M:%S ") + msg
@@ -95,16 +96,19 @@ class Batches:
 class Validation:
     """Fixed held-out pairs (held-out photos and paintings), scored with stylemetrics' style and
     content distances: 12 at 256x256 (centre crops, the training scale) and 6 at 1280x720 (the
-    photo enlarged to cover the frame: the smooth, large-scale content of real 720p video)."""
+    photo enlarged to cover the frame: the smooth, large-scale content of real 720p video), and 6 at 1280x720 with held-out images of paintings/sharp/
+    (read at stylemetrics' size, as sharp as a user's own style images: the hard case)."""
 
-    SIZES = {"": ((256, 256), 12), "720": ((1280, 720), 6)}
+    SIZES = {"": ((256, 256), 12, "soft"), "720": ((1280, 720), 6, "soft"), "sharp720": ((1280, 720), 6, "sharp")}
+    COLUMNS = [f"val{name}_{k}" for name in SIZES for k in ("style", "content")]
 
     def __init__(self, cfg, vgg):
         from PIL import Image
-        photos, paintings = Photos(cfg, "val"), Paintings(cfg, "val")
+        photos = Photos(cfg, "val")
         self.vgg, self.sets = vgg, {}
         with torch.no_grad():
-            for name, ((w, h), pairs) in self.SIZES.items():
+            for name, ((w, h), pairs, only) in self.SIZES.items():
+                paintings = Paintings(cfg, "val", only=only)
                 rng, items = random.Random(1234), []
                 for k in range(pairs):
                     img = Image.fromarray(photos.images[k % len(photos)])
@@ -119,7 +123,7 @@ class Validation:
 
     @torch.no_grad()
     def __call__(self, net):
-        """{"val_style": .., "val_content": .., "val720_style": .., "val720_content": ..}"""
+        """{column: value} for COLUMNS (style and content distance of each set)"""
         out = {}
         for name, items in self.sets.items():
             S, C = [], []
@@ -141,6 +145,127 @@ def enlarged(x, rng, most):
     o = (c - part) // 2
     small = x[:, o:o + part, o:o + part].permute(0, 3, 1, 2)
     return F.interpolate(small, size=(c, c), mode="bicubic", align_corners=False).clamp(0, 255).permute(0, 2, 3, 1)
+
+
+def ensure_columns(val_csv, columns):
+    """A new val.csv, or an old one whose header gains the columns added since (old rows stay short)."""
+    if not val_csv.exists():
+        val_csv.write_text(",".join(columns) + "\n")
+        return
+    lines = val_csv.read_text().splitlines()
+    if lines[0].split(",") != columns:
+        val_csv.write_text("\n".join([",".join(columns)] + lines[1:]) + "\n")
+
+
+def last_row_has_all(val_csv, step):
+    """Whether val.csv's last row is this step's and has every column (else measure it now)."""
+    rows = list(csv.reader(val_csv.open()))
+    return len(rows) > 1 and rows[-1][0] == str(step) and len(rows[-1]) == len(rows[0])
+
+
+class Sources:
+    """Where a stage's batches come from: the teacher cache (stages 1-2) or made online (from stage
+    `sharp`: config `"data": "online"`). Each is opened when a stage first needs it."""
+
+    def __init__(self, cfg, stage):
+        self.cfg, self.tc = cfg, cfg["train"]
+        self.cache = self.batches = self.online_batches = self.teacher = None
+        self.enter(stage)
+
+    def enter(self, stage):
+        self.online = stage.get("data") == "online"
+        if self.online and self.online_batches is None:
+            self.online_batches = OnlineBatches(self.cfg, self.tc["crop"], stage["sharp_share"])
+            self.encoder_views = stage.get("encoder_views", 0)
+            self.teacher = Teacher(self.cfg["paths"]["teacher"])
+        if not self.online and self.cache is None:
+            self.cache = open_cache(self.cfg)
+            self.paintings = Paintings(self.cfg, "train")
+            self.teacher_codes = torch.from_numpy(self.cache.codes())
+            self.batches = Batches(self.cache, self.tc["crop"])
+            self.style_targets = None  # loaded when a stage first needs them (teacher_cache.py computes them last)
+
+    def describe(self):
+        if self.online:
+            b = self.online_batches
+            return (f"online batches: {len(b.photos)} photos, {len(b.sharp)} sharp and {len(b.soft)} other paintings, "
+                    f"sharp share {b.sharp_share}")
+        return f"cache {self.cache.count} samples, {len(self.paintings)} paintings"
+
+
+def vgg_terms(vgg, yv, xv, targets, teacher_out):
+    """style (to the targets), content (to xv) and, given the teacher's output, teacher_style."""
+    with torch.no_grad():
+        fc = vgg(xv.permute(0, 3, 1, 2) / 255.0)[2]
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        fo = vgg(yv.clamp(0, 255).permute(0, 3, 1, 2) / 255.0)
+    fo = [f.float() for f in fo]
+    so = feature_stats(fo)
+    terms = {"style": style_distance(so, targets).mean(), "content": content_distance(fo[2], fc).mean()}
+    if teacher_out is not None:
+        with torch.no_grad():
+            ft = feature_stats(vgg(teacher_out.permute(0, 3, 1, 2) / 255.0))
+        terms["teacher_style"] = style_distance(so, ft).mean()
+    return terms
+
+
+def base_terms(net, x, moved, grid, code):
+    """The stylized batch y and the terms every stage has: recon (alpha 0) and temporal."""
+    b = len(x)
+    nr = max(1, b // 4)  # alpha-0 reconstruction on a quarter of the batch
+    alpha = torch.cat([torch.ones(2 * b, net.levels), torch.zeros(nr, net.levels)])
+    out = stylize(net, torch.cat([x, moved, x[:nr]]), torch.cat([code, code, code[:nr]]), alpha)
+    y, ym, yr = out[:b], out[b:2 * b], out[2 * b:]
+    return y, {"recon": (yr - x[:nr]).abs().mean() / 255.0, "temporal": temporal_error(y, ym, grid) / 255.0}
+
+
+def vgg_input(net, x, y, code, tc, rng):
+    """The part of the batch the VGG terms see: as it is, or (a share of steps) its content enlarged."""
+    nv = tc["vgg_batch"]
+    if rng.random() < tc["enlarge_share"]:
+        xv = enlarged(x[:nv], rng, tc["enlarge_most"])
+        return xv, stylize(net, xv, code[:nv], torch.ones(nv, net.levels)), True
+    return x[:nv], y[:nv], False
+
+
+def cached_terms(net, code_head, vgg, src, w, tc, rng, gen, step):
+    """Stages 1-2: crops, teacher outputs and paintings from the teacher cache."""
+    if step % 200 == 0:
+        src.cache.refresh()
+    x, moved, teacher, idx, grid = src.batches(tc["batch"], rng, gen)
+    code = net.encode_style(torch.stack([src.paintings.square(int(i)) for i in idx]))
+    y, terms = base_terms(net, x, moved, grid, code)
+    terms["distill"] = (y - teacher).abs().mean() / 255.0
+    terms["teacher_code"] = ((code_head(code) - src.teacher_codes[idx]) ** 2).mean()
+    if any(w.get(k, 0) > 0 for k in ("style", "teacher_style", "content")):
+        if src.style_targets is None:
+            st = src.cache.style_targets()
+            if st is None or len(st) < len(src.paintings):
+                raise SystemExit("the cache's style targets are incomplete: run teacher_cache.py to finish them")
+            src.style_targets = torch.from_numpy(st)
+        xv, yv, big = vgg_input(net, x, y, code, tc, rng)
+        nv = len(xv)
+        terms.update(vgg_terms(vgg, yv, xv, unpack_stats(src.style_targets[idx[:nv]]), None if big else teacher[:nv]))
+    return terms
+
+
+def online_terms(net, code_head, vgg, src, w, tc, rng, gen):
+    """From stage `sharp`: photo crops and painting views made now, labelled by the teacher now (on
+    the VGG part of the batch), style targets from each view at its own resolution."""
+    x, moved, grid, squares, views = src.online_batches(tc["batch"], rng, gen)
+    extra = src.online_batches.encoder_views(src.encoder_views, rng) if src.encoder_views else squares[:0]
+    codes = net.encode_style(torch.cat([squares, extra]))
+    code = codes[:len(x)]
+    y, terms = base_terms(net, x, moved, grid, code)
+    nv = tc["vgg_batch"]
+    labelled = torch.cat([squares[:nv], extra])
+    teacher_code = src.teacher.code(labelled)
+    terms["teacher_code"] = ((code_head(torch.cat([code[:nv], codes[len(x):]])) - teacher_code) ** 2).mean()
+    teacher = src.teacher.stylize(x[:nv], teacher_code[:nv])
+    terms["distill"] = (y[:nv] - teacher).abs().mean() / 255.0
+    xv, yv, big = vgg_input(net, x, y, code, tc, rng)
+    terms.update(vgg_terms(vgg, yv, xv, view_targets(vgg, views[:nv]), None if big else teacher))
+    return terms
 
 
 def main():
@@ -181,14 +306,12 @@ def main():
     else:
         log(run, f"new run: {total} steps in {len(stages)} stages, config {a.config}")
 
-    cache = open_cache(cfg)
-    paintings = Paintings(cfg, "train")
-    teacher_codes = torch.from_numpy(cache.codes())
+    val_csv = run / "val.csv"
+    ensure_columns(val_csv, ["step", "stage", "minutes"] + Validation.COLUMNS)
     vgg = VGG(cfg["paths"]["vgg"])
     validation = Validation(cfg, vgg)
-    batches = Batches(cache, tc["crop"])
-    style_targets = None  # loaded when a stage first needs them (teacher_cache.py computes them last)
-    log(run, f"cache {cache.count} samples, {len(paintings)} paintings")
+    sources = Sources(cfg, stage_at(stages, step)[0])
+    log(run, sources.describe())
 
     def save():
         state = {"model": net.state_dict(), "ema": ema.state_dict(), "code_head": code_head.state_dict(),
@@ -197,14 +320,19 @@ def main():
         torch.save(state, str(last) + ".tmp")
         os.replace(str(last) + ".tmp", last)
 
-    val_csv = run / "val.csv"
-    columns = ["val_style", "val_content", "val720_style", "val720_content"]
-    if not val_csv.exists():
-        val_csv.write_text(",".join(["step", "stage", "minutes"] + columns) + "\n")
+    def validate(stage_name):
+        v = validation(ema)
+        with open(val_csv, "a") as f:
+            csv.writer(f).writerow([step, stage_name, f"{(trained_s + time.time() - t_start) / 60:.1f}"]
+                                   + [f"{v[k]:.4f}" for k in Validation.COLUMNS])
+        log(run, f"val step {step} " + " ".join(f"{k} {v[k]:.3f}" for k in Validation.COLUMNS))
+
     stop = []  # SIGTERM/SIGINT: save at the end of the step and stop
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     t_start = t_save = time.time()
+    if step < total and not last_row_has_all(val_csv, step):
+        validate(stage_at(stages, step)[0]["name"])  # the starting point of a new measure
     avg = {}
     while step < total:
         stage, start = stage_at(stages, step)
@@ -212,42 +340,11 @@ def main():
         lr = learning_rate(stage, start, step)
         for g in opt.param_groups:
             g["lr"] = lr
-        if step % 200 == 0:
-            cache.refresh()
-        b = tc["batch"]
-        x, moved, teacher, idx, grid = batches(b, rng, gen)
-        code = net.encode_style(torch.stack([paintings.square(int(i)) for i in idx]))
-        nr = max(1, b // 4)  # alpha-0 reconstruction on a quarter of the batch
-        alpha = torch.cat([torch.ones(2 * b, net.levels), torch.zeros(nr, net.levels)])
-        out = stylize(net, torch.cat([x, moved, x[:nr]]), torch.cat([code, code, code[:nr]]), alpha)
-        y, ym, yr = out[:b], out[b:2 * b], out[2 * b:]
-        terms = {
-            "distill": (y - teacher).abs().mean() / 255.0,
-            "recon": (yr - x[:nr]).abs().mean() / 255.0,
-            "temporal": temporal_error(y, ym, grid) / 255.0,
-            "teacher_code": ((code_head(code) - teacher_codes[idx]) ** 2).mean(),
-        }
-        if any(w.get(k, 0) > 0 for k in ("style", "teacher_style", "content")):
-            if style_targets is None:
-                style_targets = cache.style_targets()
-                if style_targets is None or len(style_targets) < len(paintings):
-                    raise SystemExit("the cache's style targets are incomplete: run teacher_cache.py to finish them")
-                style_targets = torch.from_numpy(style_targets)
-            nv = tc["vgg_batch"]  # the VGG terms, the costliest part of a step, on part of the batch
-            big = rng.random() < tc["enlarge_share"]
-            xv = enlarged(x[:nv], rng, tc["enlarge_most"]) if big else x[:nv]
-            yv = stylize(net, xv, code[:nv], torch.ones(nv, net.levels)) if big else y[:nv]
-            with torch.no_grad():
-                fc = vgg(xv.permute(0, 3, 1, 2) / 255.0)[2]
-            with torch.autocast("cpu", dtype=torch.bfloat16):
-                fo = vgg(yv.clamp(0, 255).permute(0, 3, 1, 2) / 255.0)
-            fo = [f.float() for f in fo]
-            terms["style"] = style_distance(feature_stats(fo), unpack_stats(style_targets[idx[:nv]])).mean()
-            if not big:
-                with torch.no_grad():
-                    ft = feature_stats(vgg(teacher[:nv].permute(0, 3, 1, 2) / 255.0))
-                terms["teacher_style"] = style_distance(feature_stats(fo), ft).mean()
-            terms["content"] = content_distance(fo[2], fc).mean()
+        sources.enter(stage)
+        if sources.online:
+            terms = online_terms(net, code_head, vgg, sources, w, tc, rng, gen)
+        else:
+            terms = cached_terms(net, code_head, vgg, sources, w, tc, rng, gen, step)
         loss = sum(w.get(k, 0) * v for k, v in terms.items())
         opt.zero_grad()
         loss.backward()
@@ -263,20 +360,15 @@ def main():
         if step % 50 == 0:
             tt = trained_s + time.time() - t_start
             log(run, f"step {step} {stage['name']} lr {lr:.2e} " + " ".join(f"{k} {v:.4f}" for k, v in avg.items())
-                + f" | {tt / 60:.1f} min, cache {cache.count}")
+                + f" | {tt / 60:.1f} min")
         if step % tc["val_every"] == 0 or step == total:
-            v = validation(ema)
-            tt = trained_s + time.time() - t_start
-            with open(val_csv, "a") as f:
-                csv.writer(f).writerow([step, stage["name"], f"{tt / 60:.1f}"] + [f"{v[k]:.4f}" for k in columns])
-            log(run, f"val step {step} " + " ".join(f"{k} {v[k]:.3f}" for k in columns))
+            validate(stage["name"])
         out_of_time = stop or (a.until_minutes and time.time() - t_start > a.until_minutes * 60)
         if time.time() - t_save > tc["ckpt_minutes"] * 60 or step == total or out_of_time:
             save()
             t_save = time.time()
             if out_of_time:
                 break
-    log(run, "done" if step >= total else f"stopped at step {step}")
 
 
 if __name__ == "__main__":
