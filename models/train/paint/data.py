@@ -99,9 +99,9 @@ class Paintings:
             self._square[i] = to_chw(np.asarray(img))
         return self._square[i]
 
-    def random_view(self, i, rng, sides=(224, 320)):
+    def random_view(self, i, rng, sides=(192, 288)):
         """A part of painting i at its own resolution, never enlarged (uint8 HWC): a thumbnail
-        (longer side <= 320) whole; a larger image rescaled by 0.5-1x (from stylemetrics' reading
+        (longer side <= the largest side) whole; a larger image rescaled by 0.5-1x (from stylemetrics' reading
         size, or from the file's own size for a sharp one) and cropped to a random square side."""
         img = self.image(i)
         if max(img.size) <= sides[1]:
