@@ -46,7 +46,7 @@ def is_sharp(path):
 
 
 def to_chw(a):
-    return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float()
+    return torch.from_numpy(np.require(a, requirements=["C", "W"])).permute(2, 0, 1).float()
 
 
 class Photos:

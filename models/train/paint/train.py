@@ -157,10 +157,10 @@ def ensure_columns(val_csv, columns):
         val_csv.write_text("\n".join([",".join(columns)] + lines[1:]) + "\n")
 
 
-def last_row_has_all(val_csv, step):
-    """Whether val.csv's last row is this step's and has every column (else measure it now)."""
+def measured_all(val_csv):
+    """Whether val.csv's last row has every column (a measure added since starts with a row of its own)."""
     rows = list(csv.reader(val_csv.open()))
-    return len(rows) > 1 and rows[-1][0] == str(step) and len(rows[-1]) == len(rows[0])
+    return len(rows) > 1 and len(rows[-1]) == len(rows[0])
 
 
 class Sources:
@@ -331,7 +331,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     t_start = t_save = time.time()
-    if step < total and not last_row_has_all(val_csv, step):
+    if step < total and not measured_all(val_csv):
         validate(stage_at(stages, step)[0]["name"])  # the starting point of a new measure
     avg = {}
     while step < total:
