@@ -117,7 +117,6 @@ function meanAbsDiff(a: Uint8Array, b: Uint8Array): number {
   return s / a.length;
 }
 
-/** stylemetrics' style and content distances (the project's quality measure) of an output. */
 /** feature_spread.py: per VGG layer, the mean log ratio of the output's feature spread to the style's. */
 async function featureSpread(image: Rgb, style: string): Promise<number[]> {
   const dir = mkdtempSync(join(tmpdir(), 'stylecast-spread-'));
@@ -137,6 +136,7 @@ async function featureSpread(image: Rgb, style: string): Promise<number[]> {
   }
 }
 
+/** stylemetrics' style and content distances (the project's quality measure) of an output. */
 async function styleScores(
   content: Rgb,
   style: string,
