@@ -58,6 +58,8 @@ def net_from(cfg):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt")
+    p.add_argument("--weights", choices=("ema", "model"), default="ema",
+                   help="the checkpoint's EMA (default) or its raw weights (a stage shorter than the EMA's memory)")
     p.add_argument("--random", action="store_true", help="random weights of --config's model (speed probes)")
     p.add_argument("--config", default=str(Path(__file__).resolve().parent / "config.json"))
     p.add_argument("--out", required=True)
@@ -66,7 +68,7 @@ def main():
     if a.ckpt:
         ck = torch.load(a.ckpt, map_location="cpu")
         net = net_from(ck["config"])
-        net.load_state_dict(ck["ema"])
+        net.load_state_dict(ck[a.weights])
     else:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from data import load_config

@@ -1,0 +1,40 @@
+"""Score a checkpoint's EMA and raw weights on the held-out validation sets (train.py's Validation),
+to choose which to export when a stage is shorter than the EMA's memory.
+
+  /usr/bin/python3 models/train/paint/validate.py [--ckpt models/train/paint/run/last.pt]
+
+Prints one JSON object per weight set. The eval pairs are never used here: they measure, not select.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from data import load_config  # noqa: E402
+from export import net_from  # noqa: E402
+from losses import VGG  # noqa: E402
+from train import Validation  # noqa: E402
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--ckpt", default=str(HERE / "run" / "last.pt"))
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    ck = torch.load(a.ckpt, map_location="cpu")
+    cfg = load_config(HERE / "config.json")
+    validation = Validation(cfg, VGG(cfg["paths"]["vgg"]))
+    for weights in ("ema", "model"):
+        net = net_from(ck["config"])
+        net.load_state_dict(ck[weights])
+        scores = validation(net.eval())
+        print(json.dumps({"step": ck["step"], "weights": weights, **{k: round(v, 4) for k, v in scores.items()}}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
