@@ -48,12 +48,7 @@ export async function probeMedia(
     );
   }
   if (options.countFrames) {
-    const counted = await ffmpegLog(
-      ['-stats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
-      `counting frames of ${path}`,
-      options.signal,
-    );
-    const stats = parseCopyStats(counted.stderr);
+    const stats = await copyStats(path, options.signal);
     const frames = stats?.frames ?? null;
     // One picture over a longer duration is cover art (`attached_pic`), which older ffmpeg
     // builds do not label: there is no video to stylize, and decoding it is not damage.
@@ -67,4 +62,18 @@ export async function probeMedia(
     if (stats?.timeMs != null) info.streamedMs = stats.timeMs + Math.round(1000 / info.fps);
   }
   return info;
+}
+
+/** What a stream copy of the first video stream reads: its packets (frames), and how far. */
+function copyStats(path: string, signal?: AbortSignal): Promise<ReturnType<typeof parseCopyStats>> {
+  return ffmpegLog(
+    ['-stats', '-i', ffmpegFile(path), '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
+    `counting frames of ${path}`,
+    signal,
+  ).then(({ stderr }) => parseCopyStats(stderr));
+}
+
+/** The frames (packets) of a file's first video stream, without decoding; 0 when it has none. */
+export async function countFrames(path: string, signal?: AbortSignal): Promise<number> {
+  return (await copyStats(path, signal))?.frames ?? 0;
 }
