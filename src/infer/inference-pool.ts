@@ -168,6 +168,11 @@ export class InferencePool {
     return this.init.stylizerPaths[this.chosen.precision]!;
   }
 
+  /** Closed: it runs nothing more (`close()` was called). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   get workerCount(): number {
     return this.slots.length;
   }
@@ -453,4 +458,17 @@ function startWorker(
       );
     });
   });
+}
+
+/**
+ * Refuses anything but an open pool where a library call needs one (`name` says where it goes):
+ * a missing or closed pool is a StylecastError, never a TypeError from deep inside.
+ */
+export function assertOpenPool(value: unknown, name: string): asserts value is InferencePool {
+  if (!(value instanceof InferencePool))
+    throw new StylecastError(
+      'BAD_OPTION',
+      `Expected \`${name}\` to be an open inference pool (openStylizer's \`pool\`), got \`${value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value))}\``,
+    );
+  if (value.isClosed) throw new StylecastError('ABORTED', 'The inference pool is closed');
 }
