@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chunksDone,
   decodedContent,
+  farmLeftovers,
   farmTestBed,
+  redisLeftovers,
   startWorker,
   type CliProcess,
 } from '../helpers/farm.js';
@@ -178,7 +180,9 @@ describe('a chunk that keeps failing', () => {
       ),
     ]);
     expect(outputsNamed('failing')).toEqual([]);
-    expect(unfinishedChunks(farmDir)).toEqual([]);
+    // Nothing of it stays: no copies, no partial chunks, no queue entries, no holds.
+    expect(farmLeftovers(farmDir)).toEqual([]);
+    expect(await redisLeftovers(redis)).toEqual([]);
   });
 });
 
