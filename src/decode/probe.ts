@@ -36,6 +36,16 @@ export async function probeMedia(
         (process.env.FFMPEG_PATH ? ' (check FFMPEG_PATH)' : ''),
     );
   }
+  // ffmpeg opened the file and listed what it holds: say what is missing, not that it is unreadable.
+  if (!info && new RegExp(`^Input #0, .*from '${escapeRegExp(file)}':$`, 'm').test(stderr)) {
+    const streams = [...stderr.matchAll(/Stream #0:\d+[^:]*: (\w+):/g)].map((m) => m[1]!);
+    throw new StylecastError(
+      'INPUT_NOT_VIDEO',
+      streams.length === 0
+        ? `${path} has no frames: it holds no video stream (no stream at all)`
+        : `${path} has no video stream (only ${[...new Set(streams)].join(' and ').toLowerCase()}): nothing to stylize`,
+    );
+  }
   if (!info) {
     const reason = stderr
       .split('\n')
@@ -58,6 +68,11 @@ export async function probeMedia(
         `${path} has no video stream, only a still picture (cover art); use \`stylecast image\` for pictures`,
       );
     }
+    if (frames === 0)
+      throw new StylecastError(
+        'INPUT_NOT_VIDEO',
+        `${path} has no frames: its video stream is empty`,
+      );
     if (frames !== null && frames > 0) info.frameCount = frames;
     if (stats?.timeMs != null) info.streamedMs = stats.timeMs + Math.round(1000 / info.fps);
   }
@@ -77,3 +92,5 @@ function copyStats(path: string, signal?: AbortSignal): Promise<ReturnType<typeo
 export async function countFrames(path: string, signal?: AbortSignal): Promise<number> {
   return (await copyStats(path, signal))?.frames ?? 0;
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -10,6 +10,7 @@
  */
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
+import { isProcessRunning } from '../process-running.js';
 
 /** How often a holder renews its holds, and how long a silent one keeps them. */
 export const RENEW_MS = 5000;
@@ -107,7 +108,7 @@ export class FarmHolds {
       const holders = await this.redis.zrange(holdsKey(resource), 0, -1);
       const dead = holders.filter((holder) => {
         const [holderHost, pid] = holder.split(':');
-        return holderHost === host && !isRunning(Number(pid));
+        return holderHost === host && !isProcessRunning(Number(pid));
       });
       if (dead.length > 0) await this.redis.zrem(holdsKey(resource), ...dead);
     }
@@ -121,16 +122,6 @@ export class FarmHolds {
   /** Stops renewing (the holds lapse after `STALE_MS` unless released). */
   stop(): void {
     clearInterval(this.renewal);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
   }
 }
 

@@ -80,7 +80,7 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
   const styleFor = await styleForJob(job, options);
   const path = chunkPath(farmDir, job.key);
   await mkdir(dirname(path), { recursive: true });
-  const prepared = await prepareOutput(path);
+  const prepared = await prepareOutput(path, [], { shared: true });
   let frames = 0;
   // The record is written before the rename: a chunk file in place always has one.
   const output = {

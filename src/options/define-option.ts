@@ -134,13 +134,18 @@ export function integerOption<D extends number | undefined = undefined>(
   });
 }
 
-/** A number in (0, max]: a rate or a duration. */
+/** A number in (0, max], or [min, max] given a `min`: a rate or a duration. */
 export function positiveOption<D extends number | undefined = undefined>(
-  definition: Described & { max: number; default?: D },
+  definition: Described & { max: number; min?: number; default?: D },
 ): OptionDefinition<number, D> {
-  const rule = `a number above 0 and at most ${definition.max}`;
+  const { min, max } = definition;
+  const rule =
+    min === undefined ? `a number above 0 and at most ${max}` : `a number from ${min} to ${max}`;
   const check = (value: unknown): number => {
-    if (typeof value !== 'number' || !(value > 0 && value <= definition.max))
+    if (
+      typeof value !== 'number' ||
+      !((min === undefined ? value > 0 : value >= min) && value <= max)
+    )
       throw expectedNumber(definition.name, rule, value);
     return value;
   };
@@ -148,7 +153,7 @@ export function positiveOption<D extends number | undefined = undefined>(
     argument: '<n>',
     ...definition,
     type: 'number',
-    limit: `above 0, at most ${definition.max}`,
+    limit: min === undefined ? `above 0, at most ${max}` : `${min} to ${max}`,
     parse: parseNumber(definition.name, rule, parseDecimal, check),
     check,
   });

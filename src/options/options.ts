@@ -236,6 +236,8 @@ export const liveOptions = {
     name: 'fps',
     description: 'frame rate to capture at; a camera is asked for it',
     defaultText: "the source's own; 30 for testsrc",
+    // Slower than a frame every 10 s is no live view (and 1e-9 would be a rate ffmpeg rounds to 0).
+    min: 0.1,
     max: 240,
   }),
   cameraFormat: defineOption<string>({
