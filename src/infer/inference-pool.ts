@@ -2,6 +2,7 @@
  * A pool of inference workers. Each worker owns its sessions; a batch goes to an idle worker,
  * or waits for one. A worker that dies fails only the batch it held and is replaced.
  */
+import { keepOrtOffline } from './ort-offline.js';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +110,7 @@ export class InferencePool {
   ) {}
 
   static async open(model: ModelFiles, given: PoolOptions = {}): Promise<InferencePool> {
+    keepOrtOffline();
     const options = { ...given, ...checkOptions(shapeOptions, given) };
     const { device, signal } = options;
     const task = `opening model ${model.card.name}`;
