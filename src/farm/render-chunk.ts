@@ -13,6 +13,7 @@ import { prepareOutput } from '../encode/output-file.js';
 import { outputFormat } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
+import { framesPerCall } from '../pipeline/frames-per-call.js';
 import { stylizeFrames } from '../pipeline/stylize-frames.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -114,7 +115,7 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
       }),
       pool: stylizer.pool,
       styleFor,
-      batchSize: options.batchSize,
+      batchSize: framesPerCall(options.batchSize ?? 1, job),
       firstIndex: job.range.start,
       signal,
       write: async (frame) => {

@@ -22,6 +22,7 @@ import {
 import { renderOptions } from '../options/options.js';
 import type { StyleForFrame } from '../types.js';
 import { defaultStallMs, ProgressWatchdog, watchedFrames } from './progress-watchdog.js';
+import { framesPerCall } from './frames-per-call.js';
 import { stylizeFrames } from './stylize-frames.js';
 
 export interface RenderProgress {
@@ -143,7 +144,7 @@ export async function renderVideo(
       ),
       pool: options.pool,
       styleFor: options.styleFor,
-      batchSize: checked.batch,
+      batchSize: framesPerCall(checked.batch, size),
       signal: controller.signal,
       watchdog,
       write: async (frame) => {
