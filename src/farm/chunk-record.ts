@@ -92,3 +92,27 @@ export async function removeUnfinished(farmDir: string, keys: readonly string[])
       .map((name) => unlink(join(folder, name)).catch(() => {})),
   );
 }
+
+/** How long a finished chunk no render has used is kept for a rerun. */
+export const CHUNK_KEPT_DAYS = 7;
+
+/**
+ * Removes what lies in `chunks/` untouched for `CHUNK_KEPT_DAYS`: finished chunks kept for a rerun
+ * that never came (a render touches every chunk it checks, so one in use is never that old), and
+ * what killed workers and coordinators left there.
+ */
+export async function sweepOldChunks(farmDir: string, now = Date.now()): Promise<void> {
+  const folder = dirname(chunkPath(farmDir, '0'.repeat(64)));
+  const cutoff = now - CHUNK_KEPT_DAYS * 24 * 3600 * 1000;
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const touched = async (name: string): Promise<number> =>
+    (await stat(join(folder, name)).catch(() => null))?.mtimeMs ?? 0;
+  await Promise.all(
+    names.map(async (name) => {
+      // A record goes with its chunk: it is as old as the chunk's last use.
+      const chunk = /^[0-9a-f]{64}\.json$/.test(name) ? name.replace(/json$/, 'nut') : name;
+      const last = Math.max(await touched(name), names.includes(chunk) ? await touched(chunk) : 0);
+      if (last < cutoff) await unlink(join(folder, name)).catch(() => {});
+    }),
+  );
+}

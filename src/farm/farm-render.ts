@@ -17,7 +17,13 @@ import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { StyleChoice } from '../infer/parse-style-option.js';
 import { STYLECAST_VERSION, type ChunkJob, type ChunkResult, type FarmStyle } from './chunk-job.js';
-import { removeChunk, removeUnfinished, wholeChunk, type ChunkRecord } from './chunk-record.js';
+import {
+  removeChunk,
+  removeUnfinished,
+  sweepOldChunks,
+  wholeChunk,
+  type ChunkRecord,
+} from './chunk-record.js';
 import { hashText, modelDigest } from './content-hash.js';
 import { checkFarmReachable, DEFAULT_FARM_WAIT_MS } from './farm-connection.js';
 import { renderResource } from './farm-holds.js';
@@ -133,6 +139,7 @@ export async function renderOnFarm(
   const { info, frameSize } = plan;
   await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
+  await sweepOldChunks(farmDir);
   const attempts = options.attempts ?? 3;
   const queue = new FarmQueue({
     farm: options.farm,

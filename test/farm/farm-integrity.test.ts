@@ -4,7 +4,7 @@
  * renders sharing chunks (one of them stopped), a stopped render's workers, a full farm disk.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
@@ -190,6 +190,33 @@ describe('a render stopped by Ctrl-C', () => {
     await expectExact('ctrl-c');
     expect(farmLeftovers(farmDir)).toEqual([]);
     expect(await redisLeftovers(redis)).toEqual([]);
+  });
+});
+
+describe('finished chunks kept for a rerun', () => {
+  it('go once no render has used them for 7 days; younger ones stay', async () => {
+    const { redis, farmDir } = await freshFarm('farm-aged');
+    const chunks = path.join(farmDir, 'chunks');
+    mkdirSync(chunks);
+    const day = 24 * 3600;
+    const now = Date.now() / 1000;
+    const kept = (key: string, ageDays: number): string[] => {
+      const names = [`${key}.nut`, `${key}.json`];
+      for (const name of names) {
+        writeFileSync(
+          path.join(chunks, name),
+          name.endsWith('json') ? '{"frames":1,"bytes":3}' : 'nut',
+        );
+        utimesSync(path.join(chunks, name), now - ageDays * day, now - ageDays * day);
+      }
+      return names.map((name) => `chunks/${name}`);
+    };
+    kept('a'.repeat(64), 8);
+    const young = kept('b'.repeat(64), 6);
+    workers.push(startWorker(redis.url, farmDir));
+    const run = await farmRender(redis, farmDir, 'aged').result;
+    expect(run.code, run.stderr).toBe(0);
+    expect(farmLeftovers(farmDir)).toEqual(young.sort());
   });
 });
 
