@@ -210,8 +210,14 @@ export async function renderOnFarm(
     const renderId = `render-${renderKey}`;
     const existing = await queue.render(renderId);
     // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
-    if (existing && (await queue.ask(existing.getState())) === 'failed')
-      await queue.remove(renderId, chunkIds(renderKey, chunks, attempts), Infinity);
+    if (existing && (await queue.ask(existing.getState())) === 'failed') {
+      const ids = chunkIds(renderKey, chunks, attempts);
+      if (!(await queue.remove(renderId, ids, performance.now() + CANCEL_WAIT_MS)))
+        throw new StylecastError(
+          'FARM_CHUNK_FAILED',
+          `A failed earlier render of these settings still has a chunk on a worker; run it again once that worker lets go (within its --stall-seconds)`,
+        );
+    }
     // Another render of the same settings may be following the same flow: it is shared.
     if (!existing || !(await queue.render(renderId))) {
       await queue.addFlow(

@@ -2,6 +2,8 @@
  * One machine's farm worker: takes chunk jobs from BullMQ, renders each into the farm folder and
  * reports progress (frames done) on the job. Stopping gives the chunk in hand back to the queue;
  * a killed worker's chunk is taken up again by BullMQ's stalled-job check once its lock expires.
+ * A chunk no render holds any more (see `farm-holds.ts`: stopped, failed, its coordinator gone) is
+ * dropped, at its start or within a second while it renders.
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
@@ -68,7 +70,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
 
   /** Whether any render still wants the chunk: a lost Redis cannot say no. */
   const wanted = (chunk: ChunkJob): Promise<boolean> =>
-    isHeld(holds, renderResource(chunk.renderKey)).catch(() => true);
+    isHeld(holdsClient, renderResource(chunk.renderKey)).catch(() => true);
 
   const processChunk = async (job: Job, token?: string): Promise<ChunkResult> => {
     const controller = new AbortController();
@@ -112,6 +114,9 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
       return { frames, worker: name, reused: false };
     } catch (error) {
       if (error instanceof Unwanted || controller.signal.reason instanceof Unwanted) {
+        options.onLine?.(
+          `chunk ${(job.data as ChunkJob).index} dropped: no render wants it any more`,
+        );
         throw new UnrecoverableError(
           `on worker ${name}: no render wants chunk ${(job.data as ChunkJob).index} any more (stopped, failed, or its coordinator is gone)`,
         );
@@ -149,8 +154,8 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
       stop();
     },
   });
-  const holds = new Redis(connection);
-  holds.on('error', () => {}); // the worker's own connection reports a lost Redis
+  const holdsClient = new Redis(connection);
+  holdsClient.on('error', () => {}); // the worker's own connection reports a lost Redis
   const worker = new Worker(CHUNK_QUEUE, processChunk, {
     connection,
     concurrency: options.concurrency ?? 1,
@@ -185,6 +190,6 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   );
   void worker.run();
   await stopped;
-  holds.disconnect();
+  holdsClient.disconnect();
   if (lost) throw lost;
 }

@@ -56,10 +56,10 @@ function renderArgsFor(clip: string): string[] {
   return [command!, clip, ...rest];
 }
 
-/** What the folder holds besides finished chunk files (named by their key): nothing, we hope. */
+/** What the folder holds besides finished chunks (a file and its record): nothing, we hope. */
 function unfinishedChunks(farmDir: string): string[] {
   return readdirSync(path.join(farmDir, 'chunks')).filter(
-    (name) => !/^[0-9a-f]{64}\.nut$/.test(name),
+    (name) => !/^[0-9a-f]{64}\.(nut|json)$/.test(name),
   );
 }
 
