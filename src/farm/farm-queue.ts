@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { StylecastError } from '../errors.js';
 import { CHUNK_QUEUE, RENDER_QUEUE, type ChunkJob } from './chunk-job.js';
 import { describeFarm, farmRedisOptions } from './farm-connection.js';
-import { FarmHolds } from './farm-holds.js';
+import { FarmHolds, HOLD_MS } from './farm-holds.js';
 
 export interface FarmQueueOptions {
   farm: string;
@@ -52,6 +52,7 @@ export class FarmQueue {
     this.holds = new FarmHolds(
       this.redis,
       `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+      HOLD_MS + options.waitMs,
     );
   }
 
