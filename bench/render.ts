@@ -30,6 +30,7 @@ import { makeClip } from '../test/helpers/media.js';
 import { loadSchedule } from '../src/schedule/load-schedule.js';
 import { createScheduleStyle } from '../src/schedule/schedule-style.js';
 import type { Frame, StyleForFrame, StyleSettings } from '../src/types.js';
+import { keepOrtOffline } from '../src/infer/ort-offline.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -121,6 +122,7 @@ async function naiveFps(
   levels: number,
   codeSize: number,
 ): Promise<number> {
+  keepOrtOffline();
   const session = await ort.InferenceSession.create(stylizerPath, sessionOptions('cpu', 1));
   const output = await prepareOutput(join(dir, 'naive.mp4'));
   const started = performance.now();

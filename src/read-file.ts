@@ -29,3 +29,28 @@ export async function readRegularFile(path: string): Promise<Buffer> {
     await handle.close();
   }
 }
+
+/**
+ * The file as UTF-8 text, without a leading byte-order mark (editors on Windows save one). A file
+ * that is not text (a video given by mistake) is an error with code `ENOTTEXT`, never bytes that
+ * would reach the terminal in a parse error.
+ */
+export async function readTextFile(path: string): Promise<string> {
+  const bytes = await readRegularFile(path);
+  const zero = bytes.indexOf(0);
+  let text: string | null = null;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes); // drops the mark
+  } catch {
+    // not UTF-8
+  }
+  if (zero !== -1 || text === null) {
+    throw Object.assign(
+      new Error(
+        `it is not a text file (${zero !== -1 ? `a zero byte at offset ${zero}` : 'not UTF-8'})`,
+      ),
+      { code: 'ENOTTEXT' },
+    );
+  }
+  return text;
+}

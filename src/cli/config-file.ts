@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StylecastError } from '../errors.js';
 import { expected } from '../options/define-option.js';
-import { readRegularFile } from '../read-file.js';
+import { readTextFile } from '../read-file.js';
 
 export const DEFAULT_CONFIG = 'stylecast.config.json';
 
@@ -22,7 +22,7 @@ export async function applyConfigFile(command: Command): Promise<string | undefi
   if (!given && !existsSync(path)) return undefined;
   let values: Record<string, unknown>;
   try {
-    values = JSON.parse((await readRegularFile(path)).toString('utf8')) as Record<string, unknown>;
+    values = JSON.parse(await readTextFile(path)) as Record<string, unknown>;
   } catch (error) {
     throw new StylecastError(
       'BAD_OPTION',

@@ -34,6 +34,7 @@ export const farmOptions = {
         name: 'farmWait',
         argument: '<s>',
         description: "how long to wait for the farm's Redis when it is lost",
+        min: 1, // a lock or a wait shorter than a second is lost to one slow answer
         max: MAX_SECONDS,
         default: 30,
       }),
@@ -66,6 +67,7 @@ export const farmOptions = {
         name: 'stallSeconds',
         argument: '<s>',
         description: "how long a silent worker's chunk waits before another worker takes it up",
+        min: 1, // a lock or a wait shorter than a second is lost to one slow answer
         max: MAX_SECONDS,
         default: 30,
       }),

@@ -17,7 +17,7 @@ import { alphaLevelsProblem } from '../style-values.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { StyleGallery } from '../stream/style-gallery.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
-import { formatProblem } from '../schedule/schedule-problem.js';
+import { warningLines } from '../schedule/schedule-problem.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { CommandContext } from './command-context.js';
 import { applyConfigFile } from './config-file.js';
@@ -145,8 +145,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         gallery.names().find((name) => gallery.get(name)?.path === resolve(path))!;
       // Checked (every problem, every image) before the model loads; times count from the start.
       const scheduled = flags.schedule ? await loadSchedule(flags.schedule) : undefined;
-      for (const warning of scheduled?.warnings ?? [])
-        reporter.info(`Warning: ${formatProblem(warning)}`);
+      for (const line of warningLines(scheduled?.warnings ?? [])) reporter.info(line);
       const reads = [configFile, flags.schedule, ...(scheduled?.schedule.images ?? [])].filter(
         (path) => path !== undefined,
       );

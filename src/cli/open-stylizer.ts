@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Size } from '../decode/working-size.js';
 import { describePrecision } from '../infer/choose-precision.js';
-import { InferencePool } from '../infer/inference-pool.js';
+import { assertOpenPool, InferencePool } from '../infer/inference-pool.js';
 import { loadModel } from '../infer/load-model.js';
 import { alphaPerLevel, blendCodes, StyleCodes } from '../infer/style-codes.js';
 import { asOptionError, checkOptions, type OptionsOf } from '../options/define-option.js';
@@ -53,6 +53,7 @@ export async function chosenStyle(
   options: StyleOptions = {},
 ): Promise<StyleSettings> {
   const checked = checkOptions(styleOptions, options);
+  assertOpenPool(stylizer?.pool, 'stylizer.pool');
   const choices = checked.style?.length ? checked.style : [{ path: SAMPLE_STYLE, weight: 1 }];
   const alpha = asOptionError(() => alphaPerLevel(checked.alpha, stylizer.pool.model.card.levels));
   const codes = await Promise.all(choices.map((choice) => stylizer.styles.fromFile(choice.path)));

@@ -6,7 +6,7 @@ import { refuseInputAsOutput } from '../encode/output-file.js';
 import { planRender, renderVideo } from '../pipeline/render-video.js';
 import type { StyleForFrame } from '../types.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
-import { formatProblem } from '../schedule/schedule-problem.js';
+import { warningLines } from '../schedule/schedule-problem.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
 import { applyConfigFile } from './config-file.js';
 import {
@@ -95,8 +95,7 @@ export function registerRenderCommand(program: Command, context: CommandContext)
       const scheduled = flags.schedule
         ? await loadSchedule(flags.schedule, { durationMs: plan.info.durationMs ?? undefined })
         : undefined;
-      for (const warning of scheduled?.warnings ?? [])
-        reporter.info(`Warning: ${formatProblem(warning)}`);
+      for (const line of warningLines(scheduled?.warnings ?? [])) reporter.info(line);
       if (scheduled) await refuseInputAsOutput(output, scheduled.schedule.images);
       if (flags.farm || flags.farmDir) {
         await renderFarmCommand(

@@ -36,6 +36,16 @@ export async function probeMedia(
         (process.env.FFMPEG_PATH ? ' (check FFMPEG_PATH)' : ''),
     );
   }
+  // ffmpeg opened the file and listed what it holds: say what is missing, not that it is unreadable.
+  if (!info && new RegExp(`^Input #0, .*from '${escapeRegExp(file)}':$`, 'm').test(stderr)) {
+    const streams = [...stderr.matchAll(/Stream #0:\d+[^:]*: (\w+):/g)].map((m) => m[1]!);
+    throw new StylecastError(
+      'INPUT_NOT_VIDEO',
+      streams.length === 0
+        ? `${path} has no frames: it holds no video stream (no stream at all)`
+        : `${path} has no video stream (only ${[...new Set(streams)].join(' and ').toLowerCase()}): nothing to stylize`,
+    );
+  }
   if (!info) {
     const reason = stderr
       .split('\n')
@@ -48,12 +58,7 @@ export async function probeMedia(
     );
   }
   if (options.countFrames) {
-    const counted = await ffmpegLog(
-      ['-stats', '-i', file, '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
-      `counting frames of ${path}`,
-      options.signal,
-    );
-    const stats = parseCopyStats(counted.stderr);
+    const stats = await copyStats(path, options.signal);
     const frames = stats?.frames ?? null;
     // One picture over a longer duration is cover art (`attached_pic`), which older ffmpeg
     // builds do not label: there is no video to stylize, and decoding it is not damage.
@@ -63,8 +68,29 @@ export async function probeMedia(
         `${path} has no video stream, only a still picture (cover art); use \`stylecast image\` for pictures`,
       );
     }
+    if (frames === 0)
+      throw new StylecastError(
+        'INPUT_NOT_VIDEO',
+        `${path} has no frames: its video stream is empty`,
+      );
     if (frames !== null && frames > 0) info.frameCount = frames;
     if (stats?.timeMs != null) info.streamedMs = stats.timeMs + Math.round(1000 / info.fps);
   }
   return info;
 }
+
+/** What a stream copy of the first video stream reads: its packets (frames), and how far. */
+function copyStats(path: string, signal?: AbortSignal): Promise<ReturnType<typeof parseCopyStats>> {
+  return ffmpegLog(
+    ['-stats', '-i', ffmpegFile(path), '-map', '0:v:0', '-c', 'copy', '-f', 'null', '-'],
+    `counting frames of ${path}`,
+    signal,
+  ).then(({ stderr }) => parseCopyStats(stderr));
+}
+
+/** The frames (packets) of a file's first video stream, without decoding; 0 when it has none. */
+export async function countFrames(path: string, signal?: AbortSignal): Promise<number> {
+  return (await copyStats(path, signal))?.frames ?? 0;
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

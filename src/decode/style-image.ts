@@ -27,6 +27,12 @@ export function tooLarge(
   );
 }
 
+/**
+ * The raster formats (as sharp names them) a style image may be. Not SVG: a vector file is a
+ * document that can name other files, and a viewer may upload one.
+ */
+const STYLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif']);
+
 function notAStyle(label: string, error: unknown): StylecastError {
   const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
   return new StylecastError(
@@ -48,6 +54,11 @@ export async function openStyleImage(input: string | Uint8Array, label: string):
     .catch((error: unknown) => {
       throw notAStyle(label, error);
     });
+  if (!STYLE_FORMATS.has(meta.format ?? ''))
+    throw new StylecastError(
+      'STYLE_NOT_IMAGE',
+      `Style image ${label} is ${meta.format?.toUpperCase() ?? 'of no known format'}: a style is a JPEG, PNG, WebP, GIF, TIFF or AVIF image`,
+    );
   const refused = tooLarge('Style image', label, meta);
   if (refused) throw refused;
   return sharp(input, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });

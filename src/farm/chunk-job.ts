@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { StylecastError } from '../errors.js';
+import { SIDE_MAX } from '../options/options.js';
 
 /** BullMQ queue names: chunk jobs, and the one assemble job per render that parents them. */
 export const CHUNK_QUEUE = 'stylecast-chunks';
@@ -59,8 +60,9 @@ export const chunkJobSchema = z.object({
   }),
   input: relativePath,
   fps: z.number().positive(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
+  // A worker allocates frames of this size: bounded as a local render's working size is.
+  width: z.number().int().min(2).max(SIDE_MAX),
+  height: z.number().int().min(2).max(SIDE_MAX),
   /** The output's extension and encoding choices: chunks are encoded as the output will be. */
   format: z.object({
     ext: z.enum(['.mp4', '.m4v', '.mov', '.mkv', '.webm']),

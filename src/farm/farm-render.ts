@@ -2,41 +2,35 @@
  * The coordinator of a farm render: puts the input and style images into the farm folder (named
  * by content hash), plans exact frame ranges, enqueues them as a BullMQ flow (chunk jobs as
  * children of one assemble job), follows the farm's progress, and joins the finished chunks.
- * A chunk's key is its input, settings and range: a restarted render reuses chunks already done.
+ * A chunk's key is its input, settings and range: a restarted render reuses chunks already done,
+ * and renders of the same settings share them. Only whole chunks (see `chunk-record.ts`) are
+ * joined, and only the last render holding a file (see `farm-holds.ts`) removes it.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { FlowProducer, Queue, type Job } from 'bullmq';
+import { rm, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
 import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
-import { probeMedia } from '../decode/probe.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { StyleChoice } from '../infer/parse-style-option.js';
+import { STYLECAST_VERSION, type ChunkJob, type ChunkResult, type FarmStyle } from './chunk-job.js';
 import {
-  CHUNK_QUEUE,
-  RENDER_QUEUE,
-  STYLECAST_VERSION,
-  type ChunkJob,
-  type ChunkResult,
-  type FarmStyle,
-} from './chunk-job.js';
+  removeChunk,
+  removeUnfinished,
+  sweepOldChunks,
+  wholeChunk,
+  type ChunkRecord,
+} from './chunk-record.js';
 import { hashText, modelDigest } from './content-hash.js';
-import {
-  checkFarmReachable,
-  DEFAULT_FARM_WAIT_MS,
-  describeFarm,
-  farmRedisOptions,
-} from './farm-connection.js';
+import { checkFarmReachable, DEFAULT_FARM_WAIT_MS } from './farm-connection.js';
+import { renderResource } from './farm-holds.js';
 import { chunkPath } from './farm-paths.js';
+import { FarmQueue } from './farm-queue.js';
 import { joinChunks } from './join-chunks.js';
+import { placeInFarm } from './place-in-farm.js';
 import { planChunks } from './plan-chunks.js';
 
 export interface FarmRenderOptions {
@@ -77,47 +71,28 @@ export interface FarmRenderResult extends RenderResult {
 
 const POLL_MS = 200;
 const secondsBetween = (from: number, to: number): number => Math.round(to - from) / 1000;
-const CLOSE_WAIT_MS = 5000;
+/** How long a stopped or failed render waits for workers to drop its chunks, then leaves. */
+const CANCEL_WAIT_MS = 15_000;
 
-/** Tells apart the temporary files of copies made at once (style images of the same name). */
-let copies = 0;
-
-/**
- * Copies `path` into the farm folder as `folder/<hash><ext>`, hashing it on the way (one read);
- * renamed into place only when complete. Where that content is already there, the file in place
- * is kept (workers of another render may be reading it) and the copy is dropped.
- */
-async function placeInFarm(farmDir: string, folder: string, path: string): Promise<string> {
-  await mkdir(join(farmDir, folder), { recursive: true });
-  const temp = join(farmDir, folder, `.${process.pid}.${++copies}.${basename(path)}.partial`);
-  const hash = createHash('sha256');
-  try {
-    await pipeline(
-      createReadStream(path),
-      new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      }),
-      createWriteStream(temp),
-    );
-    const name = `${folder}/${hash.digest('hex')}${extname(path).toLowerCase()}`;
-    const placed = await stat(join(farmDir, name)).then(
-      (info) => info.isFile(),
-      () => false,
-    );
-    if (!placed) await rename(temp, join(farmDir, name));
-    return name;
-  } finally {
-    await rm(temp, { force: true });
-  }
+/** Where one chunk of the render stands. */
+interface ChunkState {
+  job: ChunkJob;
+  /** Set once the chunk's file is whole. */
+  record: ChunkRecord | null;
+  /** Times its finished file was found damaged or gone, and it was sent to be rendered again. */
+  rerenders: number;
+  /** Extra tries its job took: failed attempts, and stalls (killed workers). */
+  retries: number;
 }
 
-async function farmStyle(farmDir: string, options: FarmRenderOptions): Promise<FarmStyle> {
+async function farmStyle(
+  farmDir: string,
+  options: FarmRenderOptions,
+  hold: (name: string) => Promise<void>,
+): Promise<FarmStyle> {
   if (options.schedule) {
     const images = await Promise.all(
-      options.schedule.images.map((image) => placeInFarm(farmDir, 'styles', image)),
+      options.schedule.images.map((image) => placeInFarm(farmDir, 'styles', image, hold)),
     );
     return {
       kind: 'schedule',
@@ -140,7 +115,7 @@ async function farmStyle(farmDir: string, options: FarmRenderOptions): Promise<F
     kind: 'fixed',
     images: await Promise.all(
       choices.map(async (choice) => ({
-        path: await placeInFarm(farmDir, 'styles', choice.path),
+        path: await placeInFarm(farmDir, 'styles', choice.path, hold),
         weight: choice.weight,
       })),
     ),
@@ -160,213 +135,128 @@ export async function renderOnFarm(
   options: FarmRenderOptions,
 ): Promise<FarmRenderResult> {
   const started = performance.now();
-  const { farmDir, info, frameSize } = { ...plan, farmDir: options.farmDir };
+  const { farmDir } = options;
+  const { info, frameSize } = plan;
   await checkFarmReachable(options.farm, { caFile: options.caFile });
   await checkFarmDir(farmDir);
-
-  // Should one part fail, the keyframe reader stops too.
-  const preparing = new AbortController();
-  const [input, style, digest, keyframes] = await Promise.all([
-    placeInFarm(farmDir, 'inputs', plan.input),
-    farmStyle(farmDir, options),
-    modelDigest(options.model),
-    // Chunks are cut at keyframes where the file seeks to them exactly: none decodes a GOP it
-    // would throw away.
-    seeksToKeyframes(info.format)
-      ? keyframeTimes(
-          plan.input,
-          info.startMs,
-          options.signal ? AbortSignal.any([options.signal, preparing.signal]) : preparing.signal,
-        )
-      : Promise.resolve([]),
-  ]).catch((error: unknown) => {
-    preparing.abort();
-    throw error;
-  });
-  const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
-  const settings = {
-    version: STYLECAST_VERSION,
-    input,
-    fps: info.fps,
-    ...frameSize,
-    format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? 'veryfast' },
-    model: { name: options.model.card.name, digest },
-    style,
-  };
-  const renderKey = hashText(JSON.stringify(settings)).slice(0, 16);
-  const ranges = planChunks(info.frameCount, info.fps, options.chunkSeconds, keyframes);
-  const jobs: ChunkJob[] = ranges.map((range, index) => ({
-    ...settings,
-    renderKey,
-    index,
-    range,
-    key: hashText(`${renderKey}:${range.start}:${range.count}${range.toEnd ? ':end' : ''}`),
-  }));
-  const paths = jobs.map((job) => chunkPath(farmDir, job.key));
-  const isDone = (i: number): Promise<boolean> =>
-    stat(paths[i]!).then(
-      () => true,
-      () => false,
-    );
-
-  const waitMs = options.waitMs ?? DEFAULT_FARM_WAIT_MS;
-  let gaveUp = false;
-  const connection = farmRedisOptions(options.farm, {
-    waitMs,
-    caFile: options.caFile,
-    onGiveUp: () => (gaveUp = true),
-  });
-  const chunkQueue = new Queue(CHUNK_QUEUE, { connection });
-  const renderQueue = new Queue(RENDER_QUEUE, { connection });
-  const flows = new FlowProducer({ connection });
-  // A lost connection is reported by the command that fails, below, not as an 'error' event.
-  const ignore = (): void => {};
-  chunkQueue.on('error', ignore);
-  renderQueue.on('error', ignore);
-  flows.on('error', ignore);
-  /** `command`, with a failure turned into the one line that says Redis was lost. */
-  const ask = <T>(command: Promise<T>): Promise<T> =>
-    command.catch((error: Error) => {
-      const why = gaveUp ? `no answer for ${waitMs / 1000} s` : error.message;
-      throw new StylecastError(
-        'FARM_UNREACHABLE',
-        `Lost the farm's Redis at ${describeFarm(options.farm)} during the render: ${why}; chunks done so far stay in ${farmDir} for a rerun`,
-        { cause: error },
-      );
-    });
-  const jobId = (i: number): string => `${renderKey}-${i}`;
-  const renderId = `render-${renderKey}`;
-  const removeRender = (): Promise<void> =>
-    renderQueue
-      .getJob(renderId)
-      .then((job) => job?.remove({ removeChildren: true }))
-      .catch(() => {});
+  await sweepOldChunks(farmDir);
   const attempts = options.attempts ?? 3;
-  const done = await Promise.all(jobs.map((_, i) => isDone(i)));
-  const reusedChunks = done.filter(Boolean).length;
-  /** The render's flow: one assemble job, the chunks not yet done as its children. */
-  const addFlow = (): Promise<unknown> =>
-    ask(
-      flows.add({
-        name: 'assemble',
-        queueName: RENDER_QUEUE,
-        opts: { jobId: renderId },
-        data: { renderKey, output: plan.output, chunks: jobs.length },
-        children: jobs.flatMap((job, i) =>
-          done[i]
-            ? []
-            : [
-                {
-                  name: 'chunk',
-                  queueName: CHUNK_QUEUE,
-                  data: job,
-                  opts: {
-                    jobId: jobId(i),
-                    attempts,
-                    failParentOnFailure: true,
-                    removeOnComplete: false,
-                    removeOnFail: false,
-                  },
-                },
-              ],
-        ),
-      }),
-    );
+  const queue = new FarmQueue({
+    farm: options.farm,
+    farmDir,
+    waitMs: options.waitMs ?? DEFAULT_FARM_WAIT_MS,
+    caFile: options.caFile,
+    attempts,
+  });
+  /** What this render holds (files, its chunks): let go of, whatever the outcome, at the end. */
+  const held: string[] = [];
+  const hold = async (resource: string): Promise<void> => {
+    await queue.hold([resource]);
+    held.push(resource);
+  };
+  let chunks: ChunkState[] = [];
+  let renderKey = '';
+  let outcome: 'done' | 'failed' | 'useless' = 'failed';
   try {
-    let existing = await ask(renderQueue.getJob(renderId));
-    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
-    if (existing && (await ask(existing.getState())) === 'failed') {
-      await ask(existing.remove({ removeChildren: true }));
-      existing = undefined;
-    }
-    if (!existing) await addFlow();
-    const enqueued = performance.now();
+    // Should one part fail, the keyframe reader stops too.
+    const preparing = new AbortController();
+    const [input, style, digest, keyframes] = await Promise.all([
+      placeInFarm(farmDir, 'inputs', plan.input, hold),
+      farmStyle(farmDir, options, hold),
+      modelDigest(options.model),
+      // Chunks are cut at keyframes where the file seeks to them exactly: none decodes a GOP it
+      // would throw away.
+      seeksToKeyframes(info.format)
+        ? keyframeTimes(
+            plan.input,
+            info.startMs,
+            options.signal ? AbortSignal.any([options.signal, preparing.signal]) : preparing.signal,
+          )
+        : Promise.resolve([]),
+    ]).catch((error: unknown) => {
+      preparing.abort();
+      throw error;
+    });
+    const ext = extname(plan.output).toLowerCase() as ChunkJob['format']['ext'];
+    const settings = {
+      version: STYLECAST_VERSION,
+      input,
+      fps: info.fps,
+      ...frameSize,
+      format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? 'veryfast' },
+      model: { name: options.model.card.name, digest },
+      style,
+    };
+    renderKey = hashText(JSON.stringify(settings)).slice(0, 16);
+    const ranges = planChunks(info.frameCount, info.fps, options.chunkSeconds, keyframes);
+    const jobs: ChunkJob[] = ranges.map((range, index) => ({
+      ...settings,
+      renderKey,
+      index,
+      range,
+      key: hashText(`${renderKey}:${range.start}:${range.count}${range.toEnd ? ':end' : ''}`),
+    }));
+    await hold(renderResource(renderKey));
+    chunks = await Promise.all(
+      jobs.map(async (job) => ({
+        job,
+        record: await wholeChunk(farmDir, job.key, job.range),
+        rerenders: 0,
+        retries: 0,
+      })),
+    );
+    const reusedChunks = chunks.filter((chunk) => chunk.record).length;
 
-    const workers = new Set<string>();
-    let retries = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      let frames = 0;
-      let finished = 0;
-      retries = 0;
-      let missing = false;
-      for (const [i, job] of jobs.entries()) {
-        if (done[i]) {
-          frames += job.range.count;
-          finished += 1;
-          continue;
-        }
-        const entry: Job | undefined = await ask(chunkQueue.getJob(jobId(i)));
-        if (!entry) {
-          missing = true;
-          continue;
-        }
-        retries += Math.max(0, (entry?.attemptsMade ?? 1) - 1) + (entry?.stalledCounter ?? 0);
-        if (entry?.failedReason && entry.finishedOn) {
-          await removeRender(); // its chunks done so far stay for a rerun
-          throw new StylecastError(
-            'FARM_CHUNK_FAILED',
-            `Chunk ${i} (frames ${job.range.start}–${job.range.start + job.range.count - 1}) failed ${entry.attemptsMade} time(s), last ${entry.failedReason}`,
-          );
-        }
-        if (entry?.returnvalue && (await isDone(i))) {
-          const result = entry.returnvalue as ChunkResult;
-          if (!result.reused) workers.add(result.worker);
-          done[i] = true;
-          frames += job.range.count;
-          finished += 1;
-          continue;
-        }
-        if (typeof entry?.progress === 'number') frames += entry.progress;
-      }
-      if (missing) {
-        // Redis came back without the render's jobs (restarted without its data): enqueue the
-        // chunks not done again; the chunk files finished meanwhile are kept.
-        for (const i of jobs.keys()) done[i] ||= await isDone(i);
-        await removeRender();
-        await addFlow();
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        continue;
-      }
-      const workerCount = await ask(chunkQueue.getWorkersCount());
-      options.onProgress?.({
-        frames,
-        totalFrames: info.frameCount,
-        elapsedMs: performance.now() - started,
-        workers: workerCount,
-      });
-      if (finished === jobs.length) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    const renderId = `render-${renderKey}`;
+    const existing = await queue.render(renderId);
+    // A failed earlier run leaves its flow behind: start a fresh one (its done chunks are kept).
+    if (existing && (await queue.ask(existing.getState())) === 'failed') {
+      const ids = chunkIds(renderKey, chunks, attempts);
+      if (!(await queue.remove(renderId, ids, performance.now() + CANCEL_WAIT_MS)))
+        throw new StylecastError(
+          'FARM_CHUNK_FAILED',
+          `A failed earlier render of these settings still has a chunk on a worker; run it again once that worker lets go (within its --stall-seconds)`,
+        );
     }
+    // Another render of the same settings may be following the same flow: it is shared.
+    if (!existing || !(await queue.render(renderId))) {
+      await queue.addFlow(
+        renderId,
+        { renderKey, output: plan.output, chunks: jobs.length },
+        chunks.flatMap((chunk) => (chunk.record ? [] : [{ id: jobIdOf(chunk), job: chunk.job }])),
+      );
+    }
+    const enqueued = performance.now();
+    const { workers, retries } = await followChunks(chunks, queue, {
+      ...options,
+      attempts,
+      started,
+      totalFrames: info.frameCount,
+    });
 
     const rendered = performance.now();
-    // The last chunk ran to the end of the file: what it holds is counted (a stream copy).
-    const lastFrames = (await probeMedia(paths.at(-1)!, { countFrames: true })).frameCount;
-    const counts = jobs.map((job, i) => (i === jobs.length - 1 ? lastFrames : job.range.count));
+    const counts = chunks.map((chunk) => chunk.record!.frames);
     const frames = counts.reduce((sum, count) => sum + count, 0);
-    // A render finished or refused leaves nothing behind: no queue entries, no chunk files.
-    const removeAll = async (): Promise<void> => {
-      await removeRender();
-      await Promise.all(paths.map((path) => rm(path, { force: true })));
-      await rm(join(farmDir, input), { force: true });
-    };
     try {
       refuseCutShort(plan.input, info, frames); // as a local render would: no rerun mends it
     } catch (error) {
-      await removeAll();
+      outcome = 'useless';
       throw error;
     }
     await joinChunks({
-      chunks: jobs.map((_, i) => ({ path: paths[i]!, frames: counts[i]! })),
+      chunks: chunks.map((chunk, i) => ({
+        path: chunkPath(farmDir, chunk.job.key),
+        frames: counts[i]!,
+      })),
       fps: info.fps,
       output: plan.outputFile,
       audio: info.hasAudio ? { path: plan.input, codec: info.audioCodec } : undefined,
-      listPath: join(farmDir, 'chunks', `${renderKey}.txt`),
+      listPath: join(farmDir, 'chunks', `${renderKey}.${process.pid}.txt`),
       lossless: plan.lossless,
       preset: plan.preset,
       signal: options.signal,
     });
-    await removeAll();
+    outcome = 'done';
     const joined = performance.now();
     const seconds = (joined - started) / 1000;
     return {
@@ -385,11 +275,151 @@ export async function renderOnFarm(
         join: secondsBetween(rendered, joined),
       },
     };
+  } catch (error) {
+    if (options.signal?.aborted)
+      throw new StylecastError(
+        'ABORTED',
+        `Stopped; no output was written to ${plan.outputFile.path}`,
+      );
+    throw error;
   } finally {
-    // A Redis that is gone may never answer the close: stop waiting for it.
-    await Promise.race([
-      Promise.all([chunkQueue.close(), renderQueue.close(), flows.close()]).catch(() => {}),
-      new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
-    ]);
+    await letGo(queue, held, { farmDir, renderKey, chunks, outcome, attempts });
+    await queue.close();
+  }
+}
+
+/** A chunk's job id: its render and index, and how many times it was sent to be rendered again. */
+function jobIdOf(chunk: ChunkState): string {
+  const { renderKey, index } = chunk.job;
+  return `${renderKey}-${index}${chunk.rerenders ? `-r${chunk.rerenders}` : ''}`;
+}
+
+/** Every job id the render's chunks can have had. */
+function chunkIds(renderKey: string, chunks: readonly ChunkState[], attempts: number): string[] {
+  return chunks.flatMap((_, i) =>
+    Array.from({ length: attempts + 1 }, (_, n) => `${renderKey}-${i}${n ? `-r${n}` : ''}`),
+  );
+}
+
+/**
+ * Follows the chunks until every one is whole, checked again once all are: a chunk whose file is
+ * damaged or gone after it finished is rendered again (up to `attempts` times), never joined.
+ */
+async function followChunks(
+  chunks: ChunkState[],
+  queue: FarmQueue,
+  options: FarmRenderOptions & { attempts: number; started: number; totalFrames: number },
+): Promise<{ workers: Set<string>; retries: number }> {
+  const { farmDir, attempts } = options;
+  const workers = new Set<string>();
+  const range = ({ job }: ChunkState): string =>
+    `Chunk ${job.index} (frames ${job.range.start}–${job.range.start + job.range.count - 1})`;
+  const renderAgain = async (chunk: ChunkState): Promise<void> => {
+    chunk.record = null;
+    chunk.rerenders += 1;
+    if (chunk.rerenders > attempts)
+      throw new StylecastError(
+        'FARM_CHUNK_FAILED',
+        `${range(chunk)} was damaged or removed after it was finished, ${attempts} times: ${chunkPath(farmDir, chunk.job.key)}`,
+      );
+    await queue.addChunk(jobIdOf(chunk), chunk.job);
+  };
+  for (;;) {
+    options.signal?.throwIfAborted();
+    let frames = 0;
+    for (const chunk of chunks) {
+      if (chunk.record) {
+        frames += chunk.record.frames;
+        continue;
+      }
+      const entry = await queue.chunk(jobIdOf(chunk));
+      if (!entry) {
+        // Redis came back without it (restarted without its data): enqueued again, unless its
+        // file was finished meanwhile.
+        chunk.record = await wholeChunk(farmDir, chunk.job.key, chunk.job.range);
+        if (chunk.record) continue;
+        await queue.ask(queue.holds.renew());
+        await queue.addChunk(jobIdOf(chunk), chunk.job);
+        continue;
+      }
+      chunk.retries = Math.max(0, entry.attemptsMade - 1) + (entry.stalledCounter ?? 0);
+      if (entry.failedReason && entry.finishedOn) {
+        throw new StylecastError(
+          'FARM_CHUNK_FAILED',
+          `${range(chunk)} failed ${entry.attemptsMade} time(s), last ${entry.failedReason}`,
+        );
+      }
+      if (entry.returnvalue) {
+        chunk.record = await wholeChunk(farmDir, chunk.job.key, chunk.job.range);
+        if (!chunk.record) {
+          await renderAgain(chunk); // the worker finished it, and it is not whole now
+          continue;
+        }
+        const result = entry.returnvalue as ChunkResult;
+        if (!result.reused) workers.add(result.worker);
+        frames += chunk.record.frames;
+        continue;
+      }
+      if (typeof entry.progress === 'number') frames += entry.progress;
+    }
+    options.onProgress?.({
+      frames,
+      totalFrames: options.totalFrames,
+      elapsedMs: performance.now() - options.started,
+      workers: await queue.workerCount(),
+    });
+    if (chunks.every((chunk) => chunk.record)) {
+      // Checked again just before the join: one damaged since it finished is rendered again.
+      const whole = await Promise.all(
+        chunks.map((chunk) => wholeChunk(farmDir, chunk.job.key, chunk.job.range)),
+      );
+      if (whole.every(Boolean)) {
+        const retries = chunks.reduce((sum, chunk) => sum + chunk.retries + chunk.rerenders, 0);
+        return { workers, retries };
+      }
+      for (const [i, chunk] of chunks.entries()) if (!whole[i]) await renderAgain(chunk);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * Lets go of what the render held. What nobody else holds any more goes: the copies of the input
+ * and style images; the render's queue entries (stopping the workers on its chunks) and unfinished
+ * chunk files; and its finished chunks too, unless it failed (they stay for a rerun). Never throws:
+ * how the render ended is what the caller reports. With Redis lost nothing can be let go of.
+ */
+async function letGo(
+  queue: FarmQueue,
+  held: readonly string[],
+  state: {
+    farmDir: string;
+    renderKey: string;
+    chunks: readonly ChunkState[];
+    outcome: 'done' | 'failed' | 'useless';
+    attempts: number;
+  },
+): Promise<void> {
+  if (queue.lost || held.length === 0) return;
+  const { farmDir, renderKey, chunks, outcome } = state;
+  const deadline = performance.now() + CANCEL_WAIT_MS;
+  try {
+    const free = await queue.holds.release(held);
+    const render = renderResource(renderKey);
+    if (free.includes(render)) {
+      await queue.remove(
+        `render-${renderKey}`,
+        chunkIds(renderKey, chunks, state.attempts),
+        deadline,
+      );
+      const keys = chunks.map((chunk) => chunk.job.key);
+      if (outcome !== 'failed') await Promise.all(keys.map((key) => removeChunk(farmDir, key)));
+      await removeUnfinished(farmDir, keys);
+    }
+    const files = free.filter((resource) => resource !== render);
+    await Promise.all(files.map((file) => rm(join(farmDir, file), { force: true })));
+    await queue.holds.removed(free);
+  } catch {
+    // Redis went away meanwhile: the holds lapse on their own, the files stay for a rerun.
   }
 }

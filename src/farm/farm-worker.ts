@@ -2,6 +2,8 @@
  * One machine's farm worker: takes chunk jobs from BullMQ, renders each into the farm folder and
  * reports progress (frames done) on the job. Stopping gives the chunk in hand back to the queue;
  * a killed worker's chunk is taken up again by BullMQ's stalled-job check once its lock expires.
+ * A chunk no render holds any more (see `farm-holds.ts`: stopped, failed, its coordinator gone) is
+ * dropped, at its start or within a second while it renders.
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
@@ -15,9 +17,10 @@ import {
   type ChunkResult,
 } from './chunk-job.js';
 import { DEFAULT_FARM_WAIT_MS, describeFarm, farmRedisOptions } from './farm-connection.js';
-import { chunkPath } from './farm-paths.js';
+import { Redis } from 'ioredis';
+import { removeUnfinished, wholeChunk } from './chunk-record.js';
+import { isHeld, renderResource } from './farm-holds.js';
 import { renderChunk } from './render-chunk.js';
-import { access } from 'node:fs/promises';
 
 export interface FarmWorkerOptions {
   farm: string;
@@ -38,6 +41,8 @@ export interface FarmWorkerOptions {
 }
 
 const PROGRESS_EVERY_MS = 250;
+/** How often a worker asks whether the render of the chunk in hand is still wanted. */
+const WANTED_EVERY_MS = 1000;
 const DEFAULT_STALL_MS = 30_000;
 const CLOSE_WAIT_MS = 5000;
 
@@ -45,6 +50,9 @@ export const workerName = (): string => `${hostname()}:${process.pid}`;
 
 /** Errors a retry cannot mend: the job or this worker is wrong for it, not the moment. */
 const FINAL_CODES = new Set(['FARM_JOB_INVALID', 'FARM_DIR_MISMATCH', 'FARM_MISMATCH']);
+
+/** Why a chunk is dropped: no render holds it any more (stopped, failed, or its coordinator died). */
+class Unwanted extends Error {}
 
 /**
  * Runs until `signal` aborts (and resolves once the worker has closed), or until the farm's
@@ -60,9 +68,14 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   let stop = (): void => {};
   let stopping = false;
 
+  /** Whether any render still wants the chunk: a lost Redis cannot say no. */
+  const wanted = (chunk: ChunkJob): Promise<boolean> =>
+    isHeld(holdsClient, renderResource(chunk.renderKey)).catch(() => true);
+
   const processChunk = async (job: Job, token?: string): Promise<ChunkResult> => {
     const controller = new AbortController();
     running.add(controller);
+    let checking: NodeJS.Timeout | undefined;
     // BullMQ hands over the next chunk as the last one completes: one taken after stopping
     // began goes straight back.
     if (stopping) controller.abort();
@@ -76,14 +89,14 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
           `it runs stylecast ${STYLECAST_VERSION} with model ${card.name} (${options.modelDigest.slice(0, 12)}), the render needs stylecast ${chunk.version} with model ${chunk.model.name} (${chunk.model.digest.slice(0, 12)})`,
         );
       }
-      const path = chunkPath(options.farmDir, chunk.key);
-      if (
-        await access(path).then(
-          () => true,
-          () => false,
-        )
-      )
-        return { frames: chunk.range.count, worker: name, reused: true };
+      if (!(await wanted(chunk))) throw new Unwanted();
+      const whole = await wholeChunk(options.farmDir, chunk.key, chunk.range);
+      if (whole) return { frames: whole.frames, worker: name, reused: true };
+      // The chunk is this worker's now (its lock is ours): what a killed one left of it goes.
+      await removeUnfinished(options.farmDir, [chunk.key]);
+      checking = setInterval(() => {
+        void wanted(chunk).then((yes) => yes || controller.abort(new Unwanted()));
+      }, WANTED_EVERY_MS);
       let last = 0;
       const frames = await renderChunk(chunk, {
         farmDir: options.farmDir,
@@ -100,6 +113,14 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
       options.onLine?.(`chunk ${chunk.index} (${frames} frames) done`);
       return { frames, worker: name, reused: false };
     } catch (error) {
+      if (error instanceof Unwanted || controller.signal.reason instanceof Unwanted) {
+        options.onLine?.(
+          `chunk ${(job.data as ChunkJob).index} dropped: no render wants it any more`,
+        );
+        throw new UnrecoverableError(
+          `on worker ${name}: no render wants chunk ${(job.data as ChunkJob).index} any more (stopped, failed, or its coordinator is gone)`,
+        );
+      }
       if (controller.signal.aborted && isAbortError(error)) {
         // Stopping: the chunk goes back to the queue for another worker, not counted as a failure.
         // Without Redis it cannot: its lock expires and it is taken up as a stalled chunk.
@@ -117,6 +138,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
         throw new UnrecoverableError(message);
       throw new Error(message);
     } finally {
+      clearInterval(checking);
       running.delete(controller);
     }
   };
@@ -132,6 +154,8 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
       stop();
     },
   });
+  const holdsClient = new Redis(connection);
+  holdsClient.on('error', () => {}); // the worker's own connection reports a lost Redis
   const worker = new Worker(CHUNK_QUEUE, processChunk, {
     connection,
     concurrency: options.concurrency ?? 1,
@@ -166,5 +190,6 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
   );
   void worker.run();
   await stopped;
+  holdsClient.disconnect();
   if (lost) throw lost;
 }

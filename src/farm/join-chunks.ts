@@ -1,10 +1,14 @@
 /**
  * Joins finished chunks into the output without re-encoding (ffmpeg's concat demuxer), adding the
- * source's audio once, under the output's temporary name; renamed only when complete.
+ * source's audio once, under the output's temporary name; renamed only when it holds every frame
+ * of every chunk (the concat demuxer stops quietly at a chunk it cannot read).
  */
 import { unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { OutputFile } from '../encode/output-file.js';
 import { audioArgs, outputFormat, type FormatChoice } from '../encode/output-format.js';
+import { countFrames } from '../decode/probe.js';
+import { StylecastError } from '../errors.js';
 import { spawnFfmpeg } from '../ffmpeg.js';
 
 export interface JoinRequest extends FormatChoice {
@@ -49,6 +53,13 @@ export async function joinChunks(request: JoinRequest): Promise<void> {
       task: `joining ${request.chunks.length} chunks into ${request.output.path}`,
       signal: request.signal,
     }).done;
+    const expected = request.chunks.reduce((sum, chunk) => sum + chunk.frames, 0);
+    const joined = await countFrames(request.output.tempPath, request.signal);
+    if (joined !== expected)
+      throw new StylecastError(
+        'FARM_CHUNK_FAILED',
+        `Joining ${request.chunks.length} chunks gave ${joined} of ${expected} frames: a chunk file in ${dirname(request.listPath)} changed during the join; no output was written`,
+      );
     await request.output.commit();
   } catch (error) {
     await request.output.discard();

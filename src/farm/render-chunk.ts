@@ -2,7 +2,7 @@
  * A worker's part of a farm render: one frame range decoded (from the keyframe before, exactly
  * its frames), stylized with the local pool, and encoded as the final output will be into a NUT
  * file in the farm folder (exact timestamps, so chunks join without drift). Written under a
- * temporary name and renamed when complete, so a chunk file that exists is a finished chunk.
+ * temporary name, recorded (frames, bytes: see `chunk-record.ts`) and renamed when complete.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -13,11 +13,13 @@ import { prepareOutput } from '../encode/output-file.js';
 import { outputFormat } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
+import { framesPerCall } from '../pipeline/frames-per-call.js';
 import { stylizeFrames } from '../pipeline/stylize-frames.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { StyleForFrame } from '../types.js';
 import type { ChunkJob } from './chunk-job.js';
+import { writeChunkRecord } from './chunk-record.js';
 import { chunkPath, existingInsideFarm } from './farm-paths.js';
 
 export interface RenderChunkOptions {
@@ -79,7 +81,16 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
   const styleFor = await styleForJob(job, options);
   const path = chunkPath(farmDir, job.key);
   await mkdir(dirname(path), { recursive: true });
-  const output = await prepareOutput(path);
+  const prepared = await prepareOutput(path, [], { shared: true });
+  let frames = 0;
+  // The record is written before the rename: a chunk file in place always has one.
+  const output = {
+    ...prepared,
+    commit: async () => {
+      await writeChunkRecord(farmDir, job.key, prepared.tempPath, frames);
+      await prepared.commit();
+    },
+  };
   const choice = { lossless: job.format.lossless, preset: job.format.preset };
   const encoder = VideoEncoder.open({
     output,
@@ -91,7 +102,7 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
   });
   try {
     let written = 0;
-    const frames = await stylizeFrames({
+    frames = await stylizeFrames({
       frames: decodeFrames({
         inputArgs: ['-i', input],
         width: job.width,
@@ -104,7 +115,7 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
       }),
       pool: stylizer.pool,
       styleFor,
-      batchSize: options.batchSize,
+      batchSize: framesPerCall(options.batchSize ?? 1, job),
       firstIndex: job.range.start,
       signal,
       write: async (frame) => {
@@ -124,6 +135,13 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
     return frames;
   } catch (error) {
     await encoder.abort();
+    // The chunk's record, like the chunk, lives in the farm folder: a full disk is named as one.
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
+      throw new StylecastError(
+        'OUTPUT_WRITE_FAILED',
+        `Disk full while writing ${path} (at frame ${encoder.framesWritten})`,
+        { cause: error },
+      );
     throw error;
   }
 }

@@ -2,6 +2,7 @@
  * A pool of inference workers. Each worker owns its sessions; a batch goes to an idle worker,
  * or waits for one. A worker that dies fails only the batch it held and is replaced.
  */
+import { keepOrtOffline } from './ort-offline.js';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +110,7 @@ export class InferencePool {
   ) {}
 
   static async open(model: ModelFiles, given: PoolOptions = {}): Promise<InferencePool> {
+    keepOrtOffline();
     const options = { ...given, ...checkOptions(shapeOptions, given) };
     const { device, signal } = options;
     const task = `opening model ${model.card.name}`;
@@ -166,6 +168,11 @@ export class InferencePool {
   /** The stylizer graph the workers run. */
   get stylizerPath(): string {
     return this.init.stylizerPaths[this.chosen.precision]!;
+  }
+
+  /** Closed: it runs nothing more (`close()` was called). */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   get workerCount(): number {
@@ -453,4 +460,17 @@ function startWorker(
       );
     });
   });
+}
+
+/**
+ * Refuses anything but an open pool where a library call needs one (`name` says where it goes):
+ * a missing or closed pool is a StylecastError, never a TypeError from deep inside.
+ */
+export function assertOpenPool(value: unknown, name: string): asserts value is InferencePool {
+  if (!(value instanceof InferencePool))
+    throw new StylecastError(
+      'BAD_OPTION',
+      `Expected \`${name}\` to be an open inference pool (openStylizer's \`pool\`), got \`${value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value))}\``,
+    );
+  if (value.isClosed) throw new StylecastError('ABORTED', 'The inference pool is closed');
 }

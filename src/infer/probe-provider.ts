@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sessionOptions, type Provider } from './execution-provider.js';
+import { keepOrtOffline } from './ort-offline.js';
 
 const PROBE_GRAPH = fileURLToPath(
   new URL('../../models/common/preserve_color.onnx', import.meta.url),
@@ -50,6 +51,7 @@ export function ortReason(message: string): string {
 /** `signal` ends the probe at once (it answers that the provider does not load). */
 export function probeProvider(provider: Provider, signal?: AbortSignal): Promise<ProviderProbe> {
   const options = JSON.stringify(sessionOptions(provider, 1));
+  keepOrtOffline(); // the child inherits it
   const child = spawn(
     process.execPath,
     [

@@ -62,6 +62,15 @@ export function expected(name: string, rule: string, got: unknown): StylecastErr
   return badOption(`Expected \`${name}\` to be ${rule}, got \`${shown(got)}\``);
 }
 
+/**
+ * As `expected`, for a value a library caller or a config file gave, where a number's text is not
+ * the number: `got the string \`"2"\``.
+ */
+function expectedNumber(name: string, rule: string, got: unknown): StylecastError {
+  if (typeof got !== 'string') return expected(name, rule, got);
+  return badOption(`Expected \`${name}\` to be ${rule}, got the string \`${JSON.stringify(got)}\``);
+}
+
 /** Runs a parser that throws RangeError/TypeError, so that its message becomes a BAD_OPTION. */
 export function asOptionError<T>(run: () => T): T {
   try {
@@ -112,7 +121,7 @@ export function integerOption<D extends number | undefined = undefined>(
   const rule = `an integer from ${min} to ${max}`;
   const check = (value: unknown): number => {
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-      throw expected(definition.name, rule, value);
+      throw expectedNumber(definition.name, rule, value);
     return value;
   };
   return defineOption<number, D>({
@@ -125,21 +134,26 @@ export function integerOption<D extends number | undefined = undefined>(
   });
 }
 
-/** A number in (0, max]: a rate or a duration. */
+/** A number in (0, max], or [min, max] given a `min`: a rate or a duration. */
 export function positiveOption<D extends number | undefined = undefined>(
-  definition: Described & { max: number; default?: D },
+  definition: Described & { max: number; min?: number; default?: D },
 ): OptionDefinition<number, D> {
-  const rule = `a number above 0 and at most ${definition.max}`;
+  const { min, max } = definition;
+  const rule =
+    min === undefined ? `a number above 0 and at most ${max}` : `a number from ${min} to ${max}`;
   const check = (value: unknown): number => {
-    if (typeof value !== 'number' || !(value > 0 && value <= definition.max))
-      throw expected(definition.name, rule, value);
+    if (
+      typeof value !== 'number' ||
+      !((min === undefined ? value > 0 : value >= min) && value <= max)
+    )
+      throw expectedNumber(definition.name, rule, value);
     return value;
   };
   return defineOption<number, D>({
     argument: '<n>',
     ...definition,
     type: 'number',
-    limit: `above 0, at most ${definition.max}`,
+    limit: min === undefined ? `above 0, at most ${max}` : `${min} to ${max}`,
     parse: parseNumber(definition.name, rule, parseDecimal, check),
     check,
   });
@@ -194,6 +208,14 @@ export function textOption<D extends string | undefined = undefined>(
   return defineOption<string, D>({ ...definition, type: 'string', parse: check, check });
 }
 
+/** A field a library call cannot do without: a non-empty string (a path). */
+export function requiredText(given: object, name: string, what: string): string {
+  const value = (given as Record<string, unknown>)[name];
+  if (typeof value === 'string' && value.trim() !== '') return value;
+  if (value === undefined) throw badOption(`Expected \`${name}\` (${what}), got nothing`);
+  throw badOption(`Expected \`${name}\` to be ${what}, got \`${shown(value)}\``);
+}
+
 /** Some of a set of options: the ones one call takes. */
 export function pickOptions<S extends Record<string, AnyOption>, K extends keyof S>(
   definitions: S,
@@ -210,6 +232,8 @@ export function checkOptions<S extends Record<string, AnyOption>>(
   definitions: S,
   given: object,
 ): ResolvedOptions<S> {
+  if (typeof given !== 'object' || given === null || Array.isArray(given))
+    throw badOption(`Expected the options to be an object, got \`${shown(given)}\``);
   const values = given as Record<string, unknown>;
   const resolved: Record<string, unknown> = {};
   for (const [key, definition] of Object.entries(definitions)) {

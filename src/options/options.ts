@@ -29,7 +29,8 @@ import {
  * this only contend for the same cores.
  */
 export const LIMITS = { workers: 64, threads: 64, batch: 16 } as const;
-const SIDE_MAX = 8192;
+/** The largest side of any frame a run works at. */
+export const SIDE_MAX = 8192;
 
 /** `0.7` for every level, or `0.2,0.5,1` one per level. */
 export function parseAlpha(text: string): number | number[] {
@@ -235,6 +236,8 @@ export const liveOptions = {
     name: 'fps',
     description: 'frame rate to capture at; a camera is asked for it',
     defaultText: "the source's own; 30 for testsrc",
+    // Slower than a frame every 10 s is no live view (and 1e-9 would be a rate ffmpeg rounds to 0).
+    min: 0.1,
     max: 240,
   }),
   cameraFormat: defineOption<string>({

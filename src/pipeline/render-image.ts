@@ -7,8 +7,8 @@ import { tooLarge } from '../decode/style-image.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { StylecastError } from '../errors.js';
-import type { InferencePool } from '../infer/inference-pool.js';
-import { checkOptions } from '../options/define-option.js';
+import { assertOpenPool, type InferencePool } from '../infer/inference-pool.js';
+import { checkOptions, requiredText } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import type { StyleSettings } from '../types.js';
 import { defaultStallMs, ProgressWatchdog } from './progress-watchdog.js';
@@ -67,6 +67,9 @@ export async function renderImage(
 ): Promise<{ width: number; height: number; output: string; seconds: number }> {
   const started = performance.now();
   const { size } = checkOptions({ size: renderOptions.size }, options);
+  requiredText(options, 'input', 'an image file');
+  requiredText(options, 'output', 'the file to write');
+  assertOpenPool(options.pool, 'pool');
   await assertReadableFile(options.input);
   const writer = WRITERS[extname(options.output).toLowerCase()];
   if (!writer) {

@@ -11,11 +11,18 @@ import { outputFormat } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
 import { ffmpegFile } from '../ffmpeg.js';
-import type { InferencePool } from '../infer/inference-pool.js';
-import { checkOptions, type OptionsOf } from '../options/define-option.js';
+import { assertOpenPool, type InferencePool } from '../infer/inference-pool.js';
+import {
+  badOption,
+  checkOptions,
+  requiredText,
+  shown,
+  type OptionsOf,
+} from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import type { StyleForFrame } from '../types.js';
 import { defaultStallMs, ProgressWatchdog, watchedFrames } from './progress-watchdog.js';
+import { framesPerCall } from './frames-per-call.js';
 import { stylizeFrames } from './stylize-frames.js';
 
 export interface RenderProgress {
@@ -73,11 +80,24 @@ export async function planRender(
   options: { signal?: AbortSignal } = {},
 ): Promise<RenderPlan> {
   request = { ...request, ...checkOptions(requestOptions, request) };
+  requiredText(request, 'input', 'a video file');
+  requiredText(request, 'output', 'the file to write');
   const info = await probeMedia(request.input, { countFrames: true, signal: options.signal });
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
   const outputFile = await prepareOutput(request.output, [request.input, ...(request.reads ?? [])]);
   return { ...request, info, frameSize, outputFile };
+}
+
+/** What `renderVideo` needs that no option rule covers: a plan, an open pool, a style. */
+function checkRenderCall(plan: RenderPlan, options: RenderVideoOptions): void {
+  if (!plan?.info || !plan.outputFile)
+    throw badOption(`Expected \`plan\` to be what planRender returns, got \`${shown(plan)}\``);
+  assertOpenPool(options.pool, 'pool');
+  if (typeof options.styleFor !== 'function')
+    throw badOption(
+      `Expected \`styleFor\` to be a function of the frame, got \`${shown(options.styleFor)}\``,
+    );
 }
 
 export async function renderVideo(
@@ -86,6 +106,7 @@ export async function renderVideo(
 ): Promise<RenderResult> {
   const started = performance.now();
   const checked = checkOptions({ batch }, options);
+  checkRenderCall(plan, options);
   const { info, frameSize: size, outputFile: output } = plan;
 
   const controller = new AbortController();
@@ -123,7 +144,7 @@ export async function renderVideo(
       ),
       pool: options.pool,
       styleFor: options.styleFor,
-      batchSize: checked.batch,
+      batchSize: framesPerCall(checked.batch, size),
       signal: controller.signal,
       watchdog,
       write: async (frame) => {

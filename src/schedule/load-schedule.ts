@@ -3,7 +3,7 @@
  * Throws one `SCHEDULE_INVALID` error that lists every problem, one per line.
  */
 import { StylecastError } from '../errors.js';
-import { readRegularFile } from '../read-file.js';
+import { readTextFile } from '../read-file.js';
 import { checkScheduleImages } from './check-schedule-images.js';
 import { parseSchedule } from './parse-schedule.js';
 import { formatProblem, type ScheduleProblem } from './schedule-problem.js';
@@ -28,14 +28,14 @@ export async function loadSchedule(
 ): Promise<LoadedSchedule> {
   let text: string;
   try {
-    text = (await readRegularFile(file)).toString('utf8');
+    text = await readTextFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new StylecastError(
       'SCHEDULE_INVALID',
       code === 'ENOENT'
         ? `Schedule file ${file} does not exist`
-        : code === 'ENOTFILE'
+        : code === 'ENOTFILE' || code === 'ENOTTEXT'
           ? `Cannot read schedule file ${file}: ${(error as Error).message}`
           : `Cannot read schedule file ${file} (${code ?? String(error)})`,
       { cause: error },

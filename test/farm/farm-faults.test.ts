@@ -8,7 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   chunksDone,
   decodedContent,
+  farmLeftovers,
   farmTestBed,
+  redisLeftovers,
   startWorker,
   type CliProcess,
 } from '../helpers/farm.js';
@@ -54,10 +56,10 @@ function renderArgsFor(clip: string): string[] {
   return [command!, clip, ...rest];
 }
 
-/** What the folder holds besides finished chunk files (named by their key): nothing, we hope. */
+/** What the folder holds besides finished chunks (a file and its record): nothing, we hope. */
 function unfinishedChunks(farmDir: string): string[] {
   return readdirSync(path.join(farmDir, 'chunks')).filter(
-    (name) => !/^[0-9a-f]{64}\.nut$/.test(name),
+    (name) => !/^[0-9a-f]{64}\.(nut|json)$/.test(name),
   );
 }
 
@@ -178,7 +180,9 @@ describe('a chunk that keeps failing', () => {
       ),
     ]);
     expect(outputsNamed('failing')).toEqual([]);
-    expect(unfinishedChunks(farmDir)).toEqual([]);
+    // Nothing of it stays: no copies, no partial chunks, no queue entries, no holds.
+    expect(farmLeftovers(farmDir)).toEqual([]);
+    expect(await redisLeftovers(redis)).toEqual([]);
   });
 });
 

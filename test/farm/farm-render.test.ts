@@ -12,9 +12,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   chunksDone,
   decodedContent,
+  farmLeftovers,
   makeFarmFixture,
   MODEL,
   queueKeys,
+  redisLeftovers,
   startWorker,
   stopWorkers,
   type CliProcess,
@@ -84,8 +86,8 @@ describe('stylecast render --farm', () => {
     expect(farm.audio).toMatch(/^MD5=/);
     expect(farm).toEqual(await decodedContent(localLossless));
 
-    expect(readdirSync(path.join(farmDir, 'chunks'))).toEqual([]);
-    expect(await queueKeys(redis, 'bull:stylecast-*:[0-9a-f]*-*')).toEqual([]);
+    expect(farmLeftovers(farmDir)).toEqual([]); // no chunks, no copies of the input or style
+    expect(await redisLeftovers(redis)).toEqual([]);
   });
 
   it('takes up again the chunk of a worker killed mid-chunk; the output is still exact', async () => {
@@ -111,6 +113,8 @@ describe('stylecast render --farm', () => {
     expect(summary.frames).toBe(75);
     expect(summary.retries).toBeGreaterThanOrEqual(1); // the killed worker's chunk, run again
     expect(await decodedContent(output)).toEqual(await decodedContent(localLossless));
+    // Not even the killed worker's partial chunk (`.KEY.nut.PID.partial`) stays.
+    expect(farmLeftovers(farmDir)).toEqual([]);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 /** What the farm tests share: worker processes, and the content of a render to compare. */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { makeClip, tempDir } from './media.js';
@@ -63,6 +64,29 @@ export async function queueKeys(redis: TestRedis, pattern: string): Promise<stri
     client.disconnect();
   }
 }
+
+/** Keys every BullMQ queue keeps for itself, whatever its jobs: not a render's leftovers. */
+const QUEUE_OWN_KEYS = /^bull:[^:]+:(meta|id|events|stalled-check|marker)$/;
+
+/**
+ * What renders left in Redis: their jobs and the queues' lists of them (`bull:…`), and their holds
+ * on the farm folder's files (`stylecast:…`).
+ */
+export async function redisLeftovers(redis: TestRedis): Promise<string[]> {
+  const keys = [...(await queueKeys(redis, 'bull:*')), ...(await queueKeys(redis, 'stylecast:*'))];
+  return keys.filter((key) => !QUEUE_OWN_KEYS.test(key)).sort();
+}
+
+/** Every file under the farm folder, relative to it: what a render left there. */
+export function farmLeftovers(farmDir: string): string[] {
+  return readdirSync(farmDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => relative(farmDir, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** Farm-relative names of finished chunks (a file and its record): what a failed render keeps. */
+export const FINISHED_CHUNK = /^chunks\/[0-9a-f]{64}\.(nut|json)$/;
 
 /** A `stylecast worker` process on `farm` (a 2 s stall timeout unless `extra` says otherwise). */
 export function startWorker(

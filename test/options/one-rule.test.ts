@@ -130,7 +130,7 @@ describe('each definition', () => {
     expect(styleOptions.alpha.parse('0.2,0.5,1')).toEqual(styleOptions.alpha.check([0.2, 0.5, 1]));
     expect(liveOptions.fps.parse('25')).toBe(liveOptions.fps.check(25));
     expect(() => liveOptions.fps.parse('0x1')).toThrow(
-      'Expected `fps` to be a number above 0 and at most 240, got `0x1`',
+      'Expected `fps` to be a number from 0.1 to 240, got `0x1`',
     );
     expect(() => liveOptions.quality.check(101)).toThrow(
       'Expected `quality` to be an integer from 1 to 100, got `101`',
