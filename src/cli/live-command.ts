@@ -16,6 +16,7 @@ import type { SourceStatus } from '../stream/protocol.js';
 import { alphaLevelsProblem } from '../style-values.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { StyleGallery } from '../stream/style-gallery.js';
+import { loadTlsCredentials } from '../stream/tls-credentials.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { formatProblem } from '../schedule/schedule-problem.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
@@ -107,6 +108,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveFlags.port())
     .addOption(liveFlags.token())
     .addOption(liveFlags.allowOrigin())
+    .addOption(liveFlags.tlsCert())
+    .addOption(liveFlags.tlsKey())
     .addOption(liveFlags.record())
     .addOption(liveFlags.maxUpload())
     .addOption(liveFlags.quality())
@@ -147,9 +150,15 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       const scheduled = flags.schedule ? await loadSchedule(flags.schedule) : undefined;
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
-      const reads = [configFile, flags.schedule, ...(scheduled?.schedule.images ?? [])].filter(
-        (path) => path !== undefined,
-      );
+      // Checked before the model loads, as the server will read them.
+      await loadTlsCredentials(flags);
+      const reads = [
+        configFile,
+        flags.schedule,
+        flags.tlsCert,
+        flags.tlsKey,
+        ...(scheduled?.schedule.images ?? []),
+      ].filter((path) => path !== undefined);
       if (flags.record) {
         const source = flags.input.kind === 'file' ? flags.input.path : undefined;
         await refuseInputAsOutput(flags.record, [source, ...paths, ...reads]);
@@ -188,6 +197,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
             port: flags.port,
             token: flags.token,
             allowedOrigins: flags.allowOrigin ?? [],
+            tlsCert: flags.tlsCert,
+            tlsKey: flags.tlsKey,
             // One upload at the limit, base64-encoded, plus the JSON around it.
             maxMessageBytes: Math.ceil((flags.maxUpload * 1024 * 1024 * 4) / 3) + 64 * 1024,
           },

@@ -291,6 +291,18 @@ export const liveOptions = {
       return value.map((item) => parseOrigin(item as string));
     },
   }),
+  tlsCert: textOption({
+    name: 'tlsCert',
+    argument: '<file>',
+    description: 'serve the page over HTTPS and the socket over WSS with this PEM certificate',
+    what: 'a PEM certificate file',
+  }),
+  tlsKey: textOption({
+    name: 'tlsKey',
+    argument: '<file>',
+    description: "the PEM private key of `--tls-cert`'s certificate",
+    what: 'a PEM private key file',
+  }),
   record: textOption({
     name: 'record',
     argument: '<file>',
