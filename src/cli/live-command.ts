@@ -12,6 +12,7 @@ import type { OptionsOf, ResolvedOptions } from '../options/define-option.js';
 import { liveOptions, poolOptions, styleOptions } from '../options/options.js';
 import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
+import type { PublishStatus } from '../publish/stream-publisher.js';
 import type { SourceStatus } from '../stream/protocol.js';
 import { alphaLevelsProblem } from '../style-values.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
@@ -76,6 +77,11 @@ export function networkUrls(url: string, host: string): string[] {
     });
 }
 
+function describePublish(status: PublishStatus): string {
+  if (status.state === 'live') return `Publishing to ${status.target}`;
+  return `Publishing to ${status.target} failed (${status.message}); retry ${status.attempt} in ${(status.retryInMs / 1000).toFixed(1)} s`;
+}
+
 function describeSource(status: SourceStatus): string {
   switch (status.state) {
     case 'live':
@@ -111,6 +117,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveFlags.tlsCert())
     .addOption(liveFlags.tlsKey())
     .addOption(liveFlags.record())
+    .addOption(liveFlags.publish())
     .addOption(liveFlags.maxUpload())
     .addOption(liveFlags.quality())
     .addOption(options.model())
@@ -205,6 +212,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           retry: flags.retry,
           quality: flags.quality,
           record: flags.record,
+          publish: flags.publish,
+          onPublish: (status) => reporter.info(describePublish(status)),
           reads,
           signal: context.signal,
           onSource: (status) => reporter.info(describeSource(status)),
