@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parseOutputProtocols } from '../../src/publish/ffmpeg-protocols.js';
+import { parsePublishTarget, redactTarget } from '../../src/publish/publish-target.js';
+import {
+  publishArgs,
+  publishBitrateKbps,
+  publishSize,
+} from '../../src/publish/stream-publisher.js';
+
+describe('publish targets', () => {
+  it('takes RTMP, RTMPS and SRT URLs, each with its container', () => {
+    expect(parsePublishTarget('rtmp://media.lan/live/cam')).toMatchObject({
+      protocol: 'rtmp',
+      muxer: 'flv',
+      shown: 'rtmp://media.lan/live/***',
+    });
+    expect(parsePublishTarget('rtmps://live.example:443/app/KEY-123')).toMatchObject({
+      protocol: 'rtmps',
+      muxer: 'flv',
+      shown: 'rtmps://live.example:443/app/***',
+    });
+    expect(
+      parsePublishTarget('srt://media.lan:8890?streamid=publish:cam&passphrase=secret123'),
+    ).toMatchObject({ protocol: 'srt', muxer: 'mpegts', shown: 'srt://media.lan:8890?***' });
+  });
+
+  it('refuses anything else in one line that says why', () => {
+    const rule = 'an rtmp://host/app/stream, rtmps://host/app/stream or srt://host:port URL';
+    expect(() => parsePublishTarget('http://media.lan/live/cam')).toThrow(
+      `Expected \`publish\` to be ${rule}, got \`http://media.lan/live/cam\` (http protocol)`,
+    );
+    expect(() => parsePublishTarget('media.lan/live')).toThrow('(not a URL)');
+    expect(() => parsePublishTarget('rtmp://media.lan/live')).toThrow(
+      '(no application and stream name)',
+    );
+    expect(() => parsePublishTarget('srt://media.lan')).toThrow('(no port)');
+    expect(() => parsePublishTarget('rtmp:///live/cam')).toThrow(RangeError);
+  });
+
+  it('keeps stream keys and passphrases out of messages', () => {
+    const target = parsePublishTarget('rtmp://a.example/live2/abcd-efgh-ijkl');
+    expect(
+      redactTarget(
+        'rtmp://a.example/live2/abcd-efgh-ijkl: Broken pipe (stream abcd-efgh-ijkl)',
+        target,
+      ),
+    ).toBe('rtmp://a.example/live2/***: Broken pipe (stream ***)');
+    const srt = parsePublishTarget('srt://m.lan:9000?passphrase=verysecret');
+    expect(redactTarget('srt://m.lan:9000?passphrase=verysecret: refused', srt)).toBe(
+      'srt://m.lan:9000?***: refused',
+    );
+  });
+});
+
+describe('the publishing encoder', () => {
+  it('sends even-sided H.264 with a keyframe every two seconds and a capped bitrate', () => {
+    expect(publishSize({ width: 321, height: 181 })).toEqual({ width: 320, height: 180 });
+    expect(publishBitrateKbps({ width: 1280, height: 720, fps: 30 })).toBe(2765);
+    expect(publishBitrateKbps({ width: 160, height: 90, fps: 10 })).toBe(300);
+    const args = publishArgs(parsePublishTarget('rtmp://h/live/s'), {
+      width: 1280,
+      height: 720,
+      fps: 30,
+    });
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(after('-c:v')).toBe('libx264');
+    expect(after('-tune')).toBe('zerolatency');
+    expect(after('-g')).toBe('60');
+    expect(after('-maxrate')).toBe('2765k');
+    expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h/live/s']);
+    expect(
+      publishArgs(parsePublishTarget('srt://h:1'), { width: 2, height: 2, fps: 1 }).at(-2),
+    ).toBe('mpegts');
+  });
+
+  it('reads the protocols ffmpeg can write from its listing', () => {
+    const listing =
+      'Supported file protocols:\nInput:\n  file\n  rtmp\n  srt\nOutput:\n  file\n  rtmp\n  rtmps\n';
+    expect([...parseOutputProtocols(listing)]).toEqual(['file', 'rtmp', 'rtmps']);
+  });
+});

@@ -1,0 +1,173 @@
+/**
+ * `publish` against a real media server: nginx with its RTMP module, started here. The stylized
+ * stream is pulled back from it with ffmpeg (H.264, the working size, the style's colour); the
+ * server is killed mid-stream (the page and the recording go on, the publisher retries) and
+ * started again (publishing resumes). No timings are asserted.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLiveSource } from '../../src/decode/live-source.js';
+import { spawnFfmpeg } from '../../src/ffmpeg.js';
+import { InferencePool } from '../../src/infer/inference-pool.js';
+import { loadModel } from '../../src/infer/load-model.js';
+import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
+import type { PublishStatus } from '../../src/publish/stream-publisher.js';
+import { StyleGallery } from '../../src/stream/style-gallery.js';
+import { tempDir } from '../helpers/media.js';
+import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
+import { errorLines, runCli } from '../helpers/run-cli.js';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
+import { TestViewer, writeStyleImages, type StyleImages } from '../stream/live-test-helpers.js';
+
+const WIDTH = 320;
+const HEIGHT = 180;
+
+interface Pulled {
+  frames: number;
+  /** ffmpeg's description of the stream it played. */
+  streamInfo: string;
+  /** Mean red and blue of the frames. */
+  red: number;
+  blue: number;
+}
+
+/** Plays `count` frames of a stream from the server, decoded to RGB, as any player would. */
+async function pull(url: string, count: number): Promise<Pulled> {
+  const log: string[] = [];
+  const player = spawnFfmpeg(
+    ['-i', url, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    { task: `playing ${url}`, stdout: true, logLevel: 'info', onStderrLine: (l) => log.push(l) },
+  );
+  const chunks: Buffer[] = [];
+  player.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const guard = setTimeout(() => void player.stop(), 30_000); // against hanging, not a timing
+  try {
+    await player.done;
+  } finally {
+    clearTimeout(guard);
+  }
+  const data = Buffer.concat(chunks);
+  let red = 0;
+  let blue = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    red += data[i]!;
+    blue += data[i + 2]!;
+  }
+  const pixels = Math.max(1, data.length / 3);
+  return {
+    frames: data.length / (WIDTH * HEIGHT * 3),
+    streamInfo: log.find((line) => /Stream #.*Video:/.test(line)) ?? '',
+    red: red / pixels,
+    blue: blue / pixels,
+  };
+}
+
+/** Waits, polling, until `check` holds; a guard against hanging, not a timing assertion. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let rtmp: TestRtmpServer;
+let pool: InferencePool;
+let styleImages: StyleImages;
+const temp = tempDir('stylecast-publish-');
+
+beforeAll(async () => {
+  rtmp = await startRtmpServer();
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu', workers: 1 });
+  styleImages = await writeStyleImages();
+});
+
+afterAll(async () => {
+  await rtmp?.remove();
+  await pool?.close();
+  await styleImages?.remove();
+  temp.cleanup();
+});
+
+describe('publishing to nginx-rtmp', () => {
+  let run: LiveRun | undefined;
+  afterAll(() => run?.stop());
+
+  it('serves the stylized stream as H.264, and resumes after the server is killed and back', async () => {
+    const statuses: PublishStatus[] = [];
+    const wentLive = () => statuses.filter((status) => status.state === 'live').length;
+    const record = join(temp.dir, 'recorded.mp4');
+    run = await startLive({
+      source: parseLiveSource('testsrc'),
+      size: { width: WIDTH, height: HEIGHT },
+      fps: 15,
+      stylizer: poolStylizer(pool),
+      gallery: await StyleGallery.fromFiles(styleImages.paths, {
+        maxUploadBytes: 1 << 20,
+        maxUploads: 4,
+      }),
+      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+      server: { port: 0 },
+      publish: [rtmp.streamUrl('cam')],
+      retryDelayMs: 200,
+      record,
+      onPublish: (status) => statuses.push(status),
+    });
+    await until(() => wentLive() === 1, 'the publisher to go live');
+
+    const first = await pull(rtmp.streamUrl('cam'), 8);
+    expect(first.frames).toBe(8);
+    expect(first.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+    expect(first.red).toBeGreaterThan(first.blue); // the red style, not the test pattern's own
+
+    const viewer = await TestViewer.open(`${run.url.replace(/^http/, 'ws')}ws`);
+    await viewer.waitFor(() => viewer.frames.length >= 3, 'frames on the page');
+
+    await rtmp.kill();
+    await until(() => statuses.some((status) => status.state === 'retrying'), 'a retry');
+    const retrying = statuses.find((status) => status.state === 'retrying')!;
+    expect(retrying).toMatchObject({ target: `rtmp://127.0.0.1:${rtmp.port}/live/***` });
+    // The page keeps getting frames while the server is down.
+    const before = viewer.frames.length;
+    await viewer.waitFor(() => viewer.frames.length >= before + 10, 'frames while down');
+
+    await rtmp.start();
+    await until(() => wentLive() === 2, 'publishing to resume');
+    const again = await pull(rtmp.streamUrl('cam'), 8);
+    expect(again.frames).toBe(8);
+    expect(again.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+
+    viewer.close();
+    const summary = await run.stop();
+    run = undefined;
+    expect(summary.reason).toBe('stopped');
+    // The recording went on through the outage.
+    expect(summary.recordedFrames).toBeGreaterThan(0);
+    expect(existsSync(record)).toBe(true);
+  }, 120_000);
+});
+
+describe('stylecast live --publish', () => {
+  it('refuses a URL it cannot publish to in one line', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'live',
+      '--input',
+      'testsrc',
+      '--model',
+      TINY_MODEL,
+      '--port',
+      '0',
+      '--publish',
+      'http://media.lan/live/cam',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(errorLines(stderr)).toEqual([
+      "error: option '--publish <url>' argument 'http://media.lan/live/cam' is invalid. " +
+        'Expected `publish` to be an rtmp://host/app/stream, rtmps://host/app/stream or ' +
+        'srt://host:port URL, got `http://media.lan/live/cam` (http protocol)',
+    ]);
+  });
+});
