@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
-import { spawnFfmpeg } from '../../src/ffmpeg.js';
+import { createSocket } from 'node:dgram';
+import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
@@ -62,6 +63,17 @@ async function pull(url: string, count: number): Promise<Pulled> {
     red: red / pixels,
     blue: blue / pixels,
   };
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
 }
 
 /** Waits, polling, until `check` holds; a guard against hanging, not a timing assertion. */
@@ -147,6 +159,58 @@ describe('publishing to nginx-rtmp', () => {
     expect(summary.recordedFrames).toBeGreaterThan(0);
     expect(existsSync(record)).toBe(true);
   }, 120_000);
+});
+
+describe('publishing over SRT', () => {
+  const liveWith = (publish: string) =>
+    startLive({
+      source: parseLiveSource('testsrc'),
+      size: { width: WIDTH, height: HEIGHT },
+      fps: 15,
+      stylizer: poolStylizer(pool),
+      gallery,
+      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+      server: { port: 0 },
+      publish: [publish],
+      retryDelayMs: 200,
+    });
+  let gallery: StyleGallery;
+  beforeAll(async () => {
+    gallery = await StyleGallery.fromFiles(styleImages.paths, {
+      maxUploadBytes: 1 << 20,
+      maxUploads: 4,
+    });
+  });
+
+  it('is refused in one line by an ffmpeg without SRT (the bundled one)', async () => {
+    const bundled = ffmpegPath();
+    await expect(liveWith('srt://127.0.0.1:9?streamid=secret')).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message:
+        `Cannot publish to srt://127.0.0.1:9?***: the ffmpeg at ${bundled} has no srt output; ` +
+        "set FFMPEG_PATH to an ffmpeg built with it (Debian's ffmpeg has srt)",
+    });
+  });
+
+  it("reaches an SRT listener with Debian's ffmpeg (FFMPEG_PATH)", async () => {
+    const previous = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = '/usr/bin/ffmpeg';
+    let run: LiveRun | undefined;
+    try {
+      const port = await freeUdpPort();
+      // The receiving end listens; the publisher calls it (SRT's default mode), retrying until it is up.
+      const received = pull(`srt://127.0.0.1:${port}?mode=listener`, 8);
+      run = await liveWith(`srt://127.0.0.1:${port}`);
+      const pulled = await received;
+      expect(pulled.frames).toBe(8);
+      expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.red).toBeGreaterThan(pulled.blue);
+    } finally {
+      await run?.stop();
+      if (previous === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = previous;
+    }
+  });
 });
 
 describe('stylecast live --publish', () => {
