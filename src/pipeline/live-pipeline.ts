@@ -228,6 +228,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
           video: { ...publishSize(format), fps: format.fps },
           firstDelayMs: options.retryDelayMs,
           onStatus: options.onPublish,
+          signal,
         }),
       );
     }

@@ -41,6 +41,8 @@ export interface StreamPublisherOptions {
   firstDelayMs?: number;
   /** A connection that takes no frame for this long is dropped and reconnected. Default 10 s. */
   stallMs?: number;
+  /** Stops publishing (as `stop()` does) when it aborts: the run is ending. */
+  signal?: AbortSignal;
 }
 
 /** x264's speed for publishing: a third of veryfast's CPU per frame, beside live inference. */
@@ -104,6 +106,20 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
   ];
 }
 
+/**
+ * ffmpeg's last word on why a connection ended, without its log prefixes and the URL it names
+ * (`Connection refused`, `Broken pipe`); the wrapper's message when it said nothing.
+ */
+export function endReason(stderrTail: string, target: PublishTarget, fallback: string): string {
+  const last = stderrTail
+    .split('\n')
+    .map((line) => line.replace(/^\[[^\]]*\]\s*/, '').trim())
+    .filter((line) => line && !/^Conversion failed!?$/.test(line))
+    .at(-1);
+  if (!last) return fallback;
+  return last.startsWith(`${target.url}: `) ? last.slice(target.url.length + 2) : last;
+}
+
 /** One frame waiting to be published, and when its source frame was captured. */
 interface Offered {
   frame: Frame;
@@ -136,6 +152,8 @@ export class StreamPublisher {
       firstDelayMs: options.firstDelayMs,
     });
     this.running = this.run();
+    if (options.signal?.aborted) void this.stop();
+    else options.signal?.addEventListener('abort', () => void this.stop(), { once: true });
   }
 
   get target(): PublishTarget {
@@ -161,10 +179,10 @@ export class StreamPublisher {
   }
 
   /** Lets ffmpeg send what it has and close the stream (briefly), then stops it. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopper.abort();
     this.wake?.();
-    await this.running;
+    return this.running;
   }
 
   private async run(): Promise<void> {
@@ -194,7 +212,7 @@ export class StreamPublisher {
     const connection = new PublishConnection(ffmpeg);
     const exited = ffmpeg.done.then(
       () => 'the server closed the stream',
-      (error: unknown) => errorText(error),
+      (error: unknown) => endReason(ffmpeg.stderrTail(), this.target, errorText(error)),
     );
     let ended: string | undefined;
     void exited.then((why) => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseOutputProtocols } from '../../src/publish/ffmpeg-protocols.js';
 import { parsePublishTarget, redactTarget } from '../../src/publish/publish-target.js';
 import {
+  endReason,
   publishArgs,
   publishBitrateKbps,
   publishSize,
@@ -71,6 +72,19 @@ describe('the publishing encoder', () => {
     expect(
       publishArgs(parsePublishTarget('srt://h:1'), { width: 2, height: 2, fps: 1 }).at(-2),
     ).toBe('mpegts');
+  });
+
+  it("says why a connection ended in ffmpeg's last words, without its prefixes", () => {
+    const target = parsePublishTarget('rtmp://127.0.0.1:1/live/key');
+    const refused =
+      '[tcp @ 0x40b08a40] Connection to tcp://127.0.0.1:1 failed: Connection refused\n' +
+      '[rtmp @ 0x40b09b00] Cannot open connection tcp://127.0.0.1:1\n' +
+      'rtmp://127.0.0.1:1/live/key: Connection refused\n';
+    expect(endReason(refused, target, 'code 1')).toBe('Connection refused');
+    expect(
+      endReason('av_interleaved_write_frame(): Broken pipe\nConversion failed!\n', target, 'x'),
+    ).toBe('av_interleaved_write_frame(): Broken pipe');
+    expect(endReason('', target, 'ffmpeg quit with code 1')).toBe('ffmpeg quit with code 1');
   });
 
   it('reads the protocols ffmpeg can write from its listing', () => {
