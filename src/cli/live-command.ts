@@ -234,7 +234,10 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         reporter.result(
           { ...summary, ...(flags.record ? { record: resolve(flags.record) } : {}) },
           `Stopped (${summary.reason}): ${summary.sentFrames} frames sent, ${summary.drops} dropped` +
-            (flags.record ? `; recorded ${resolve(flags.record)}` : ''),
+            (flags.record ? `; recorded ${resolve(flags.record)}` : '') +
+            (summary.published ?? [])
+              .map((sent) => `; published ${sent.frames} frames to ${sent.target}`)
+              .join(''),
         );
       } finally {
         await stylizer.close();

@@ -44,7 +44,12 @@ import { checkOptions, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 import { checkPublishable } from '../publish/ffmpeg-protocols.js';
 import { parsePublishTarget, type PublishTarget } from '../publish/publish-target.js';
-import { publishSize, StreamPublisher, type PublishStatus } from '../publish/stream-publisher.js';
+import {
+  publishSize,
+  StreamPublisher,
+  type PublishCounts,
+  type PublishStatus,
+} from '../publish/stream-publisher.js';
 
 /**
  * The options checked by the CLI's rules (src/options). `size` is checked only when given: absent,
@@ -123,6 +128,8 @@ export interface LiveSummary {
   drops: number;
   /** Frames in the recording (repeats that keep it in real time included). */
   recordedFrames?: number;
+  /** What each publish target was sent. */
+  published?: PublishCounts[];
 }
 
 export interface LiveRun {
@@ -135,6 +142,8 @@ export interface LiveRun {
   stats(): StatsSnapshot;
   /** Frames read from the source, sent, and dropped, since the start. */
   counts(): { source: number; sent: number; drops: number };
+  /** What each publish target has been sent so far. */
+  publishCounts(): PublishCounts[];
   /** Settles when everything has stopped; rejects when the source or a stage failed for good. */
   readonly done: Promise<LiveSummary>;
   /** Stops the run and waits for it. */
@@ -322,6 +331,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       status: setSource,
     });
 
+  const publishCounts = (): PublishCounts[] => publishers.map((publisher) => publisher.counts());
+
   const done = (async (): Promise<LiveSummary> => {
     let outcome: 'ended' | 'stopped' = 'stopped';
     try {
@@ -351,6 +362,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       sentFrames: stats.totalSent,
       drops: stats.drops,
       ...(recorder ? { recordedFrames: recorder.framesWritten } : {}),
+      ...(publishers.length > 0 ? { published: publishCounts() } : {}),
     };
   })();
   done.catch(() => {}); // observed by the caller through `done` or `stop()`
@@ -364,6 +376,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     },
     stats: () => stats.snapshot(),
     counts: () => ({ source: stats.totalSource, sent: stats.totalSent, drops: stats.drops }),
+    publishCounts,
     done,
     stop() {
       stopper.abort();

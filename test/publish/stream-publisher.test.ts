@@ -157,6 +157,10 @@ describe('publishing to nginx-rtmp', () => {
     expect(summary.reason).toBe('stopped');
     // The recording went on through the outage.
     expect(summary.recordedFrames).toBeGreaterThan(0);
+    expect(summary.published).toEqual([
+      expect.objectContaining({ target: retrying.target, connections: 2 }),
+    ]);
+    expect(summary.published![0]!.frames).toBeGreaterThan(0);
     expect(existsSync(record)).toBe(true);
   }, 120_000);
 });
