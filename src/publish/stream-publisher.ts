@@ -275,7 +275,7 @@ export class StreamPublisher {
       if (taken === 'stalled') {
         return `the connection took no frame for ${Math.round(this.stallMs / 1000)} s`;
       }
-      if (!taken) return undefined; // ffmpeg exited: its status says why
+      if (!taken) return undefined; // ffmpeg exited (its status says why), or stopping
       if (repeat) this.tally.repeats++;
       else this.tally.frames++;
     }
@@ -293,15 +293,21 @@ export class StreamPublisher {
     connection: PublishConnection,
     frame: Frame,
   ): Promise<boolean | 'stalled'> {
+    const { signal } = this.stopper;
     let timer: NodeJS.Timeout | undefined;
-    const stall = new Promise<'stalled'>((resolve) => {
+    let onStop = (): void => {};
+    // A stalled write ends at the limit, or at once when the publisher stops.
+    const waitEnds = new Promise<'stalled' | false>((resolve) => {
       timer = setTimeout(() => resolve('stalled'), this.stallMs);
+      onStop = () => resolve(false);
+      signal.addEventListener('abort', onStop, { once: true });
     });
     const taken = await Promise.race([
       writeWithBackpressure(connection.ffmpeg.stdin!, frame.data),
-      stall,
+      waitEnds,
     ]);
     clearTimeout(timer);
+    signal.removeEventListener('abort', onStop);
     if (taken !== true) return taken;
     connection.framesTaken++;
     this.noteProgress(connection);

@@ -1,5 +1,6 @@
 /**
- * The live server: one HTTP server that serves the viewer page at `/` and streams at `/ws`.
+ * The live server: one HTTP server (HTTPS with a certificate and key) that serves the viewer page
+ * at `/` and streams at `/ws`.
  * Frames fan out to every viewer through its own `ViewerConnection` (newest wins, gated on
  * `bufferedAmount`); style changes from any viewer go through `LiveControls` and reach every
  * viewer; a heartbeat finds dead connections; `stats` go out about once a second.

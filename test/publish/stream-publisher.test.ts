@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { createSocket } from 'node:dgram';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
-import type { PublishStatus } from '../../src/publish/stream-publisher.js';
+import { parsePublishTarget } from '../../src/publish/publish-target.js';
+import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { tempDir } from '../helpers/media.js';
 import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
@@ -213,6 +215,46 @@ describe('publishing over SRT', () => {
       await run?.stop();
       if (previous === undefined) delete process.env.FFMPEG_PATH;
       else process.env.FFMPEG_PATH = previous;
+    }
+  });
+});
+
+describe('a media server that never reads', () => {
+  it('costs the caller nothing: frames are dropped, and the stalled connection is retried', async () => {
+    // Accepts the TCP connection and never answers: RTMP's handshake never ends, so ffmpeg
+    // takes a frame or two and then nothing.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const statuses: PublishStatus[] = [];
+    const publisher = new StreamPublisher({
+      target: parsePublishTarget(`rtmp://127.0.0.1:${port}/live/key`),
+      video: { width: WIDTH, height: HEIGHT, fps: 15 },
+      stallMs: 1000,
+      firstDelayMs: 100,
+      onStatus: (status) => statuses.push(status),
+    });
+    try {
+      const data = new Uint8Array(WIDTH * HEIGHT * 3);
+      for (let index = 0; !statuses.some((status) => status.state === 'retrying'); index++) {
+        publisher.offer({ index, ptsMs: 0, width: WIDTH, height: HEIGHT, data }, Date.now());
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (index > 3000) throw new Error('The stalled connection was never dropped');
+      }
+      expect(statuses[0]).toEqual({
+        target: `rtmp://127.0.0.1:${port}/live/***`,
+        state: 'retrying',
+        attempt: 1,
+        retryInMs: 100,
+        message: 'the connection took no frame for 1 s',
+      });
+      expect(publisher.counts()).toMatchObject({ connections: 0 });
+      expect(publisher.counts().dropped).toBeGreaterThan(0);
+    } finally {
+      await publisher.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });
