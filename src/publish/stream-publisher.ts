@@ -163,7 +163,6 @@ export class StreamPublisher {
   private readonly tally: PublishCounts;
 
   constructor(private readonly options: StreamPublisherOptions) {
-    // Never given up on: a media server that comes back gets the stream again.
     this.tally = {
       target: options.target.shown,
       frames: 0,
@@ -171,6 +170,7 @@ export class StreamPublisher {
       dropped: 0,
       connections: 0,
     };
+    // Never given up on: a media server that comes back gets the stream again.
     this.budget = new RetryBudget(Number.MAX_SAFE_INTEGER, {
       firstDelayMs: options.firstDelayMs,
     });
@@ -253,7 +253,10 @@ export class StreamPublisher {
     if (ended !== undefined) return ended;
     // Stopping: end the stream cleanly if ffmpeg can, else cut it off.
     ffmpeg.stdin?.end();
-    const finished = await Promise.race([exited.then(() => true), sleep(FINISH_MS, false)]);
+    const finished = await Promise.race([
+      exited.then(() => true),
+      sleep(FINISH_MS, false, { ref: false }),
+    ]);
     if (!finished) await ffmpeg.stop();
     return 'stopped';
   }
