@@ -4,10 +4,9 @@
  * Chromium, twice, side by side in one run: first the page alone, then the page while the stream
  * is published to a real nginx-rtmp (started here, as the tests do) and a player (ffmpeg) pulls it
  * back. Reports the frames per second the page drew in each phase and their ratio; the frames
- * per second of H.264 the player decoded (wall clock); and, from the publisher's own counts, how
- * many stylized frames per second it published and how many repeats it added to keep the
- * stream's rate (a repeat is no new picture; x264 refines it, so a player cannot tell it by its
- * checksum). The machine (CPU model, cores, load average) is printed with them.
+ * per second of H.264 the player decoded (wall clock); and, from the publisher's own counts, the
+ * stylized frames per second its encoder took. The machine (CPU model, cores, load average) is
+ * printed with them.
  *
  *   npm run bench:publish -- [--model NAME|PATH] [--device cpu] [--seconds 15] [--warmup 5]
  *                             [--size 1280x720] [--fps 30] [--json]
@@ -95,12 +94,9 @@ async function pageFps(run: LiveRun, during: () => Promise<void>) {
   const result = {
     drawnFps: round(((await drawn()) - before) / elapsed),
     sentFps: round((run.counts().sent - sentBefore) / elapsed),
-    // Stylized frames the publisher's encoder took (repeats apart), and the repeats.
+    // Stylized frames the publisher's encoder took.
     publishedFps: round(
       ((run.publishCounts()[0]?.frames ?? 0) - (publishedBefore?.frames ?? 0)) / elapsed,
-    ),
-    repeatFps: round(
-      ((run.publishCounts()[0]?.repeats ?? 0) - (publishedBefore?.repeats ?? 0)) / elapsed,
     ),
   };
   await page.close();
@@ -174,7 +170,7 @@ try {
       `live: ${result.video}, model ${result.model}; publishing ${result.encoder}`,
       `page alone:        ${pageAlone.drawnFps} fps drawn (${pageAlone.sentFps} sent)`,
       `page + publishing: ${pagePublishing.drawnFps} fps drawn (${pagePublishing.sentFps} sent), ${result.pageRatio} of alone`,
-      `publisher: ${pagePublishing.publishedFps} stylized fps + ${pagePublishing.repeatFps} repeats/s`,
+      `publisher: ${pagePublishing.publishedFps} fps taken by its encoder`,
       `player (nginx-rtmp → ffmpeg): ${player?.fps} fps of H.264 decoded`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -290,7 +290,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       server.broadcastFrame(jpeg);
       options.onFrameSent?.(sent);
       recorder?.offer(output, sent.captureMs);
-      for (const publisher of publishers) publisher.offer(output, sent.captureMs);
+      for (const publisher of publishers) publisher.offer(output);
     },
     signal,
     fail,

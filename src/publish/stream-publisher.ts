@@ -1,8 +1,10 @@
 /**
  * Pushes the stylized stream to one media server (`--publish URL`): H.264 from x264 tuned for low
- * latency, in FLV over RTMP(S) or MPEG-TS over SRT, through the one ffmpeg wrapper. The stream
- * keeps real time the way `--record` does: each frame is placed by its capture time on a
- * constant-rate timeline, and a slot no frame reached repeats the frame before it.
+ * latency, in FLV over RTMP(S) or MPEG-TS over SRT, through the one ffmpeg wrapper. Each frame is
+ * timestamped as ffmpeg receives it, so the stream's rate is the rate frames were stylized at and
+ * no frame is encoded twice: repeats that filled a constant rate (as `--record` does) would cost
+ * the encoder a full rate's work even when inference delivers less, and an encoder behind real
+ * time only falls further behind.
  *
  * Publishing never slows the page: `offer` never blocks, and while ffmpeg (or the network behind
  * it) is slower than the stream, only the newest frame waits; older ones are dropped. A target
@@ -13,7 +15,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaleFrame } from '../encode/scale-frame.js';
 import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
-import { timelineSlot } from '../pipeline/live-recorder.js';
 import { errorText } from '../pipeline/live-source-loop.js';
 import { RetryBudget } from '../pipeline/retry-budget.js';
 import type { Frame } from '../types.js';
@@ -52,8 +53,6 @@ export interface StreamPublisherOptions {
 export const PUBLISH_PRESET = 'superfast';
 /** A keyframe every two seconds: what streaming platforms ask for; a player joins within it. */
 const KEYFRAME_SECONDS = 2;
-/** A gap longer than this (the source was lost) is not filled: the stream jumps instead. */
-const MAX_REPEATS = 60;
 /** How long a stopping publisher waits for ffmpeg to send what it has and close the stream. */
 const FINISH_MS = 3000;
 
@@ -71,18 +70,31 @@ export function publishBitrateKbps({ width, height, fps }: PublishVideo): number
   return Math.max(300, Math.round((width * height * fps * 0.1) / 1000));
 }
 
-/** ffmpeg's arguments: raw RGB frames on stdin → H.264, capped bitrate → the target. */
+/**
+ * ffmpeg's arguments: raw RGB frames on stdin, each stamped with the time ffmpeg read it → H.264
+ * at a capped bitrate, a keyframe every two seconds of stream time → the target.
+ */
 export function publishArgs(target: PublishTarget, video: PublishVideo): string[] {
   const { width, height, fps } = video;
   const kbps = publishBitrateKbps(video);
   return [
+    // The frames' format is given: reading one is all the probing needed. (ffmpeg connects to
+    // the server only after probing, and each frame it read before counts as taken.)
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
+    '-use_wallclock_as_timestamps',
+    '1',
     '-f',
     'rawvideo',
     '-pix_fmt',
     'rgb24',
     '-s',
     `${width}x${height}`,
-    '-r',
+    // The stream's nominal rate (what players are told); each frame's time is its arrival,
+    // to the nearest tick of that rate.
+    '-framerate',
     fpsArgument(fps),
     '-i',
     'pipe:0',
@@ -94,6 +106,8 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
     'zerolatency',
     '-pix_fmt',
     'yuv420p',
+    '-force_key_frames',
+    `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`,
     '-g',
     String(Math.max(1, Math.round(fps * KEYFRAME_SECONDS))),
     '-b:v',
@@ -102,6 +116,9 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
     `${kbps}k`,
     '-bufsize',
     `${kbps * 2}k`,
+    // Frames as they come, none repeated; one arriving in the same tick as the one before is dropped.
+    '-vsync',
+    'vfr',
     ...(target.muxer === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),
     '-f',
     target.muxer,
@@ -129,25 +146,14 @@ export interface PublishCounts {
   target: string;
   /** Stylized frames ffmpeg took. */
   frames: number;
-  /** Repeats of the frame before, written to keep the stream's rate. */
-  repeats: number;
   /** Frames replaced by a newer one before ffmpeg could take them. */
   dropped: number;
   /** Connections that went live. */
   connections: number;
 }
 
-/** One frame waiting to be published, and when its source frame was captured. */
-interface Offered {
-  frame: Frame;
-  captureMs: number;
-}
-
-/** Where a connection's stream is: its timeline and the last frame written. */
+/** One connection's ffmpeg, and how far it got. */
 class PublishConnection {
-  startMs: number | undefined;
-  nextSlot = 0;
-  previous: Frame | undefined;
   framesTaken = 0;
   liveSinceMs: number | undefined;
 
@@ -155,7 +161,7 @@ class PublishConnection {
 }
 
 export class StreamPublisher {
-  private pending: Offered | undefined;
+  private pending: Frame | undefined;
   private wake: (() => void) | undefined;
   private readonly stopper = new AbortController();
   private readonly budget: RetryBudget;
@@ -166,7 +172,6 @@ export class StreamPublisher {
     this.tally = {
       target: options.target.shown,
       frames: 0,
-      repeats: 0,
       dropped: 0,
       connections: 0,
     };
@@ -189,10 +194,10 @@ export class StreamPublisher {
   }
 
   /** Hands over a stylized frame; never blocks. An older frame still waiting is dropped. */
-  offer(frame: Frame, captureMs: number): void {
+  offer(frame: Frame): void {
     if (this.stopper.signal.aborted) return;
     if (this.pending) this.tally.dropped++;
-    this.pending = { frame, captureMs };
+    this.pending = frame;
     this.wake?.();
   }
 
@@ -244,7 +249,7 @@ export class StreamPublisher {
         continue;
       }
       this.pending = undefined;
-      const stalled = await this.write(connection, offered);
+      const stalled = await this.write(connection, await scaleFrame(offered, video));
       if (stalled) {
         await ffmpeg.stop();
         return stalled;
@@ -261,29 +266,13 @@ export class StreamPublisher {
     return 'stopped';
   }
 
-  /** Writes a frame, and the repeats that fill its gap; says why when the connection stalled. */
-  private async write(
-    connection: PublishConnection,
-    offered: Offered,
-  ): Promise<string | undefined> {
-    const { video } = this.options;
-    connection.startMs ??= offered.captureMs;
-    const slot = timelineSlot(offered.captureMs, connection.startMs, video.fps);
-    if (slot < connection.nextSlot) return undefined; // a late frame: its place is taken
-    const repeats = connection.previous ? Math.min(slot - connection.nextSlot, MAX_REPEATS) : 0;
-    const frame = await scaleFrame(offered.frame, video);
-    for (let i = 0; i <= repeats; i++) {
-      const repeat = i < repeats;
-      const taken = await this.takeWithin(connection, repeat ? connection.previous! : frame);
-      if (taken === 'stalled') {
-        return `the connection took no frame for ${Math.round(this.stallMs / 1000)} s`;
-      }
-      if (!taken) return undefined; // ffmpeg exited (its status says why), or stopping
-      if (repeat) this.tally.repeats++;
-      else this.tally.frames++;
+  /** Writes a frame; says why when the connection stalled. */
+  private async write(connection: PublishConnection, frame: Frame): Promise<string | undefined> {
+    const taken = await this.takeWithin(connection, frame);
+    if (taken === 'stalled') {
+      return `the connection took no frame for ${Math.round(this.stallMs / 1000)} s`;
     }
-    connection.previous = frame;
-    connection.nextSlot = slot + 1;
+    if (taken) this.tally.frames++; // else ffmpeg exited (its status says why), or stopping
     return undefined;
   }
 

@@ -54,7 +54,7 @@ describe('publish targets', () => {
 });
 
 describe('the publishing encoder', () => {
-  it('sends even-sided H.264 with a keyframe every two seconds and a capped bitrate', () => {
+  it('sends even-sided H.264 as frames come, a keyframe every two seconds, at a capped bitrate', () => {
     expect(publishSize({ width: 321, height: 181 })).toEqual({ width: 320, height: 180 });
     expect(publishBitrateKbps({ width: 1280, height: 720, fps: 30 })).toBe(2765);
     expect(publishBitrateKbps({ width: 160, height: 90, fps: 10 })).toBe(300);
@@ -66,6 +66,11 @@ describe('the publishing encoder', () => {
     const after = (flag: string) => args[args.indexOf(flag) + 1];
     expect(after('-c:v')).toBe('libx264');
     expect(after('-tune')).toBe('zerolatency');
+    // Frames keep the time they arrived at: the stream's rate is the stylized rate, no repeats.
+    expect(after('-use_wallclock_as_timestamps')).toBe('1');
+    expect(after('-framerate')).toBe('30');
+    expect(after('-vsync')).toBe('vfr');
+    expect(after('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
     expect(after('-g')).toBe('60');
     expect(after('-maxrate')).toBe('2765k');
     expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h/live/s']);

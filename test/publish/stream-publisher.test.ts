@@ -238,7 +238,7 @@ describe('a media server that never reads', () => {
     try {
       const data = new Uint8Array(WIDTH * HEIGHT * 3);
       for (let index = 0; !statuses.some((status) => status.state === 'retrying'); index++) {
-        publisher.offer({ index, ptsMs: 0, width: WIDTH, height: HEIGHT, data }, Date.now());
+        publisher.offer({ index, ptsMs: 0, width: WIDTH, height: HEIGHT, data });
         await new Promise((resolve) => setTimeout(resolve, 20));
         if (index > 3000) throw new Error('The stalled connection was never dropped');
       }
