@@ -103,34 +103,47 @@ async function pageFps(run: LiveRun, during: () => Promise<void>) {
   return result;
 }
 
-/** A player pulling the stream for `seconds`, decoding every frame (a line of framemd5 each). */
+/**
+ * A player pulling the stream for `seconds`, decoding every frame it receives: a framemd5 line
+ * each (`-vsync passthrough`: none repeated to fill the nominal rate; `-flush_packets 1`: each
+ * line written as its frame is decoded). Reports frames per second as they arrived (wall clock)
+ * and as the stream's timestamps space them.
+ */
 async function playFor(url: string, seconds: number) {
-  const lines: string[] = [];
+  const frames: { arrivedMs: number; pts: number }[] = [];
+  let timeBase = 1;
   let partial = '';
-  let firstFrameMs: number | undefined;
-  const player = spawnFfmpeg(['-i', url, '-f', 'framemd5', 'pipe:1'], {
-    task: `playing ${url}`,
-    stdout: true,
-  });
+  const player = spawnFfmpeg(
+    ['-i', url, '-vsync', 'passthrough', '-flush_packets', '1', '-f', 'framemd5', 'pipe:1'],
+    { task: `playing ${url}`, stdout: true },
+  );
   player.stdout!.setEncoding('utf8');
   player.stdout!.on('data', (text: string) => {
     const parts = (partial + text).split('\n');
     partial = parts.pop() ?? '';
     for (const line of parts) {
+      const tb = /^#tb 0: (\d+)\/(\d+)/.exec(line);
+      if (tb) timeBase = Number(tb[1]) / Number(tb[2]);
       if (line.startsWith('#') || !line.trim()) continue;
-      firstFrameMs ??= performance.now();
-      lines.push(line);
+      frames.push({ arrivedMs: performance.now(), pts: Number(line.split(',')[2]) * timeBase });
     }
   });
-  // Counting starts once frames flow (the player waits for a keyframe first).
-  while (firstFrameMs === undefined) await sleep(50);
-  const counted = lines.length;
+  // Counting starts `warmup` seconds after frames flow: a joining player is sent the frames since
+  // the last keyframe at once, and catches up on what arrived while it probed the stream.
+  while (frames.length === 0) await sleep(50);
+  await sleep(warmup * 1000);
+  const counted = frames.length;
   const countedFromMs = performance.now();
   await sleep(seconds * 1000);
-  const frames = lines.slice(counted);
+  const window = frames.slice(counted);
   const elapsed = (performance.now() - countedFromMs) / 1000;
   await player.stop();
-  return { fps: round(frames.length / elapsed), frames: frames.length };
+  const ptsSpan = (window.at(-1)?.pts ?? 0) - (window[0]?.pts ?? 0);
+  return {
+    fps: round(window.length / elapsed),
+    ptsFps: round(ptsSpan > 0 ? (window.length - 1) / ptsSpan : 0),
+    frames: window.length,
+  };
 }
 
 try {
@@ -171,7 +184,7 @@ try {
       `page alone:        ${pageAlone.drawnFps} fps drawn (${pageAlone.sentFps} sent)`,
       `page + publishing: ${pagePublishing.drawnFps} fps drawn (${pagePublishing.sentFps} sent), ${result.pageRatio} of alone`,
       `publisher: ${pagePublishing.publishedFps} fps taken by its encoder`,
-      `player (nginx-rtmp → ffmpeg): ${player?.fps} fps of H.264 decoded`,
+      `player (nginx-rtmp → ffmpeg): ${player?.fps} fps of H.264 decoded (${player?.ptsFps} by the stream's timestamps)`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
   }
