@@ -155,6 +155,8 @@ export interface PublishCounts {
 /** One connection's ffmpeg, and how far it got. */
 class PublishConnection {
   framesTaken = 0;
+  /** When the next frame may go: one tick of the nominal rate after the last. */
+  nextWriteMs = 0;
   liveSinceMs: number | undefined;
 
   constructor(readonly ffmpeg: FfmpegProcess) {}
@@ -248,7 +250,15 @@ export class StreamPublisher {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
+      // Workers finish frames in bursts; one tick apart, each gets a tick of its own (ffmpeg
+      // drops a frame stamped in the same tick as the one before). A newer one may come meanwhile.
+      const untilTick = connection.nextWriteMs - performance.now();
+      if (untilTick > 0) {
+        await sleep(untilTick);
+        continue;
+      }
       this.pending = undefined;
+      connection.nextWriteMs = performance.now() + 1000 / video.fps;
       const stalled = await this.write(connection, await scaleFrame(offered, video));
       if (stalled) {
         await ffmpeg.stop();
