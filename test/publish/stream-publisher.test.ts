@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { createSocket } from 'node:dgram';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
@@ -20,6 +22,7 @@ import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-pu
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { tempDir } from '../helpers/media.js';
 import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
+import { makeTestCertificates } from '../helpers/test-certificates.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { TestViewer, writeStyleImages, type StyleImages } from '../stream/live-test-helpers.js';
@@ -165,6 +168,51 @@ describe('publishing to nginx-rtmp', () => {
     expect(summary.published![0]!.frames).toBeGreaterThan(0);
     expect(existsSync(record)).toBe(true);
   }, 120_000);
+});
+
+describe('publishing over RTMPS', () => {
+  it('reaches nginx-rtmp through a TLS front with a certificate of the test CA', async () => {
+    // nginx-rtmp speaks no TLS: a TLS server here (the test's certificate) hands it the bytes.
+    const certificates = await makeTestCertificates(['localhost']);
+    const front = createTlsServer(
+      { cert: await readFile(certificates.cert), key: await readFile(certificates.key) },
+      (secure) => {
+        const plain = connect(rtmp.port, '127.0.0.1');
+        secure.pipe(plain).pipe(secure);
+        secure.on('error', () => plain.destroy());
+        plain.on('error', () => secure.destroy());
+      },
+    );
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const { port } = front.address() as AddressInfo;
+    const statuses: PublishStatus[] = [];
+    let run: LiveRun | undefined;
+    try {
+      run = await startLive({
+        source: parseLiveSource('testsrc'),
+        size: { width: WIDTH, height: HEIGHT },
+        fps: 15,
+        stylizer: poolStylizer(pool),
+        gallery: await StyleGallery.fromFiles(styleImages.paths, {
+          maxUploadBytes: 1 << 20,
+          maxUploads: 4,
+        }),
+        settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+        server: { port: 0 },
+        publish: [`rtmps://127.0.0.1:${port}/live/secure`],
+        retryDelayMs: 200,
+        onPublish: (status) => statuses.push(status),
+      });
+      await until(() => statuses.some((status) => status.state === 'live'), 'RTMPS to go live');
+      const pulled = await pull(rtmp.streamUrl('secure'), 8);
+      expect(pulled.frames).toBe(8);
+      expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+    } finally {
+      await run?.stop();
+      front.close();
+      await certificates.remove();
+    }
+  });
 });
 
 describe('publishing over SRT', () => {
