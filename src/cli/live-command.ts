@@ -77,6 +77,17 @@ export function networkUrls(url: string, host: string): string[] {
     });
 }
 
+/** The page's URL under each name its HTTPS certificate is for (wildcards and localhost aside). */
+export function certifiedUrls(url: string, hostNames: readonly string[]): string[] {
+  const page = new URL(url);
+  return hostNames
+    .filter((name) => !name.startsWith('*.') && name !== 'localhost')
+    .map((name) => {
+      page.hostname = name;
+      return page.href;
+    });
+}
+
 function describePublish(status: PublishStatus): string {
   if (status.state === 'live') return `Publishing to ${status.target}`;
   return `Publishing to ${status.target} failed (${status.message}); retry ${status.attempt} in ${(status.retryInMs / 1000).toFixed(1)} s`;
@@ -158,7 +169,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       for (const warning of scheduled?.warnings ?? [])
         reporter.info(`Warning: ${formatProblem(warning)}`);
       // Checked before the model loads, as the server will read them.
-      await loadTlsCredentials(flags);
+      const tls = await loadTlsCredentials(flags);
       const reads = [
         configFile,
         flags.schedule,
@@ -230,6 +241,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           `Live at ${run.url} — ${format}, model ${stylizer.pool.model.card.name} on ${describeRuntime(stylizer.pool)}. Ctrl-C stops.`,
         );
         for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
+        for (const named of certifiedUrls(run.url, tls?.hostNames ?? []))
+          reporter.info(`Also at ${named}`);
         const summary = await run.done;
         reporter.result(
           { ...summary, ...(flags.record ? { record: resolve(flags.record) } : {}) },

@@ -13,6 +13,7 @@ import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
+import { certifiedUrls } from '../../src/cli/live-command.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
 import { makeTestCertificates, type TestCertificates } from '../helpers/test-certificates.js';
@@ -120,6 +121,12 @@ describe('certificate problems are one line each, before anything listens', () =
 });
 
 describe('stylecast live --tls-cert --tls-key', () => {
+  it('names the page by the names its certificate is for', () => {
+    expect(
+      certifiedUrls('https://127.0.0.1:8443/?token=a', ['cam.example', '*.lan', 'localhost']),
+    ).toEqual(['https://cam.example:8443/?token=a']);
+  });
+
   it("exits with one line when the key is not the certificate's, before loading the model", async () => {
     const { cert, otherKey } = certificates;
     const { code, stdout, stderr } = await runCli([
