@@ -92,10 +92,9 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
     'rgb24',
     '-s',
     `${width}x${height}`,
-    // The stream's nominal rate (what players are told); each frame's time is its arrival,
-    // to the nearest tick of that rate.
+    // Arrival times kept to the ms here; the output below puts them on the nominal rate's ticks.
     '-framerate',
-    fpsArgument(fps),
+    '1000',
     '-i',
     'pipe:0',
     '-c:v',
@@ -116,7 +115,10 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
     `${kbps}k`,
     '-bufsize',
     `${kbps * 2}k`,
-    // Frames as they come, none repeated; one arriving in the same tick as the one before is dropped.
+    // The stream's nominal rate (what players are told): each frame on its nearest free tick, none
+    // repeated; one arriving well within the tick of the one before is dropped.
+    '-r',
+    fpsArgument(fps),
     '-vsync',
     'vfr',
     ...(target.muxer === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),

@@ -68,7 +68,8 @@ describe('the publishing encoder', () => {
     expect(after('-tune')).toBe('zerolatency');
     // Frames keep the time they arrived at: the stream's rate is the stylized rate, no repeats.
     expect(after('-use_wallclock_as_timestamps')).toBe('1');
-    expect(after('-framerate')).toBe('30');
+    expect(after('-framerate')).toBe('1000');
+    expect(after('-r')).toBe('30');
     expect(after('-vsync')).toBe('vfr');
     expect(after('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
     expect(after('-g')).toBe('60');
