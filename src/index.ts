@@ -43,6 +43,7 @@ export {
   type LiveSummary,
 } from './pipeline/live-pipeline.js';
 export { poolStylizer, type LiveStylizer } from './pipeline/live-stylizer.js';
+export type { PublishCounts, PublishStatus } from './publish/stream-publisher.js';
 export { StyleGallery } from './stream/style-gallery.js';
 export type { LiveSettings } from './stream/protocol.js';
 export { startStreamServer } from './stream/stream-server.js';

@@ -12,10 +12,12 @@ import type { OptionsOf, ResolvedOptions } from '../options/define-option.js';
 import { liveOptions, poolOptions, styleOptions } from '../options/options.js';
 import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
+import type { PublishStatus } from '../publish/stream-publisher.js';
 import type { SourceStatus } from '../stream/protocol.js';
 import { alphaLevelsProblem } from '../style-values.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { StyleGallery } from '../stream/style-gallery.js';
+import { loadTlsCredentials } from '../stream/tls-credentials.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { warningLines } from '../schedule/schedule-problem.js';
 import { createScheduleStyle } from '../schedule/schedule-style.js';
@@ -75,6 +77,22 @@ export function networkUrls(url: string, host: string): string[] {
     });
 }
 
+/** The page's URL under each name its HTTPS certificate is for (wildcards and localhost aside). */
+export function certifiedUrls(url: string, hostNames: readonly string[]): string[] {
+  const page = new URL(url);
+  return hostNames
+    .filter((name) => !name.startsWith('*.') && name !== 'localhost')
+    .map((name) => {
+      page.hostname = name;
+      return page.href;
+    });
+}
+
+function describePublish(status: PublishStatus): string {
+  if (status.state === 'live') return `Publishing to ${status.target}`;
+  return `Publishing to ${status.target} failed (${status.message}); retry ${status.attempt} in ${(status.retryInMs / 1000).toFixed(1)} s`;
+}
+
 function describeSource(status: SourceStatus): string {
   switch (status.state) {
     case 'live':
@@ -107,7 +125,10 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveFlags.port())
     .addOption(liveFlags.token())
     .addOption(liveFlags.allowOrigin())
+    .addOption(liveFlags.tlsCert())
+    .addOption(liveFlags.tlsKey())
     .addOption(liveFlags.record())
+    .addOption(liveFlags.publish())
     .addOption(liveFlags.maxUpload())
     .addOption(liveFlags.quality())
     .addOption(options.model())
@@ -146,9 +167,15 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       // Checked (every problem, every image) before the model loads; times count from the start.
       const scheduled = flags.schedule ? await loadSchedule(flags.schedule) : undefined;
       for (const line of warningLines(scheduled?.warnings ?? [])) reporter.info(line);
-      const reads = [configFile, flags.schedule, ...(scheduled?.schedule.images ?? [])].filter(
-        (path) => path !== undefined,
-      );
+      // Checked before the model loads, as the server will read them.
+      const tls = await loadTlsCredentials(flags);
+      const reads = [
+        configFile,
+        flags.schedule,
+        flags.tlsCert,
+        flags.tlsKey,
+        ...(scheduled?.schedule.images ?? []),
+      ].filter((path) => path !== undefined);
       if (flags.record) {
         const source = flags.input.kind === 'file' ? flags.input.path : undefined;
         await refuseInputAsOutput(flags.record, [source, ...paths, ...reads]);
@@ -187,12 +214,16 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
             port: flags.port,
             token: flags.token,
             allowedOrigins: flags.allowOrigin ?? [],
+            tlsCert: flags.tlsCert,
+            tlsKey: flags.tlsKey,
             // One upload at the limit, base64-encoded, plus the JSON around it.
             maxMessageBytes: Math.ceil((flags.maxUpload * 1024 * 1024 * 4) / 3) + 64 * 1024,
           },
           retry: flags.retry,
           quality: flags.quality,
           record: flags.record,
+          publish: flags.publish,
+          onPublish: (status) => reporter.info(describePublish(status)),
           reads,
           signal: context.signal,
           onSource: (status) => reporter.info(describeSource(status)),
@@ -209,11 +240,16 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           `Live at ${run.url} — ${format}, model ${stylizer.pool.model.card.name} on ${describeRuntime(stylizer.pool)}. Ctrl-C stops.`,
         );
         for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
+        for (const named of certifiedUrls(run.url, tls?.hostNames ?? []))
+          reporter.info(`Also at ${named}`);
         const summary = await run.done;
         reporter.result(
           { ...summary, ...(flags.record ? { record: resolve(flags.record) } : {}) },
           `Stopped (${summary.reason}): ${summary.sentFrames} frames sent, ${summary.drops} dropped` +
-            (flags.record ? `; recorded ${resolve(flags.record)}` : ''),
+            (flags.record ? `; recorded ${resolve(flags.record)}` : '') +
+            (summary.published ?? [])
+              .map((sent) => `; published ${sent.frames} frames to ${sent.target}`)
+              .join(''),
         );
       } finally {
         await stylizer.close();

@@ -6,6 +6,7 @@
  */
 import { parseCameraFormat, parseLiveSource, type LiveSource } from '../decode/live-source.js';
 import { parseSizeOption, type Size } from '../decode/working-size.js';
+import { parsePublishTarget, PUBLISH_RULE } from '../publish/publish-target.js';
 import { PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES } from '../infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../infer/find-model.js';
@@ -294,11 +295,42 @@ export const liveOptions = {
       return value.map((item) => parseOrigin(item as string));
     },
   }),
+  tlsCert: textOption({
+    name: 'tlsCert',
+    argument: '<file>',
+    description: 'serve the page over HTTPS and the socket over WSS with this PEM certificate',
+    what: 'a PEM certificate file',
+  }),
+  tlsKey: textOption({
+    name: 'tlsKey',
+    argument: '<file>',
+    description: "the PEM private key of `--tls-cert`'s certificate",
+    what: 'a PEM private key file',
+  }),
   record: textOption({
     name: 'record',
     argument: '<file>',
     description: 'also record the stylized stream to a video file',
     what: 'a video file path',
+  }),
+  publish: defineOption<string[]>({
+    name: 'publish',
+    argument: '<url>',
+    description:
+      'also push the stylized stream (H.264) to a media server: an rtmp://, rtmps:// or srt:// URL; repeatable',
+    type: 'string[]',
+    limit: 'rtmp://host/app/stream, rtmps://…, srt://host:port',
+    parse: (text, previous) => [
+      ...(previous ?? []),
+      asOptionError(() => parsePublishTarget(text)).url,
+    ],
+    check: (value) => {
+      if (!Array.isArray(value)) throw expected('publish', `a list of ${PUBLISH_RULE}s`, value);
+      return value.map((item) => {
+        if (typeof item !== 'string') throw expected('publish', PUBLISH_RULE, item);
+        return asOptionError(() => parsePublishTarget(item)).url;
+      });
+    },
   }),
   maxUpload: integerOption({
     name: 'maxUpload',

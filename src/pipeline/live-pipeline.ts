@@ -1,8 +1,9 @@
 /**
  * The live pipeline, wired: a live source kept open with retries (`runLiveSource`) feeds the frame
- * pump (`LiveFramePump`: newest-frame slot → stylize → JPEG → viewers and the recorder), and with
- * `--size auto` each window of frames is judged (`SizeWindows`) and the source reopened at the new
- * size. This module starts and stops those parts and the viewer server around them.
+ * pump (`LiveFramePump`: newest-frame slot → stylize → JPEG → viewers; the stylized frame → the
+ * recorder and each `StreamPublisher`), and with `--size auto` each window of frames is judged
+ * (`SizeWindows`) and the source reopened at the new size. This module starts and stops those
+ * parts and the viewer server around them.
  *
  * A source that cannot be opened at the start (a camera not plugged in yet, a stream not up yet)
  * fails the start without `retry`; with it, the server starts anyway, viewers see the source
@@ -41,6 +42,14 @@ import { RetryBudget } from './retry-budget.js';
 import { SizeWindows } from './size-windows.js';
 import { checkOptions, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
+import { checkPublishable } from '../publish/ffmpeg-protocols.js';
+import { parsePublishTarget, type PublishTarget } from '../publish/publish-target.js';
+import {
+  publishSize,
+  StreamPublisher,
+  type PublishCounts,
+  type PublishStatus,
+} from '../publish/stream-publisher.js';
 
 /**
  * The options checked by the CLI's rules (src/options). `size` is checked only when given: absent,
@@ -54,6 +63,7 @@ const CHECKED_OPTIONS = pickOptions(
   'retry',
   'quality',
   'record',
+  'publish',
 );
 
 export { nominalLiveSize } from './live-video.js';
@@ -93,6 +103,14 @@ export interface LiveOptions {
   quality?: number;
   /** Also records the stylized stream to this file (formats and rules as in render). */
   record?: string;
+  /**
+   * Media servers to push the stylized stream to (rtmp://, rtmps://, srt:// URLs). One that is
+   * down or drops the stream is reconnected with back-off (from `retryDelayMs`) while the run
+   * lasts; it never stops the page or the recording.
+   */
+  publish?: readonly string[];
+  /** Every change of a publish target's connection (for the CLI's log). */
+  onPublish?: (status: PublishStatus) => void;
   /** Files the run reads besides the source and the gallery (a config, a schedule): not `record`. */
   reads?: readonly string[];
   signal?: AbortSignal;
@@ -110,6 +128,8 @@ export interface LiveSummary {
   drops: number;
   /** Frames in the recording (repeats that keep it in real time included). */
   recordedFrames?: number;
+  /** What each publish target was sent. */
+  published?: PublishCounts[];
 }
 
 export interface LiveRun {
@@ -122,6 +142,8 @@ export interface LiveRun {
   stats(): StatsSnapshot;
   /** Frames read from the source, sent, and dropped, since the start. */
   counts(): { source: number; sent: number; drops: number };
+  /** What each publish target has been sent so far. */
+  publishCounts(): PublishCounts[];
   /** Settles when everything has stopped; rejects when the source or a stage failed for good. */
   readonly done: Promise<LiveSummary>;
   /** Stops the run and waits for it. */
@@ -193,6 +215,9 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     fatal ??= error;
     stopper.abort();
   };
+  // Each target this ffmpeg can write, checked before anything starts.
+  const targets: PublishTarget[] = (options.publish ?? []).map(parsePublishTarget);
+  for (const target of targets) await checkPublishable(target);
   // The recorder needs the stream's size: it starts when the source first opens, but its file
   // is checked now, before anything runs.
   let recorder: LiveRecorder | undefined;
@@ -202,6 +227,21 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     await prepareOutput(options.record, [sourceFile, ...galleryFiles, ...(options.reads ?? [])]);
     if (video) recorder = await startLiveRecorder(options.record, video, fail);
   }
+  const publishers: StreamPublisher[] = [];
+  /** Publishing starts, like the recording, once the stream's size is known. */
+  const startPublishing = (format: VideoFormat): void => {
+    for (const target of targets) {
+      publishers.push(
+        new StreamPublisher({
+          target,
+          video: { ...publishSize(format), fps: format.fps },
+          firstDelayMs: options.retryDelayMs,
+          onStatus: options.onPublish,
+          signal,
+        }),
+      );
+    }
+  };
   let server: StreamServer;
   try {
     server = await startStreamServer({
@@ -214,6 +254,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     await recorder?.abort();
     throw error;
   }
+  if (video) startPublishing(video);
 
   /** The source opened for the first time after failing at the start. */
   const sourceOpened = async (opened: VideoFormat): Promise<void> => {
@@ -223,6 +264,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     inputArgs = argsFor(format);
     server.setVideo(format);
     if (options.record) recorder = await startLiveRecorder(options.record, format, fail);
+    startPublishing(format);
   };
 
   const setSource = (status: SourceStatus): void => {
@@ -240,7 +282,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       options.styleFor
         ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
         : controls.prepared,
-    wanted: () => server.viewerCount > 0 || recorder !== undefined,
+    wanted: () => server.viewerCount > 0 || recorder !== undefined || publishers.length > 0,
     timed: (ms, output) => {
       if (output.width === video?.width) sizes?.timed(ms);
     },
@@ -248,6 +290,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       server.broadcastFrame(jpeg);
       options.onFrameSent?.(sent);
       recorder?.offer(output, sent.captureMs);
+      for (const publisher of publishers) publisher.offer(output);
     },
     signal,
     fail,
@@ -288,6 +331,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       status: setSource,
     });
 
+  const publishCounts = (): PublishCounts[] => publishers.map((publisher) => publisher.counts());
+
   const done = (async (): Promise<LiveSummary> => {
     let outcome: 'ended' | 'stopped' = 'stopped';
     try {
@@ -304,6 +349,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
         : { state: 'ended', message: outcome === 'ended' ? `${label} ended` : 'stopped' },
     );
     try {
+      await Promise.all(publishers.map((publisher) => publisher.stop()));
       if (failure) await recorder?.abort();
       else await recorder?.finish();
     } finally {
@@ -316,6 +362,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       sentFrames: stats.totalSent,
       drops: stats.drops,
       ...(recorder ? { recordedFrames: recorder.framesWritten } : {}),
+      ...(publishers.length > 0 ? { published: publishCounts() } : {}),
     };
   })();
   done.catch(() => {}); // observed by the caller through `done` or `stop()`
@@ -329,6 +376,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     },
     stats: () => stats.snapshot(),
     counts: () => ({ source: stats.totalSource, sent: stats.totalSent, drops: stats.drops }),
+    publishCounts,
     done,
     stop() {
       stopper.abort();

@@ -5,9 +5,9 @@
  * the frame before it. Recording never slows the viewers: `offer` never blocks, and when the
  * encoder falls behind, frames beyond a small queue are dropped (the gap is filled the same way).
  */
-import sharp from 'sharp';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { prepareOutput } from '../encode/output-file.js';
+import { scaleFrame } from '../encode/scale-frame.js';
 import type { Frame } from '../types.js';
 
 export interface LiveRecorder {
@@ -29,23 +29,6 @@ const MAX_REPEATS = 60;
 /** Where each frame lands on a constant-rate timeline that starts at the first frame. */
 export function timelineSlot(captureMs: number, startMs: number, fps: number): number {
   return Math.max(0, Math.round(((captureMs - startMs) * fps) / 1000));
-}
-
-/** The frame scaled to `size`; the recording keeps one size while `--size auto` changes it. */
-async function toSize(frame: Frame, size: { width: number; height: number }): Promise<Frame> {
-  const { data, width, height } = frame;
-  if (width === size.width && height === size.height) return frame;
-  const scaled = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
-    raw: { width, height, channels: 3 },
-  })
-    .resize(size.width, size.height, { fit: 'fill' })
-    .raw()
-    .toBuffer();
-  return {
-    ...frame,
-    ...size,
-    data: new Uint8Array(scaled.buffer, scaled.byteOffset, scaled.length),
-  };
 }
 
 /** `onError` hears of a failed recording at once (disk full, ffmpeg gone), not only at `finish`. */
@@ -76,7 +59,7 @@ export async function startLiveRecorder(
       if (item.slot < nextSlot) continue; // a late frame: its place is taken
       const repeats = Math.min(item.slot - nextSlot, MAX_REPEATS);
       for (let i = 0; previous && i < repeats; i++) await encoder.write(previous);
-      const frame = await toSize(item.frame, video);
+      const frame = await scaleFrame(item.frame, video);
       await encoder.write(frame);
       previous = frame;
       nextSlot = item.slot + 1;

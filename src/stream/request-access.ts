@@ -1,7 +1,7 @@
 /**
  * Who may talk to the live server. Three checks, on the page and on the socket alike:
- * - the `Host` header names this machine by an IP address, `localhost`, the `--host` name or an
- *   allowed origin's host (a DNS-rebinding page arrives under its own domain name and is refused);
+ * - the `Host` header names this machine by an IP address, `localhost`, the `--host` name, a name
+ *   its HTTPS certificate is for, or an allowed origin's host (a DNS-rebinding page arrives under its own domain name and is refused);
  * - a browser's `Origin` is the page's own origin (or one allowed with `--allow-origin`), so another
  *   site cannot open the socket from a visitor's browser; clients that send no `Origin` (not
  *   browsers) are let through, as only a browser needs protecting from itself;
@@ -17,6 +17,8 @@ export interface AccessOptions {
   token?: string;
   /** Extra origins allowed to open the socket, like `https://studio.example:8443`. */
   allowedOrigins: readonly string[];
+  /** More names this machine answers to: the DNS names of the HTTPS certificate. */
+  hostNames?: readonly string[];
 }
 
 export type AccessResult = { ok: true } | { ok: false; status: 401 | 403; reason: string };
@@ -29,12 +31,20 @@ function hostnameOf(hostHeader: string): string | undefined {
   }
 }
 
+/** Whether a certificate's DNS name covers `hostname`; `*.example.com` covers one label. */
+export function isCertifiedName(hostname: string, name: string): boolean {
+  if (!name.startsWith('*.')) return hostname === name;
+  const suffix = name.slice(1);
+  return hostname.endsWith(suffix) && !hostname.slice(0, -suffix.length).includes('.');
+}
+
 export function isAllowedHost(hostHeader: string | undefined, options: AccessOptions): boolean {
   if (!hostHeader) return false;
   const hostname = hostnameOf(hostHeader);
   if (!hostname) return false;
   if (hostname === 'localhost' || isIP(hostname) !== 0) return true;
   if (hostname === options.host.toLowerCase()) return true;
+  if (options.hostNames?.some((name) => isCertifiedName(hostname, name))) return true;
   return options.allowedOrigins.some((origin) => hostnameOf(new URL(origin).host) === hostname);
 }
 

@@ -1,10 +1,12 @@
 /**
- * The live server: one HTTP server that serves the viewer page at `/` and streams at `/ws`.
+ * The live server: one HTTP server (HTTPS with a certificate and key) that serves the viewer page
+ * at `/` and streams at `/ws`.
  * Frames fan out to every viewer through its own `ViewerConnection` (newest wins, gated on
  * `bufferedAmount`); style changes from any viewer go through `LiveControls` and reach every
  * viewer; a heartbeat finds dead connections; `stats` go out about once a second.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -21,6 +23,7 @@ import {
   type VideoFormat,
 } from './protocol.js';
 import { checkAccess, type AccessOptions } from './request-access.js';
+import { loadTlsCredentials } from './tls-credentials.js';
 import { ViewerConnection } from './viewer-connection.js';
 import { loadViewerFiles, type ViewerFile } from './viewer-files.js';
 
@@ -33,6 +36,10 @@ export interface StreamServerOptions {
   token?: string;
   /** Origins besides the page's own that may open the socket. */
   allowedOrigins?: readonly string[];
+  /** PEM certificate file: with `tlsKey`, the page is served over HTTPS and the socket over WSS. */
+  tlsCert?: string;
+  /** PEM private key file of `tlsCert`. */
+  tlsKey?: string;
   controls: LiveControls<unknown>;
   /** The stream's size and rate; all 0 while the source has not opened yet (see `setVideo`). */
   video: VideoFormat;
@@ -78,15 +85,30 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
 };
 
-const SERVER_OPTIONS = pickOptions(liveOptions, 'host', 'port', 'token', 'allowOrigin');
+const SERVER_OPTIONS = pickOptions(
+  liveOptions,
+  'host',
+  'port',
+  'token',
+  'allowOrigin',
+  'tlsCert',
+  'tlsKey',
+);
 
 export async function startStreamServer(options: StreamServerOptions): Promise<StreamServer> {
   // Checked by the CLI's rules (src/options): `allowedOrigins` is the list of `--allow-origin`s.
-  const { host, port, token, allowOrigin } = checkOptions(SERVER_OPTIONS, {
+  const { host, port, token, allowOrigin, tlsCert, tlsKey } = checkOptions(SERVER_OPTIONS, {
     ...options,
     allowOrigin: options.allowedOrigins,
   });
-  const access: AccessOptions = { host, token, allowedOrigins: allowOrigin ?? [] };
+  const tls = await loadTlsCredentials({ tlsCert, tlsKey });
+  // A browser that opened a name the certificate is for sends that name as `Host`.
+  const access: AccessOptions = {
+    host,
+    token,
+    allowedOrigins: allowOrigin ?? [],
+    hostNames: tls?.hostNames ?? [],
+  };
   const { controls } = options;
   const maxBufferedBytes = options.maxBufferedBytes ?? 512 * 1024;
   const files = await loadViewerFiles(options.viewerDirectory);
@@ -132,7 +154,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     send(200, file.body, file.contentType);
   };
 
-  const server = createServer((request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     let url: URL;
     try {
       url = new URL(request.url ?? '/', 'http://localhost');
@@ -141,7 +163,10 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       return;
     }
     serveFile(request, response, url);
-  });
+  };
+  const server = tls
+    ? createHttpsServer({ cert: tls.cert, key: tls.key }, onRequest)
+    : createServer(onRequest);
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -312,7 +337,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
           ? `[${host}]`
           : host;
   const url =
-    `http://${urlHost}:${boundPort}/` +
+    `${tls ? 'https' : 'http'}://${urlHost}:${boundPort}/` +
     (options.token ? `?token=${encodeURIComponent(options.token)}` : '');
 
   let closing: Promise<void> | undefined;

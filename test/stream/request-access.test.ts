@@ -17,6 +17,15 @@ describe('request access', () => {
     ).toBe(true);
   });
 
+  it('allows the names the HTTPS certificate is for, a wildcard covering one label', () => {
+    const certified = { ...local, hostNames: ['cam.example', '*.studio.example'] };
+    expect(isAllowedHost('cam.example:8443', certified)).toBe(true);
+    expect(isAllowedHost('a.studio.example:8443', certified)).toBe(true);
+    expect(isAllowedHost('a.b.studio.example:8443', certified)).toBe(false);
+    expect(isAllowedHost('studio.example:8443', certified)).toBe(false);
+    expect(isAllowedHost('evil.example:8443', certified)).toBe(false);
+  });
+
   it('allows the page’s own origin, listed origins and non-browser clients', () => {
     expect(isAllowedOrigin(undefined, '127.0.0.1:8080', local)).toBe(true);
     expect(isAllowedOrigin('http://127.0.0.1:8080', '127.0.0.1:8080', local)).toBe(true);

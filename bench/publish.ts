@@ -1,0 +1,195 @@
+/**
+ * `npm run bench:publish`: what `--publish` costs and delivers. The test pattern at a fixed
+ * 1280×720, 30 fps, stylized live with the default model and watched by the page in headless
+ * Chromium, twice, side by side in one run: first the page alone, then the page while the stream
+ * is published to a real nginx-rtmp (started here, as the tests do) and a player (ffmpeg) pulls it
+ * back. Reports the frames per second the page drew in each phase and their ratio; the frames
+ * per second of H.264 the player decoded (wall clock); and, from the publisher's own counts, the
+ * stylized frames per second its encoder took. The machine (CPU model, cores, load average) is
+ * printed with them.
+ *
+ *   npm run bench:publish -- [--model NAME|PATH] [--device cpu] [--seconds 15] [--warmup 5]
+ *                             [--size 1280x720] [--fps 30] [--json]
+ */
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { parseLiveSource } from '../src/decode/live-source.js';
+import { parseSizeOption } from '../src/decode/working-size.js';
+import { spawnFfmpeg } from '../src/ffmpeg.js';
+import { parseDevice } from '../src/infer/execution-provider.js';
+import { DEFAULT_MODEL } from '../src/infer/find-model.js';
+import { InferencePool } from '../src/infer/inference-pool.js';
+import { loadModel } from '../src/infer/load-model.js';
+import { startLive, type LiveRun } from '../src/pipeline/live-pipeline.js';
+import { poolStylizer } from '../src/pipeline/live-stylizer.js';
+import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/stream-publisher.js';
+import { StyleGallery } from '../src/stream/style-gallery.js';
+import { launchChromium } from '../test/helpers/chromium.js';
+import { startRtmpServer } from '../test/helpers/nginx-rtmp.js';
+
+const { values: args } = parseArgs({
+  options: {
+    model: { type: 'string', default: DEFAULT_MODEL },
+    device: { type: 'string', default: 'auto' },
+    seconds: { type: 'string', default: '15' },
+    warmup: { type: 'string', default: '5' },
+    size: { type: 'string', default: '1280x720' },
+    fps: { type: 'string', default: '30' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const SAMPLE_STYLE = fileURLToPath(new URL('../assets/sample/style.jpg', import.meta.url));
+const seconds = Number(args.seconds);
+const warmup = Number(args.warmup);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const round = (value: number) => Math.round(value * 10) / 10;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+const model = await loadModel(args.model);
+const pool = await InferencePool.open(model, { device: parseDevice(args.device) });
+const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
+  maxUploadBytes: 1 << 20,
+  maxUploads: 1,
+});
+const settings = {
+  styles: [{ name: gallery.names()[0]!, weight: 1 }],
+  alpha: 1,
+  preserveColor: false,
+};
+const rtmp = await startRtmpServer();
+const browser = await launchChromium();
+const loadBefore = loadavg();
+
+declare const window: { stylecast: { framesDrawn: number } };
+
+/** Starts a live run, publishing to `publish` (or not). */
+function startPhase(publish: string[]): Promise<LiveRun> {
+  return startLive({
+    source: parseLiveSource('testsrc'),
+    size: parseSizeOption(args.size),
+    fps: Number(args.fps),
+    stylizer: poolStylizer(pool),
+    gallery,
+    settings,
+    server: { port: 0 },
+    publish,
+    onPublish: (status) => log(`publish: ${JSON.stringify(status)}`),
+  });
+}
+
+/** Opens the page, warms up, and measures frames drawn and sent per second during `during`. */
+async function pageFps(run: LiveRun, during: () => Promise<void>) {
+  const page = await browser.newPage();
+  await page.goto(run.url);
+  await sleep(warmup * 1000);
+  const drawn = () => page.evaluate(() => window.stylecast.framesDrawn);
+  const sentBefore = run.counts().sent;
+  const publishedBefore = run.publishCounts()[0];
+  const before = await drawn();
+  const startedMs = performance.now();
+  await during();
+  const elapsed = (performance.now() - startedMs) / 1000;
+  const result = {
+    drawnFps: round(((await drawn()) - before) / elapsed),
+    sentFps: round((run.counts().sent - sentBefore) / elapsed),
+    // Stylized frames the publisher's encoder took.
+    publishedFps: round(
+      ((run.publishCounts()[0]?.frames ?? 0) - (publishedBefore?.frames ?? 0)) / elapsed,
+    ),
+  };
+  await page.close();
+  return result;
+}
+
+/**
+ * A player pulling the stream for `seconds`, decoding every frame it receives: a framemd5 line
+ * each (`-vsync passthrough`: none repeated to fill the nominal rate; `-flush_packets 1`: each
+ * line written as its frame is decoded). Reports frames per second as they arrived (wall clock)
+ * and as the stream's timestamps space them.
+ */
+async function playFor(url: string, seconds: number) {
+  const frames: { arrivedMs: number; pts: number }[] = [];
+  let timeBase = 1;
+  let partial = '';
+  const player = spawnFfmpeg(
+    ['-i', url, '-vsync', 'passthrough', '-flush_packets', '1', '-f', 'framemd5', 'pipe:1'],
+    { task: `playing ${url}`, stdout: true },
+  );
+  player.stdout!.setEncoding('utf8');
+  player.stdout!.on('data', (text: string) => {
+    const parts = (partial + text).split('\n');
+    partial = parts.pop() ?? '';
+    for (const line of parts) {
+      const tb = /^#tb 0: (\d+)\/(\d+)/.exec(line);
+      if (tb) timeBase = Number(tb[1]) / Number(tb[2]);
+      if (line.startsWith('#') || !line.trim()) continue;
+      frames.push({ arrivedMs: performance.now(), pts: Number(line.split(',')[2]) * timeBase });
+    }
+  });
+  // Counting starts `warmup` seconds after frames flow: a joining player is sent the frames since
+  // the last keyframe at once, and catches up on what arrived while it probed the stream.
+  while (frames.length === 0) await sleep(50);
+  await sleep(warmup * 1000);
+  const counted = frames.length;
+  const countedFromMs = performance.now();
+  await sleep(seconds * 1000);
+  const window = frames.slice(counted);
+  const elapsed = (performance.now() - countedFromMs) / 1000;
+  await player.stop();
+  const ptsSpan = (window.at(-1)?.pts ?? 0) - (window[0]?.pts ?? 0);
+  return {
+    fps: round(window.length / elapsed),
+    ptsFps: round(ptsSpan > 0 ? (window.length - 1) / ptsSpan : 0),
+    frames: window.length,
+  };
+}
+
+try {
+  log(`phase 1: the page alone, ${seconds} s`);
+  const alone = await startPhase([]);
+  const pageAlone = await pageFps(alone, () => sleep(seconds * 1000));
+  await alone.stop();
+
+  log(`phase 2: the page while publishing to nginx-rtmp and a player pulls it, ${seconds} s`);
+  const url = rtmp.streamUrl('bench');
+  const publishing = await startPhase([url]);
+  let player: Awaited<ReturnType<typeof playFor>> | undefined;
+  const pagePublishing = await pageFps(publishing, async () => {
+    player = await playFor(url, seconds);
+  });
+  await publishing.stop();
+
+  const { width, height, fps } = publishing.video;
+  const result = {
+    machine: {
+      cpu: cpus()[0]?.model,
+      cores: cpus().length,
+      loadAverage1m: { before: round(loadBefore[0]!), after: round(loadavg()[0]!) },
+    },
+    model: `${model.card.name} on ${pool.provider} (${pool.workerCount} workers)`,
+    video: `${width}x${height} at ${fps} fps`,
+    encoder: `x264 ${PUBLISH_PRESET} zerolatency, ${publishBitrateKbps({ width, height, fps })} kbit/s`,
+    pageAlone,
+    pagePublishing,
+    pageRatio: Number((pagePublishing.drawnFps / pageAlone.drawnFps).toFixed(2)),
+    player,
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    const lines = [
+      `machine: ${result.machine.cpu}, ${result.machine.cores} cores, load average ${result.machine.loadAverage1m.before} → ${result.machine.loadAverage1m.after}`,
+      `live: ${result.video}, model ${result.model}; publishing ${result.encoder}`,
+      `page alone:        ${pageAlone.drawnFps} fps drawn (${pageAlone.sentFps} sent)`,
+      `page + publishing: ${pagePublishing.drawnFps} fps drawn (${pagePublishing.sentFps} sent), ${result.pageRatio} of alone`,
+      `publisher: ${pagePublishing.publishedFps} fps taken by its encoder`,
+      `player (nginx-rtmp → ffmpeg): ${player?.fps} fps of H.264 decoded (${player?.ptsFps} by the stream's timestamps)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+} finally {
+  await browser.close();
+  await rtmp.remove();
+  await pool.close();
+}

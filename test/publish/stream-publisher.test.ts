@@ -1,0 +1,331 @@
+/**
+ * `publish` against a real media server: nginx with its RTMP module, started here. The stylized
+ * stream is pulled back from it with ffmpeg (H.264, the working size, the style's colour); the
+ * server is killed mid-stream (the page and the recording go on, the publisher retries) and
+ * started again (publishing resumes). No timings are asserted.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLiveSource } from '../../src/decode/live-source.js';
+import { createSocket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
+import { InferencePool } from '../../src/infer/inference-pool.js';
+import { loadModel } from '../../src/infer/load-model.js';
+import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
+import { parsePublishTarget } from '../../src/publish/publish-target.js';
+import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';
+import { StyleGallery } from '../../src/stream/style-gallery.js';
+import { tempDir } from '../helpers/media.js';
+import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
+import { makeTestCertificates } from '../helpers/test-certificates.js';
+import { errorLines, runCli } from '../helpers/run-cli.js';
+import { TINY_MODEL } from '../helpers/tiny-model.js';
+import { TestViewer, writeStyleImages, type StyleImages } from '../stream/live-test-helpers.js';
+
+const WIDTH = 320;
+const HEIGHT = 180;
+
+interface Pulled {
+  frames: number;
+  /** ffmpeg's description of the stream it played. */
+  streamInfo: string;
+  /** Mean red and blue of the frames. */
+  red: number;
+  blue: number;
+}
+
+/** Plays `count` frames of a stream from the server, decoded to RGB, as any player would. */
+async function pull(url: string, count: number): Promise<Pulled> {
+  const log: string[] = [];
+  const player = spawnFfmpeg(
+    ['-i', url, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    { task: `playing ${url}`, stdout: true, logLevel: 'info', onStderrLine: (l) => log.push(l) },
+  );
+  const chunks: Buffer[] = [];
+  player.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const guard = setTimeout(() => void player.stop(), 30_000); // against hanging, not a timing
+  try {
+    await player.done;
+  } finally {
+    clearTimeout(guard);
+  }
+  const data = Buffer.concat(chunks);
+  let red = 0;
+  let blue = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    red += data[i]!;
+    blue += data[i + 2]!;
+  }
+  const pixels = Math.max(1, data.length / 3);
+  return {
+    frames: data.length / (WIDTH * HEIGHT * 3),
+    streamInfo: log.find((line) => /Stream #.*Video:/.test(line)) ?? '',
+    red: red / pixels,
+    blue: blue / pixels,
+  };
+}
+
+function freeUdpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      const { port } = socket.address();
+      socket.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits, polling, until `check` holds; a guard against hanging, not a timing assertion. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let rtmp: TestRtmpServer;
+let pool: InferencePool;
+let styleImages: StyleImages;
+const temp = tempDir('stylecast-publish-');
+
+beforeAll(async () => {
+  rtmp = await startRtmpServer();
+  pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu', workers: 1 });
+  styleImages = await writeStyleImages();
+});
+
+afterAll(async () => {
+  await rtmp?.remove();
+  await pool?.close();
+  await styleImages?.remove();
+  temp.cleanup();
+});
+
+describe('publishing to nginx-rtmp', () => {
+  let run: LiveRun | undefined;
+  afterAll(() => run?.stop());
+
+  it('serves the stylized stream as H.264, and resumes after the server is killed and back', async () => {
+    const statuses: PublishStatus[] = [];
+    const wentLive = () => statuses.filter((status) => status.state === 'live').length;
+    const record = join(temp.dir, 'recorded.mp4');
+    run = await startLive({
+      source: parseLiveSource('testsrc'),
+      size: { width: WIDTH, height: HEIGHT },
+      fps: 15,
+      stylizer: poolStylizer(pool),
+      gallery: await StyleGallery.fromFiles(styleImages.paths, {
+        maxUploadBytes: 1 << 20,
+        maxUploads: 4,
+      }),
+      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+      server: { port: 0 },
+      publish: [rtmp.streamUrl('cam')],
+      retryDelayMs: 200,
+      record,
+      onPublish: (status) => statuses.push(status),
+    });
+    await until(() => wentLive() === 1, 'the publisher to go live');
+
+    const first = await pull(rtmp.streamUrl('cam'), 8);
+    expect(first.frames).toBe(8);
+    expect(first.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+    expect(first.red).toBeGreaterThan(first.blue); // the red style, not the test pattern's own
+
+    const viewer = await TestViewer.open(`${run.url.replace(/^http/, 'ws')}ws`);
+    await viewer.waitFor(() => viewer.frames.length >= 3, 'frames on the page');
+
+    await rtmp.kill();
+    await until(() => statuses.some((status) => status.state === 'retrying'), 'a retry');
+    const retrying = statuses.find((status) => status.state === 'retrying')!;
+    expect(retrying).toMatchObject({ target: `rtmp://127.0.0.1:${rtmp.port}/live/***` });
+    // The page keeps getting frames while the server is down.
+    const before = viewer.frames.length;
+    await viewer.waitFor(() => viewer.frames.length >= before + 10, 'frames while down');
+
+    await rtmp.start();
+    await until(() => wentLive() === 2, 'publishing to resume');
+    const again = await pull(rtmp.streamUrl('cam'), 8);
+    expect(again.frames).toBe(8);
+    expect(again.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+
+    viewer.close();
+    const summary = await run.stop();
+    run = undefined;
+    expect(summary.reason).toBe('stopped');
+    // The recording went on through the outage.
+    expect(summary.recordedFrames).toBeGreaterThan(0);
+    expect(summary.published).toEqual([
+      expect.objectContaining({ target: retrying.target, connections: 2 }),
+    ]);
+    expect(summary.published![0]!.frames).toBeGreaterThan(0);
+    expect(existsSync(record)).toBe(true);
+  }, 120_000);
+});
+
+describe('publishing over RTMPS', () => {
+  it('reaches nginx-rtmp through a TLS front with a certificate of the test CA', async () => {
+    // nginx-rtmp speaks no TLS: a TLS server here (the test's certificate) hands it the bytes.
+    const certificates = await makeTestCertificates(['localhost']);
+    const front = createTlsServer(
+      { cert: await readFile(certificates.cert), key: await readFile(certificates.key) },
+      (secure) => {
+        const plain = connect(rtmp.port, '127.0.0.1');
+        secure.pipe(plain).pipe(secure);
+        secure.on('error', () => plain.destroy());
+        plain.on('error', () => secure.destroy());
+      },
+    );
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const { port } = front.address() as AddressInfo;
+    const statuses: PublishStatus[] = [];
+    let run: LiveRun | undefined;
+    try {
+      run = await startLive({
+        source: parseLiveSource('testsrc'),
+        size: { width: WIDTH, height: HEIGHT },
+        fps: 15,
+        stylizer: poolStylizer(pool),
+        gallery: await StyleGallery.fromFiles(styleImages.paths, {
+          maxUploadBytes: 1 << 20,
+          maxUploads: 4,
+        }),
+        settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+        server: { port: 0 },
+        publish: [`rtmps://127.0.0.1:${port}/live/secure`],
+        retryDelayMs: 200,
+        onPublish: (status) => statuses.push(status),
+      });
+      await until(() => statuses.some((status) => status.state === 'live'), 'RTMPS to go live');
+      const pulled = await pull(rtmp.streamUrl('secure'), 8);
+      expect(pulled.frames).toBe(8);
+      expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+    } finally {
+      await run?.stop();
+      front.close();
+      await certificates.remove();
+    }
+  });
+});
+
+describe('publishing over SRT', () => {
+  const liveWith = (publish: string) =>
+    startLive({
+      source: parseLiveSource('testsrc'),
+      size: { width: WIDTH, height: HEIGHT },
+      fps: 15,
+      stylizer: poolStylizer(pool),
+      gallery,
+      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+      server: { port: 0 },
+      publish: [publish],
+      retryDelayMs: 200,
+    });
+  let gallery: StyleGallery;
+  beforeAll(async () => {
+    gallery = await StyleGallery.fromFiles(styleImages.paths, {
+      maxUploadBytes: 1 << 20,
+      maxUploads: 4,
+    });
+  });
+
+  it('is refused in one line by an ffmpeg without SRT (the bundled one)', async () => {
+    const bundled = ffmpegPath();
+    await expect(liveWith('srt://127.0.0.1:9?streamid=secret')).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message:
+        `Cannot publish to srt://127.0.0.1:9?***: the ffmpeg at ${bundled} has no srt output; ` +
+        "set FFMPEG_PATH to an ffmpeg built with it (Debian's ffmpeg has srt)",
+    });
+  });
+
+  it("reaches an SRT listener with Debian's ffmpeg (FFMPEG_PATH)", async () => {
+    const previous = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = '/usr/bin/ffmpeg';
+    let run: LiveRun | undefined;
+    try {
+      const port = await freeUdpPort();
+      // The receiving end listens; the publisher calls it (SRT's default mode), retrying until it is up.
+      const received = pull(`srt://127.0.0.1:${port}?mode=listener`, 8);
+      run = await liveWith(`srt://127.0.0.1:${port}`);
+      const pulled = await received;
+      expect(pulled.frames).toBe(8);
+      expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.red).toBeGreaterThan(pulled.blue);
+    } finally {
+      await run?.stop();
+      if (previous === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = previous;
+    }
+  });
+});
+
+describe('a media server that never reads', () => {
+  it('costs the caller nothing: frames are dropped, and the stalled connection is retried', async () => {
+    // Accepts the TCP connection and never answers: RTMP's handshake never ends, so ffmpeg
+    // takes a frame or two and then nothing.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const statuses: PublishStatus[] = [];
+    const publisher = new StreamPublisher({
+      target: parsePublishTarget(`rtmp://127.0.0.1:${port}/live/key`),
+      video: { width: WIDTH, height: HEIGHT, fps: 15 },
+      stallMs: 1000,
+      firstDelayMs: 100,
+      onStatus: (status) => statuses.push(status),
+    });
+    try {
+      const data = new Uint8Array(WIDTH * HEIGHT * 3);
+      for (let index = 0; !statuses.some((status) => status.state === 'retrying'); index++) {
+        publisher.offer({ index, ptsMs: 0, width: WIDTH, height: HEIGHT, data });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (index > 3000) throw new Error('The stalled connection was never dropped');
+      }
+      expect(statuses[0]).toEqual({
+        target: `rtmp://127.0.0.1:${port}/live/***`,
+        state: 'retrying',
+        attempt: 1,
+        retryInMs: 100,
+        message: 'the connection took no frame for 1 s',
+      });
+      expect(publisher.counts()).toMatchObject({ connections: 0 });
+      expect(publisher.counts().dropped).toBeGreaterThan(0);
+    } finally {
+      await publisher.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('stylecast live --publish', () => {
+  it('refuses a URL it cannot publish to in one line', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'live',
+      '--input',
+      'testsrc',
+      '--model',
+      TINY_MODEL,
+      '--port',
+      '0',
+      '--publish',
+      'http://media.lan/live/cam',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(errorLines(stderr)).toEqual([
+      "error: option '--publish <url>' argument 'http://media.lan/live/cam' is invalid. " +
+        'Expected `publish` to be an rtmp://host/app/stream, rtmps://host/app/stream or ' +
+        'srt://host:port URL, got `http://media.lan/live/cam` (http protocol)',
+    ]);
+  });
+});
