@@ -110,6 +110,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveFlags.record())
     .addOption(liveFlags.maxUpload())
     .addOption(liveFlags.quality())
+    .addOption(liveFlags.viewerCodec())
+    .addOption(liveFlags.bitrate())
     .addOption(options.model())
     .addOption(options.device())
     .addOption(options.precision())
@@ -193,6 +195,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           },
           retry: flags.retry,
           quality: flags.quality,
+          viewerCodec: flags.viewerCodec,
+          bitrate: flags.bitrate,
           record: flags.record,
           reads,
           signal: context.signal,

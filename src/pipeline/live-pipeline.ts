@@ -1,6 +1,7 @@
 /**
  * The live pipeline, wired: a live source kept open with retries (`runLiveSource`) feeds the frame
- * pump (`LiveFramePump`: newest-frame slot → stylize → JPEG → viewers and the recorder), and with
+ * pump (`LiveFramePump`: newest-frame slot → stylize → the viewers' encoders (`ViewerEncoders`:
+ * JPEG, H.264) → viewers; and the recorder), and with
  * `--size auto` each window of frames is judged (`SizeWindows`) and the source reopened at the new
  * size. This module starts and stops those parts and the viewer server around them.
  *
@@ -24,6 +25,8 @@ import { isAbortError, StylecastError } from '../errors.js';
 import { LiveControls } from '../stream/live-controls.js';
 import type { LiveSettings, SourceStatus, StatsSnapshot, VideoFormat } from '../stream/protocol.js';
 import type { StyleGallery } from '../stream/style-gallery.js';
+import { ViewerEncoders } from '../stream/viewer-encoders.js';
+import { offeredCodecs, type ViewerCodecChoice } from '../stream/viewer-transports.js';
 import {
   startStreamServer,
   type StreamServer,
@@ -54,6 +57,8 @@ const CHECKED_OPTIONS = pickOptions(
   'retry',
   'quality',
   'record',
+  'viewerCodec',
+  'bitrate',
 );
 
 export { nominalLiveSize } from './live-video.js';
@@ -91,6 +96,13 @@ export interface LiveOptions {
   stallMs?: number;
   /** JPEG quality of the frames sent to viewers. */
   quality?: number;
+  /**
+   * The codecs viewers may get: `auto` (H.264 where the browser decodes it, else JPEG), or one of
+   * them only. Default `auto`.
+   */
+  viewerCodec?: ViewerCodecChoice;
+  /** Most bits per second of the H.264 stream to viewers. Default 3 Mbit/s. */
+  bitrate?: number;
   /** Also records the stylized stream to this file (formats and rules as in render). */
   record?: string;
   /** Files the run reads besides the source and the gallery (a config, a schedule): not `record`. */
@@ -128,6 +140,9 @@ export interface LiveRun {
   stop(): Promise<LiveSummary>;
 }
 
+/** The H.264 stream's cap when none is given: 720p stylized frames look good at it (README). */
+const DEFAULT_BITRATE = 3_000_000;
+
 /** How long stopping waits for in-flight frames. */
 const DRAIN_MS = 5_000;
 
@@ -138,7 +153,7 @@ const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 export async function startLive(options: LiveOptions): Promise<LiveRun> {
   options = { ...options, ...checkOptions(CHECKED_OPTIONS, options) };
   if (options.size !== undefined) liveOptions.size.check(options.size);
-  const { quality = 80 } = options;
+  const { quality = 80, viewerCodec = 'auto', bitrate = DEFAULT_BITRATE } = options;
   const budget = new RetryBudget(options.retry ?? 0, { firstDelayMs: options.retryDelayMs });
   const stopper = new AbortController();
   const signal = options.signal
@@ -206,6 +221,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   try {
     server = await startStreamServer({
       ...options.server,
+      codecs: offeredCodecs(viewerCodec),
       controls,
       video: video ?? UNKNOWN_VIDEO,
       stats: () => stats.snapshot(),
@@ -230,12 +246,12 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     options.onSource?.(status);
   };
 
+  const encoders = new ViewerEncoders(server, { quality, bitrate });
   let streamStartMs: number | undefined;
   const pump = new LiveFramePump({
     stylizer,
     slot,
     stats,
-    jpegQuality: quality,
     styleFor: ({ frame, captureMs }) =>
       options.styleFor
         ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
@@ -244,11 +260,11 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     timed: (ms, output) => {
       if (output.width === video?.width) sizes?.timed(ms);
     },
-    deliver: (jpeg, output, sent) => {
-      server.broadcastFrame(jpeg);
-      options.onFrameSent?.(sent);
-      recorder?.offer(output, sent.captureMs);
+    deliver: async (output, tag) => {
+      recorder?.offer(output, tag.captureMs);
+      await encoders.deliver(output, tag, video?.fps ?? 30);
     },
+    sent: (frame) => options.onFrameSent?.(frame),
     signal,
     fail,
   });
@@ -297,6 +313,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     }
     stopper.abort();
     await pump.drain(DRAIN_MS);
+    await encoders.close();
     const failure = fatal !== undefined && !isAbortError(fatal) ? fatal : undefined;
     setSource(
       failure

@@ -21,8 +21,11 @@ import {
   type VideoFormat,
 } from './protocol.js';
 import { checkAccess, type AccessOptions } from './request-access.js';
+import type { OutgoingFrame } from './frame-queue.js';
 import { ViewerConnection } from './viewer-connection.js';
+import type { ViewerAudience } from './viewer-encoders.js';
 import { loadViewerFiles, type ViewerFile } from './viewer-files.js';
+import { chooseCodec, VIEWER_CODECS, type ViewerCodec } from './viewer-transports.js';
 
 export interface StreamServerOptions {
   /** Address to bind; `127.0.0.1` unless the user says otherwise. */
@@ -48,15 +51,20 @@ export interface StreamServerOptions {
   statsIntervalMs?: number;
   /** Where the viewer's files are; the package's own viewer by default. */
   viewerDirectory?: string;
+  /**
+   * The codecs frames are sent in, best first (`offeredCodecs` of `--viewer-codec`). A viewer
+   * gets JPEG, where it is offered, until it names the codecs it decodes. Default: all.
+   */
+  codecs?: readonly ViewerCodec[];
 }
 
-export interface StreamServer {
+export interface StreamServer extends ViewerAudience {
   /** The page's URL, with the token when there is one. */
   readonly url: string;
   readonly port: number;
   readonly viewerCount: number;
-  /** Offers one tagged JPEG to every viewer. */
-  broadcastFrame(jpeg: Buffer): void;
+  /** Offers one frame's message to every viewer that receives `codec`. */
+  broadcastFrame(codec: ViewerCodec, frame: OutgoingFrame): void;
   setSource(source: SourceStatus): void;
   /** The stream's size and rate became known (a source that was not up at the start opened). */
   setVideo(video: VideoFormat): void;
@@ -88,6 +96,9 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   });
   const access: AccessOptions = { host, token, allowedOrigins: allowOrigin ?? [] };
   const { controls } = options;
+  const codecs = [...(options.codecs ?? VIEWER_CODECS)];
+  /** What a viewer gets before it says what it decodes: JPEG, which every browser shows. */
+  const firstCodec: ViewerCodec | undefined = codecs.includes('jpeg') ? 'jpeg' : undefined;
   const maxBufferedBytes = options.maxBufferedBytes ?? 512 * 1024;
   const files = await loadViewerFiles(options.viewerDirectory);
   const viewers = new Set<ViewerConnection>();
@@ -176,11 +187,15 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   });
 
   const onConnection = (socket: WebSocket): void => {
-    const viewer = new ViewerConnection(socket, {
-      maxBufferedBytes,
-      maxFramesInFlight: 2,
-      hardLimitBytes: Math.max(8 * 1024 * 1024, maxBufferedBytes * 4),
-    });
+    const viewer = new ViewerConnection(
+      socket,
+      {
+        maxBufferedBytes,
+        maxFramesInFlight: 2,
+        hardLimitBytes: Math.max(8 * 1024 * 1024, maxBufferedBytes * 4),
+      },
+      firstCodec,
+    );
     viewers.add(viewer);
     let pendingChanges = 0;
     socket.on('error', () => socket.terminate());
@@ -190,6 +205,8 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       protocol: PROTOCOL_VERSION,
       ...video,
       ...(controls.levels !== undefined ? { levels: controls.levels } : {}),
+      codecs,
+      codec: firstCodec ?? null,
       serverTimeMs: Date.now(),
       gallery: controls.gallery.items(),
       settings: controls.settings,
@@ -214,6 +231,20 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
         });
       }
       const id = parsed.message.id;
+      if (parsed.message.type === 'codecs') {
+        const chosen = chooseCodec(codecs, parsed.message.codecs);
+        if (!chosen) {
+          return viewer.sendMessage({
+            type: 'error',
+            code: 'CODEC_UNSUPPORTED',
+            message: `This server sends ${codecs.join(' or ')}; none of ${parsed.message.codecs.join(', ')}`,
+            ...(id !== undefined ? { id } : {}),
+          });
+        }
+        if (chosen !== viewer.codec) viewer.codec = chosen;
+        return viewer.sendMessage({ type: 'codec', codec: chosen });
+      }
+      const change = parsed.message;
       if (pendingChanges >= MAX_PENDING_CHANGES) {
         return viewer.sendMessage({
           type: 'error',
@@ -224,7 +255,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       }
       pendingChanges++;
       void controls
-        .apply(parsed.message)
+        .apply(change)
         .then((result) => {
           if (!result.ok) {
             viewer.sendMessage({
@@ -266,13 +297,15 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     lastStatsAt = now;
     const stats = options.stats();
     for (const viewer of viewers) {
+      const sent = viewer.takeSentCounts();
       viewer.sendMessage({
         type: 'stats',
         serverTimeMs: Date.now(),
         ...stats,
         viewers: viewers.size,
-        viewerFps: Math.round((viewer.takeSentCount() / seconds) * 10) / 10,
+        viewerFps: Math.round((sent.frames / seconds) * 10) / 10,
         viewerSkipped: viewer.skipped,
+        viewerMbps: Math.round((sent.bytes * 8) / seconds / 1e4) / 100,
       });
     }
   }, options.statsIntervalMs ?? 1000);
@@ -322,8 +355,13 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     get viewerCount() {
       return viewers.size;
     },
-    broadcastFrame(jpeg) {
-      for (const viewer of viewers) viewer.offerFrame(jpeg);
+    broadcastFrame(codec, frame) {
+      for (const viewer of viewers) viewer.offerFrame(codec, frame);
+    },
+    codecsInUse() {
+      const inUse = new Set<ViewerCodec>();
+      for (const viewer of viewers) if (viewer.codec && viewer.open) inUse.add(viewer.codec);
+      return inUse;
     },
     setSource(next) {
       source = next;
