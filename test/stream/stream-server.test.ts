@@ -108,7 +108,9 @@ describe('stream server', () => {
     const hello = viewer.ofType('hello')[0]!;
     expect(viewer.messages[0]!.type).toBe('hello');
     expect(hello).toMatchObject({
-      protocol: 1,
+      protocol: 2,
+      codecs: ['h264', 'jpeg'],
+      codec: 'jpeg',
       width: 320,
       height: 180,
       fps: 30,
@@ -320,7 +322,11 @@ describe('stream server', () => {
     const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => noiseJpeg(600, i + 1)));
     const total = 60;
     for (let i = 0; i < total; i++) {
-      server.broadcastFrame(frames[i % frames.length]!);
+      server.broadcastFrame('jpeg', {
+        bytes: frames[i % frames.length]!,
+        index: i,
+        keyframe: true,
+      });
       // Each frame waits for the fast viewer, so a fast viewer that kept up got every one.
       await fast.waitFor(() => fast.frames.length > i, `frame ${i} at the fast viewer`);
     }
