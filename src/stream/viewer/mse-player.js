@@ -1,9 +1,10 @@
 // H.264 played through Media Source Extensions, where WebCodecs is not there (a page that is not
 // a secure context: plain http to another machine). The MediaSource lives in this worker; the
 // page attaches its handle to a <video> element, and the browser's media pipeline decodes and
-// shows the frames. Each frame becomes one fMP4 fragment (./fmp4.js) whose media time is its
-// capture time since the first frame, so the page can tell each shown frame's capture time
-// (`baseCaptureMs` + media time) and keep playback at the live edge.
+// shows the frames. Each frame becomes one fMP4 fragment (./fmp4.js) lasting one frame at the
+// stream's rate, each starting where the last ended: a gap in the timeline (a frame dropped, a
+// slow start) would stall playback for good, as Chromium does not jump gaps. The page hears each
+// frame's media time with its capture time, for latency, and keeps playback at the live edge.
 
 import { concat, initSegment, mediaSegment } from './fmp4.js';
 
@@ -21,8 +22,9 @@ export class MsePlayer {
     this.mimeType = '';
     this.configKey = '';
     this.needsKeyframe = true;
-    this.baseCaptureMs = null;
     this.frameMs = 1000 / 30;
+    /** Where the next frame starts on the media timeline, ms. */
+    this.nextTimeMs = 0;
     this.sequence = 0;
     this.trimmedAt = 0;
     /** Segments waiting for the source buffer, in order (none may be skipped). */
@@ -37,25 +39,25 @@ export class MsePlayer {
     if (fps > 0) this.frameMs = 1000 / fps;
   }
 
+  /** Queues one frame; returns its media time (ms), or null when it cannot be played. */
   push({ tag, config, data }) {
     if (tag.keyframe && config) this.configure(tag, config);
-    if (this.needsKeyframe && !tag.keyframe) return;
-    if (!this.configKey) return;
+    if (this.needsKeyframe && !tag.keyframe) return null;
+    if (!this.configKey) return null;
     this.needsKeyframe = false;
-    if (this.baseCaptureMs === null) {
-      this.baseCaptureMs = tag.captureMs;
-      this.post({ type: 'mse-base', baseCaptureMs: this.baseCaptureMs }, []);
-    }
+    const timeMs = Math.round(this.nextTimeMs);
+    this.nextTimeMs += this.frameMs;
     this.waiting.push(
       mediaSegment({
         sequence: ++this.sequence,
-        timeMs: Math.max(0, Math.round(tag.captureMs - this.baseCaptureMs)),
-        durationMs: Math.round(this.frameMs),
+        timeMs,
+        durationMs: Math.round(this.nextTimeMs) - timeMs,
         keyframe: tag.keyframe,
         data,
       }),
     );
     this.appendWaiting();
+    return timeMs;
   }
 
   configure(tag, config) {

@@ -22,8 +22,6 @@ let clockOffsetMs = null;
 let framesReceived = 0;
 let bytesReceived = 0;
 let fps = 0;
-/** How often the page hears how much arrived, when it does not draw the frames itself (MSE). */
-const RECEIVED_EVERY_MS = 250;
 
 self.onmessage = async ({ data }) => {
   if (data.type === 'start') {
@@ -107,17 +105,17 @@ function onFrame(buffer) {
     drawer.draw(new Blob([frame.data], { type: 'image/jpeg' }), frame.tag);
   } else if (frame.codec === 'h264' && h264Decoder) {
     h264Player ??= createH264Player();
-    h264Player.push(frame);
+    const mediaTimeMs = h264Player.push(frame);
+    // MSE's frames are shown by the page's <video>: it needs each one's capture time.
+    if (h264Decoder === 'mse' && mediaTimeMs !== null && frame.tag) {
+      const { captureMs } = frame.tag;
+      self.postMessage({ type: 'queued', mediaTimeMs, captureMs, framesReceived, bytesReceived });
+    }
   }
 }
 
 function createH264Player() {
   if (h264Decoder === 'webcodecs') return new WebCodecsPlayer(drawer, fail);
-  // The page's <video> shows MSE's frames: it hears what arrived from here, a few times a second.
-  setInterval(
-    () => self.postMessage({ type: 'received', framesReceived, bytesReceived }),
-    RECEIVED_EVERY_MS,
-  );
   const player = new MsePlayer((message, transfer) => self.postMessage(message, transfer), fail);
   player.setFps(fps);
   return player;

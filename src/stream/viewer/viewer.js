@@ -8,8 +8,11 @@ const video = $('video-mse');
 const query = new URLSearchParams(location.search);
 const token = query.get('token');
 const LATENCY_WINDOW = 2000;
-/** Behind the newest frame by more than this, MSE playback jumps to it. */
-const MSE_MAX_LAG_S = 0.3;
+/** MSE playback behind the newest frame by more than this speeds up; by more than the jump, jumps. */
+const MSE_CATCH_UP_LAG_S = 0.12;
+const MSE_JUMP_LAG_S = 1;
+/** Capture times kept for frames queued to MSE, by media time. */
+const MSE_TIMES_KEPT = 300;
 
 /** State the page exposes for tests and the benchmark (read-only for them). */
 const state = {
@@ -78,15 +81,16 @@ stream.onmessage = ({ data }) => {
       state.bytesReceived = data.bytesReceived;
       noteDrawn(1, data.latencyMs);
       break;
-    case 'received':
-      state.framesReceived = data.framesReceived;
-      state.bytesReceived = data.bytesReceived;
-      break;
     case 'mse':
       playMse(data.handle);
       break;
-    case 'mse-base':
-      mse.baseCaptureMs = data.baseCaptureMs;
+    case 'queued':
+      state.framesReceived = data.framesReceived;
+      state.bytesReceived = data.bytesReceived;
+      mse.captureTimes.set(data.mediaTimeMs, data.captureMs);
+      if (mse.captureTimes.size > MSE_TIMES_KEPT) {
+        mse.captureTimes.delete(mse.captureTimes.keys().next().value);
+      }
       break;
     case 'failed':
       showError(data.message);
@@ -105,7 +109,7 @@ function noteDrawn(count, latencyMs) {
 
 // ---- H.264 through MSE: the worker's MediaSource plays in the <video> ----
 
-const mse = { baseCaptureMs: null, presented: 0 };
+const mse = { captureTimes: new Map(), presented: 0 };
 
 function playMse(handle) {
   video.srcObject = handle;
@@ -113,27 +117,39 @@ function playMse(handle) {
   video.hidden = false;
   video.play().catch((error) => showError(`Could not play the stream: ${error.message}`));
   video.requestVideoFrameCallback(onVideoFrame);
+  // Also while nothing is shown (a stall shows no frames to call back for).
+  setInterval(keepAtLiveEdge, 250);
 }
 
-/** Each frame the <video> shows: counted, its latency taken from its media time. */
+/** Each frame the <video> shows: counted, its latency taken from its capture time. */
 function onVideoFrame(now, metadata) {
   const count = metadata.presentedFrames - mse.presented;
   mse.presented = metadata.presentedFrames;
+  const captureMs = mse.captureTimes.get(Math.round(metadata.mediaTime * 1000));
   const latencyMs =
-    mse.baseCaptureMs !== null && state.clockOffsetMs !== null
-      ? Date.now() + state.clockOffsetMs - (mse.baseCaptureMs + metadata.mediaTime * 1000)
+    captureMs !== undefined && state.clockOffsetMs !== null
+      ? Date.now() + state.clockOffsetMs - captureMs
       : null;
   noteDrawn(count, latencyMs);
   keepAtLiveEdge();
   video.requestVideoFrameCallback(onVideoFrame);
 }
 
-/** A live stream plays its newest frames: when playback lags the buffer, it jumps ahead. */
+/**
+ * A live stream plays its newest frames: playback that lags the buffered end speeds up until it
+ * has caught up, and jumps when far behind or stuck outside the newest buffered range.
+ */
 function keepAtLiveEdge() {
   const { buffered } = video;
   if (buffered.length === 0) return;
+  const start = buffered.start(buffered.length - 1);
   const end = buffered.end(buffered.length - 1);
-  if (end - video.currentTime > MSE_MAX_LAG_S) video.currentTime = end - 0.05;
+  const lag = end - video.currentTime;
+  if (lag > MSE_JUMP_LAG_S || video.currentTime < start) {
+    video.currentTime = Math.max(start, end - 0.05);
+    return;
+  }
+  video.playbackRate = lag > MSE_CATCH_UP_LAG_S ? 1.5 : 1;
 }
 
 function send(message) {
