@@ -2,7 +2,9 @@
  * Encodes each stylized frame once per codec that some viewer receives now, with one encoder per
  * codec at the working size, and offers the resulting message to those viewers. An encoder opens
  * with the first frame its codec is wanted for (an H.264 stream therefore starts at a keyframe),
- * is replaced when the working size changes, and closes when no viewer wants its codec.
+ * is replaced when the working size changes, and closes when no viewer wants its codec. An encoder
+ * that fails (its ffmpeg died) loses its frames and is opened again with the next one; only
+ * failures in a row end the run.
  */
 import type { FrameEncoder } from '../encode/frame-encoder.js';
 import type { Frame } from '../types.js';
@@ -18,6 +20,9 @@ export interface ViewerAudience {
   broadcastFrame(codec: ViewerCodec, frame: OutgoingFrame): void;
 }
 
+/** Failures in a row of one codec's encoder that end the run. */
+const MAX_ENCODER_FAILURES = 3;
+
 interface OpenEncoder {
   encoder: FrameEncoder;
   size: FrameSize;
@@ -27,6 +32,7 @@ export class ViewerEncoders {
   private readonly open = new Map<ViewerCodec, OpenEncoder>();
   /** Encoders closing: `close()` waits for them. */
   private readonly closing = new Set<Promise<void>>();
+  private readonly failuresInARow = new Map<ViewerCodec, number>();
 
   constructor(
     private readonly audience: ViewerAudience,
@@ -44,7 +50,18 @@ export class ViewerEncoders {
     await Promise.all(
       [...inUse].map(async (codec) => {
         const transport = VIEWER_TRANSPORTS[codec];
-        const encoded = await this.encoderFor(codec, size).encode(frame);
+        const encoder = this.encoderFor(codec, size);
+        let encoded;
+        try {
+          encoded = await encoder.encode(frame);
+          this.failuresInARow.set(codec, 0);
+        } catch (error) {
+          if (this.open.get(codec)?.encoder === encoder) this.retire(codec);
+          const failures = (this.failuresInARow.get(codec) ?? 0) + 1;
+          this.failuresInARow.set(codec, failures);
+          if (failures >= MAX_ENCODER_FAILURES) throw error;
+          return;
+        }
         this.audience.broadcastFrame(codec, {
           bytes: transport.message(encoded, tag, size),
           index: tag.index,
