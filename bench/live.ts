@@ -45,7 +45,11 @@ import { encoderCosts, sourceFrames, type EncoderCost } from './encoder-cost.js'
 import { styleAtSize, type StyleAtSize } from './style-at-size.js';
 import { startThrottleProxy } from './throttle-proxy.js';
 import { parseBitrate } from '../src/options/options.js';
-import { offeredCodecs, type ViewerCodecChoice } from '../src/stream/viewer-transports.js';
+import {
+  offeredCodecs,
+  type ViewerCodec,
+  type ViewerCodecChoice,
+} from '../src/stream/viewer-transports.js';
 import { sizeLadder } from '../src/pipeline/size-controller.js';
 import type { Browser, Page } from 'playwright-core';
 
@@ -153,7 +157,9 @@ page?.on('worker', (worker) => void worker.evaluate(WRAP_FRAME_CALLS).catch(() =
 // Main-thread time of the page (Chromium's TaskDuration), for the time per frame drawn.
 const cdp = await page?.context().newCDPSession(page);
 await cdp?.send('Performance.enable');
-await page?.goto(run.url);
+/** The page, decoding `codec`: H.264 with WebCodecs (127.0.0.1 is a secure context), or JPEG. */
+const pageUrl = (codec: ViewerCodec) =>
+  codec === 'jpeg' ? `${run.url}${run.url.includes('?') ? '&' : '?'}decoder=jpeg` : run.url;
 type PageState = {
   framesDrawn: number;
   framesReceived: number;
@@ -216,10 +222,13 @@ const meanAndP95 = (values: number[]) => ({
 });
 
 /**
- * Seven (or more) plain `ws` viewers in a worker thread, asking for the codecs the page decodes
- * (H.264 first), counting frames and bytes per viewer.
+ * Seven (or more) plain `ws` viewers in a worker thread, asking for the phase's codec, counting
+ * frames and bytes per viewer.
  */
-function startSocketViewers(count: number): {
+function startSocketViewers(
+  count: number,
+  codec: ViewerCodec,
+): {
   worker: Worker;
   counts: () => Promise<{ frames: number[]; bytes: number[] }>;
 } {
@@ -230,14 +239,14 @@ function startSocketViewers(count: number): {
     const bytes = new Array(workerData.count).fill(0);
     for (let i = 0; i < workerData.count; i++) {
       const socket = new WebSocket(workerData.url);
-      socket.on('open', () => socket.send(JSON.stringify({ type: 'codecs', codecs: ['h264', 'jpeg'] })));
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'codecs', codecs: workerData.codecs })));
       socket.on('message', (data, isBinary) => { if (isBinary) { frames[i]++; bytes[i] += data.length; } });
     }
     parentPort.on('message', () => parentPort.postMessage({ frames, bytes }));
   `;
   const worker = new Worker(code, {
     eval: true,
-    workerData: { url: `ws://127.0.0.1:${run.server.port}/ws`, count },
+    workerData: { url: `ws://127.0.0.1:${run.server.port}/ws`, count, codecs: [codec] },
   });
   return {
     worker,
@@ -295,9 +304,9 @@ interface PhaseResult {
 const lastOf = (values: number[], count: number): number[] =>
   count > 0 ? values.slice(-count) : [];
 
-async function phase(viewers: number): Promise<PhaseResult> {
+async function phase(viewers: number, codec: ViewerCodec): Promise<PhaseResult> {
   const sockets = socketOnly ? viewers : viewers - 1;
-  const extra = sockets > 0 ? startSocketViewers(sockets) : undefined;
+  const extra = sockets > 0 ? startSocketViewers(sockets, codec) : undefined;
   while (run.server.viewerCount < viewers) await sleep(100);
   // The first inference of each worker is slow (session warm-up): wait for a few frames out.
   const target = sent.length + 2 * pool.workerCount;
@@ -454,11 +463,29 @@ async function modelOnlyFps(size: { width: number; height: number }, ms: number)
   return round((frames * 1000) / (performance.now() - startedAt));
 }
 
+interface CodecPhases {
+  codec: ViewerCodec;
+  one: PhaseResult;
+  many: PhaseResult;
+  /** The slowest of many viewers ÷ one viewer. */
+  manyVsOne: number;
+}
+
 try {
-  const one = await phase(1);
-  log(`1 viewer: ${JSON.stringify(one)}`);
-  const many = await phase(Number(args.viewers));
-  log(`${args.viewers} viewers: ${JSON.stringify(many)}`);
+  // Each codec the server offers, one after the other in the same run: H.264, then JPEG.
+  const codecs = offeredCodecs(args.codec as ViewerCodecChoice);
+  const byCodec: CodecPhases[] = [];
+  for (const codec of codecs) {
+    await page?.goto(pageUrl(codec));
+    const one = await phase(1, codec);
+    log(`${codec}, 1 viewer: ${JSON.stringify(one)}`);
+    const many = await phase(Number(args.viewers), codec);
+    log(`${codec}, ${args.viewers} viewers: ${JSON.stringify(many)}`);
+    const manyVsOne = round(many.minViewerFps / Math.max(one.minViewerFps, 0.001));
+    byCodec.push({ codec, one, many, manyVsOne });
+  }
+  const { one } = byCodec[0]!;
+  await page?.goto(pageUrl(codecs[0]!));
   const throttledMbits = Number(args.throttled);
   const throttled =
     browser && page && throttledMbits > 0
@@ -510,9 +537,7 @@ try {
     size: `${run.video.width}x${run.video.height}`,
     fps: run.video.fps,
     seconds,
-    one,
-    many,
-    manyVsOne: Math.round((many.minViewerFps / Math.max(one.minViewerFps, 0.001)) * 100) / 100,
+    byCodec,
     throttled,
     modelOnlyFps: modelOnly,
     /** Frames sent to one viewer ÷ the model alone at the same size, same run. */
@@ -527,12 +552,12 @@ try {
       `| ${r.viewers} | ${r.pageStream} | ${r.sourceFps} | ${r.sentFps} | ${r.browserReceivedFps} / ${r.browserFps} | ${r.browserMbps} | ${r.socketViewerMbps.join(', ') || '–'} | ${r.minViewerFps} (${r.slowestVsSent}) | ` +
       `${r.captureToSendMs.p50} / ${r.captureToSendMs.p95} | ${r.captureToDrawMs.p50} / ${r.captureToDrawMs.p95} | ${r.drops} | ${r.workingSize} |`;
     const cpuLine = (r: PhaseResult) =>
-      `  ${r.viewers} viewer(s): ` +
+      `  ${r.pageStream}, ${r.viewers} viewer(s): ` +
       Object.entries(r.chromiumCpuMsPerFrame)
         .map(([key, ms]) => `${key.replace(/^\w+:/, '')} ${ms}`)
         .join(', ');
     const pageRow = (r: PhaseResult) =>
-      `| ${r.viewers} | ${r.pageDecodeMs.mean} / ${r.pageDecodeMs.p95} | ${r.pageDrawMs.mean} / ${r.pageDrawMs.p95} | ${r.pageMainThreadMsPerFrame} |`;
+      `| ${r.pageStream} | ${r.viewers} | ${r.pageDecodeMs.mean} / ${r.pageDecodeMs.p95} | ${r.pageDrawMs.mean} / ${r.pageDrawMs.p95} | ${r.pageMainThreadMsPerFrame} |`;
     process.stdout.write(
       [
         `model ${result.model} on ${result.provider} (${result.workers} workers × ${result.threads} threads, JPEG quality ${result.jpegQuality}, viewer codec ${args.codec}, H.264 cap ${args.bitrate}bit/s), testsrc 1280x720 (working size ${args.size}) at ${result.fps} fps, ${seconds} s per phase`,
@@ -540,10 +565,12 @@ try {
         '',
         '| viewers | page stream | source fps | sent fps | browser received / drawn fps | page Mbit/s | socket viewers Mbit/s | slowest viewer fps (÷ sent) | capture→send p50 / p95 ms | capture→draw p50 / p95 ms | drops | working size |',
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-        row(one),
-        row(many),
+        ...byCodec.flatMap(({ one, many }) => [row(one), row(many)]),
         '',
-        `slowest of ${many.viewers} viewers / one viewer: ${result.manyVsOne}`,
+        ...byCodec.map(
+          ({ codec, many, manyVsOne }) =>
+            `${codec}: slowest of ${many.viewers} viewers / one viewer: ${manyVsOne}`,
+        ),
         ...(throttled
           ? [
               `with a second page throttled to ${throttled.mbits} Mbit/s: it drew ${throttled.throttled.fps} fps in ${throttled.throttled.mbps} Mbit/s (${throttled.throttled.stream}); the page at full speed ${throttled.page.fps} fps in ${throttled.page.mbps} Mbit/s`,
@@ -554,27 +581,27 @@ try {
               `model only at ${result.size}: ${modelOnly} fps; one viewer's sent fps ÷ model only: ${result.oneVsModelOnly}`,
             ]
           : []),
-        ...[one, many].flatMap((r) =>
-          r.afterLastChange
-            ? [
-                `${r.viewers} viewer(s): the size changed during the phase (${r.sizeChanges.join(', ')}); ` +
-                  `in the last ${r.afterLastChange.seconds} s, at ${r.workingSize}: ${r.afterLastChange.browserFps} fps drawn, ` +
-                  `capture→draw ${r.afterLastChange.captureToDrawMs.p50} / ${r.afterLastChange.captureToDrawMs.p95} ms`,
-              ]
-            : [],
-        ),
+        ...byCodec
+          .flatMap(({ one, many }) => [one, many])
+          .flatMap((r) =>
+            r.afterLastChange
+              ? [
+                  `${r.viewers} viewer(s): the size changed during the phase (${r.sizeChanges.join(', ')}); ` +
+                    `in the last ${r.afterLastChange.seconds} s, at ${r.workingSize}: ${r.afterLastChange.browserFps} fps drawn, ` +
+                    `capture→draw ${r.afterLastChange.captureToDrawMs.p50} / ${r.afterLastChange.captureToDrawMs.p95} ms`,
+                ]
+              : [],
+          ),
         '',
         ...(socketOnly
           ? []
           : [
-              '| viewers | page decode mean / p95 ms | page draw mean / p95 ms | page main thread ms per frame drawn |',
-              '| --- | --- | --- | --- |',
-              pageRow(one),
-              pageRow(many),
+              '| page stream | viewers | page createImageBitmap mean / p95 ms (JPEG: decode; H.264: decoded frame to bitmap) | page draw mean / p95 ms | page main thread ms per frame drawn |',
+              '| --- | --- | --- | --- | --- |',
+              ...byCodec.flatMap(({ one, many }) => [pageRow(one), pageRow(many)]),
               '',
               "Chromium's CPU per frame drawn, ms (whole processes, then the renderers' threads):",
-              cpuLine(one),
-              cpuLine(many),
+              ...byCodec.flatMap(({ one, many }) => [cpuLine(one), cpuLine(many)]),
               '',
             ]),
         ...(encoders
