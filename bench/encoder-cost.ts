@@ -94,7 +94,7 @@ export async function encoderCosts(
       keyframeInterval: options.fps,
     });
     await encoder.encode(frames[0]!); // ffmpeg's start and x264's set-up, not per frame
-    const pid = (encoder as unknown as { ffmpeg: { child: { pid: number } } }).ffmpeg.child.pid;
+    const pid = encoder.processId!;
     const cpuBefore = processCpuMs(pid);
     bytes = 0;
     const elu264 = performance.eventLoopUtilization();

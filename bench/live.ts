@@ -402,7 +402,12 @@ interface ThrottledResult {
   mbits: number;
   /** fps drawn and Mbit/s received by the page at full speed, and by the throttled page. */
   page: { fps: number; mbps: number };
-  throttled: { fps: number; mbps: number; stream: string };
+  throttled: {
+    fps: number;
+    mbps: number;
+    stream: string;
+    captureToDrawMs: { p50: number; p95: number };
+  };
 }
 
 /** The page, plus a second page whose connection passes `mbits` megabits a second. */
@@ -417,7 +422,13 @@ async function throttledPhase(
     await slow.goto(`http://127.0.0.1:${proxy.port}/`);
     while (run.server.viewerCount < 2) await sleep(100);
     await sleep(warmup * 1000);
-    type Counts = { framesDrawn: number; bytesReceived: number; codec: string; decoder: string };
+    type Counts = {
+      framesDrawn: number;
+      bytesReceived: number;
+      codec: string;
+      decoder: string;
+      drawLatencies: number[];
+    };
     const read = (target: Page) =>
       target.evaluate(() => {
         const { stylecast } = globalThis as unknown as { stylecast: Counts };
@@ -432,10 +443,18 @@ async function throttledPhase(
       fps: round((end.framesDrawn - start.framesDrawn) / elapsed),
       mbps: round(((end.bytesReceived - start.bytesReceived) * 8) / elapsed / 1e6),
     });
+    const slowDraws = lastOf(slowEnd.drawLatencies, slowEnd.framesDrawn - slowStart.framesDrawn);
     return {
       mbits,
       page: rates(pageStart, pageEnd),
-      throttled: { ...rates(slowStart, slowEnd), stream: `${slowEnd.codec} (${slowEnd.decoder})` },
+      throttled: {
+        ...rates(slowStart, slowEnd),
+        stream: `${slowEnd.codec} (${slowEnd.decoder})`,
+        captureToDrawMs: {
+          p50: round(percentile(slowDraws, 50)),
+          p95: round(percentile(slowDraws, 95)),
+        },
+      },
     };
   } finally {
     await slow.close();
@@ -573,7 +592,7 @@ try {
         ),
         ...(throttled
           ? [
-              `with a second page throttled to ${throttled.mbits} Mbit/s: it drew ${throttled.throttled.fps} fps in ${throttled.throttled.mbps} Mbit/s (${throttled.throttled.stream}); the page at full speed ${throttled.page.fps} fps in ${throttled.page.mbps} Mbit/s`,
+              `with a second page throttled to ${throttled.mbits} Mbit/s: it drew ${throttled.throttled.fps} fps in ${throttled.throttled.mbps} Mbit/s (${throttled.throttled.stream}), capture→draw ${throttled.throttled.captureToDrawMs.p50} / ${throttled.throttled.captureToDrawMs.p95} ms; the page at full speed ${throttled.page.fps} fps in ${throttled.page.mbps} Mbit/s`,
             ]
           : []),
         ...(modelOnly !== undefined

@@ -67,6 +67,11 @@ export class H264FrameEncoder implements FrameEncoder {
     );
   }
 
+  /** The encoder's ffmpeg process, for measuring what it costs (bench:live). */
+  get processId(): number | undefined {
+    return this.ffmpeg.child.pid;
+  }
+
   encode(frame: Frame): Promise<EncodedFrame> {
     const { width, height } = this.options;
     if (frame.width !== width || frame.height !== height) {

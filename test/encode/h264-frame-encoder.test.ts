@@ -118,8 +118,7 @@ describe('H264FrameEncoder', () => {
       encoder.encode({ ...solidFrame(0, [0, 0, 0]), width: 32, data: new Uint8Array(32 * 48 * 3) }),
     ).rejects.toThrow('Expected a 64x48 frame for this encoder, got 32x48');
     await encoder.encode(solidFrame(0, [1, 2, 3]));
-    const ffmpeg = (encoder as unknown as { ffmpeg: { child: { kill(s: string): void } } }).ffmpeg;
-    ffmpeg.child.kill('SIGKILL');
+    process.kill(encoder.processId!, 'SIGKILL');
     await expect(encoder.encode(solidFrame(1, [1, 2, 3]))).rejects.toThrow(
       /ffmpeg quit with a signal while encoding H.264/,
     );

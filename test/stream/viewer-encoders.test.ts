@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { H264FrameEncoder } from '../../src/encode/h264-frame-encoder.js';
 import type { OutgoingFrame } from '../../src/stream/frame-queue.js';
@@ -25,6 +27,15 @@ function frame(index: number, width = 64, height = 48): Frame {
   const data = new Uint8Array(width * height * 3).fill(index * 10);
   return { index, ptsMs: index * 40, width, height, data };
 }
+
+/** A killed child stays a zombie until Node reaps it. */
+const isZombie = (pid: number): boolean => {
+  try {
+    return /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return true;
+  }
+};
 
 const tag = (index: number) => ({ index, captureMs: 1000 + index });
 
@@ -58,15 +69,14 @@ describe('ViewerEncoders', () => {
     const audience = new RecordingAudience();
     audience.inUse = new Set(['h264']);
     const encoders = new ViewerEncoders(audience, { quality: 80, bitrate: 500_000 });
-    const killCurrent = () => {
+    /** Kills the open H.264 encoder's ffmpeg and waits until it has gone. */
+    const killCurrent = async () => {
       const { open } = encoders as unknown as {
         open: Map<ViewerCodec, { encoder: H264FrameEncoder }>;
       };
-      const { ffmpeg } = open.get('h264')!.encoder as unknown as {
-        ffmpeg: { child: { kill(signal: string): void }; done: Promise<void> };
-      };
-      ffmpeg.child.kill('SIGKILL');
-      return ffmpeg.done.catch(() => {});
+      const pid = open.get('h264')!.encoder.processId!;
+      process.kill(pid, 'SIGKILL');
+      while (existsSync(`/proc/${pid}/cmdline`) && !isZombie(pid)) await sleep(10);
     };
     await encoders.deliver(frame(0), tag(0), 25);
     await killCurrent();
