@@ -9,12 +9,14 @@
  *
  *   npm run bench:live -- [--model NAME|PATH] [--device cpu] [--seconds 10] [--size auto|WxH]
  *                          [--fps 30] [--viewers 8] [--workers N] [--threads N] [--quality 80]
- *                          [--codec auto|h264|jpeg] [--bitrate 3M] [--throttled 1]
+ *                          [--codec auto|h264|jpeg] [--pages webcodecs,mse,jpeg] [--bitrate 3M]
+ *                          [--throttled 1]
  *                          [--unstyled] [--socket-only] [--viewer DIR] [--no-style-score]
  *                          [--no-encoder-cost] [--json]
  *
- * `--codec` is the server's `--viewer-codec` (the page on 127.0.0.1 decodes H.264 with WebCodecs,
- * so `auto` gives it H.264; the `ws` viewers ask for the same codec). Each phase also reports the
+ * `--codec` is the server's `--viewer-codec`; `--pages` the ways the page decodes, one set of
+ * phases each, side by side in one run (`?decoder=`: H.264 with WebCodecs, H.264 through MSE, or
+ * JPEG; the `ws` viewers ask for the same codec; default webcodecs,jpeg). Each phase also reports the
  * bit rate each viewer received. `--throttled MBITS` adds a third phase: the page, plus a second
  * page whose connection goes through a proxy passing MBITS megabits a second (0 skips it). After
  * the run, the encoders' cost per frame at each rung of the size ladder, JPEG and H.264 side by
@@ -66,6 +68,7 @@ const { values: args } = parseArgs({
     threads: { type: 'string' },
     quality: { type: 'string', default: '80' },
     codec: { type: 'string', default: 'auto' },
+    pages: { type: 'string', default: 'webcodecs,jpeg' },
     bitrate: { type: 'string', default: '3M' },
     throttled: { type: 'string', default: '1' },
     'no-encoder-cost': { type: 'boolean', default: false },
@@ -157,9 +160,11 @@ page?.on('worker', (worker) => void worker.evaluate(WRAP_FRAME_CALLS).catch(() =
 // Main-thread time of the page (Chromium's TaskDuration), for the time per frame drawn.
 const cdp = await page?.context().newCDPSession(page);
 await cdp?.send('Performance.enable');
-/** The page, decoding `codec`: H.264 with WebCodecs (127.0.0.1 is a secure context), or JPEG. */
-const pageUrl = (codec: ViewerCodec) =>
-  codec === 'jpeg' ? `${run.url}${run.url.includes('?') ? '&' : '?'}decoder=jpeg` : run.url;
+/** How the page decodes in a set of phases: `?decoder=` (127.0.0.1 allows all three). */
+type PageDecoder = 'webcodecs' | 'mse' | 'jpeg';
+const pageUrl = (decoder: PageDecoder) =>
+  `${run.url}${run.url.includes('?') ? '&' : '?'}decoder=${decoder}`;
+const codecOf = (decoder: PageDecoder): ViewerCodec => (decoder === 'jpeg' ? 'jpeg' : 'h264');
 type PageState = {
   framesDrawn: number;
   framesReceived: number;
@@ -483,7 +488,7 @@ async function modelOnlyFps(size: { width: number; height: number }, ms: number)
 }
 
 interface CodecPhases {
-  codec: ViewerCodec;
+  codec: string;
   one: PhaseResult;
   many: PhaseResult;
   /** The slowest of many viewers ÷ one viewer. */
@@ -492,19 +497,23 @@ interface CodecPhases {
 
 try {
   // Each codec the server offers, one after the other in the same run: H.264, then JPEG.
-  const codecs = offeredCodecs(args.codec as ViewerCodecChoice);
+  const offered = offeredCodecs(args.codec as ViewerCodecChoice);
+  const decoders = (args.pages.split(',') as PageDecoder[]).filter((decoder) =>
+    offered.includes(codecOf(decoder)),
+  );
   const byCodec: CodecPhases[] = [];
-  for (const codec of codecs) {
-    await page?.goto(pageUrl(codec));
-    const one = await phase(1, codec);
+  for (const decoder of decoders) {
+    const codec = `${codecOf(decoder)} (${decoder})`;
+    await page?.goto(pageUrl(decoder));
+    const one = await phase(1, codecOf(decoder));
     log(`${codec}, 1 viewer: ${JSON.stringify(one)}`);
-    const many = await phase(Number(args.viewers), codec);
+    const many = await phase(Number(args.viewers), codecOf(decoder));
     log(`${codec}, ${args.viewers} viewers: ${JSON.stringify(many)}`);
     const manyVsOne = round(many.minViewerFps / Math.max(one.minViewerFps, 0.001));
     byCodec.push({ codec, one, many, manyVsOne });
   }
   const { one } = byCodec[0]!;
-  await page?.goto(pageUrl(codecs[0]!));
+  await page?.goto(pageUrl(decoders[0]!));
   const throttledMbits = Number(args.throttled);
   const throttled =
     browser && page && throttledMbits > 0

@@ -45,6 +45,7 @@ export {
 export { poolStylizer, type LiveStylizer } from './pipeline/live-stylizer.js';
 export { StyleGallery } from './stream/style-gallery.js';
 export type { LiveSettings } from './stream/protocol.js';
+export type { ViewerCodec, ViewerCodecChoice } from './stream/viewer-transports.js';
 export { startStreamServer } from './stream/stream-server.js';
 export { parseLiveSource, liveInputArgs } from './decode/live-source.js';
 export { loadSchedule } from './schedule/load-schedule.js';
