@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { StylecastError } from '../errors.js';
-import { checkOptions, pickOptions } from '../options/define-option.js';
+import { checkOptions, expected, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 import type { LiveControls } from './live-controls.js';
 import {
@@ -97,6 +97,9 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   const access: AccessOptions = { host, token, allowedOrigins: allowOrigin ?? [] };
   const { controls } = options;
   const codecs = [...(options.codecs ?? VIEWER_CODECS)];
+  if (codecs.length === 0 || codecs.some((codec) => !VIEWER_CODECS.includes(codec))) {
+    throw expected('codecs', `a list of ${VIEWER_CODECS.join(', ')}`, codecs);
+  }
   /** What a viewer gets before it says what it decodes: JPEG, which every browser shows. */
   const firstCodec: ViewerCodec | undefined = codecs.includes('jpeg') ? 'jpeg' : undefined;
   const maxBufferedBytes = options.maxBufferedBytes ?? 512 * 1024;

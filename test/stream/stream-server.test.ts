@@ -128,6 +128,13 @@ describe('stream server', () => {
     expect(server.viewerCount).toBe(2);
   });
 
+  it('refuses a list of codecs it cannot send', async () => {
+    await expect(startServer({ codecs: ['vp9' as 'jpeg'] })).rejects.toThrow(
+      'Expected `codecs` to be a list of h264, jpeg, got `["vp9"]`',
+    );
+    await expect(startServer({ codecs: [] })).rejects.toThrow(/Expected `codecs`/);
+  });
+
   it('serves the viewer page and only its own files', async () => {
     const { server } = await startServer();
     const page = await fetch(`http://127.0.0.1:${server.port}/`);
