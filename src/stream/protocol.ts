@@ -61,6 +61,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     id: requestId,
     preserveColor: z.boolean(),
   }),
+  /** The client has received frame `index` (and those before it): see `ViewerConnection`. */
+  z.strictObject({ type: z.literal('ack'), index: z.number().int().min(0) }),
   /** The codecs this viewer decodes, best first; names the server does not know are ignored. */
   z.strictObject({
     type: z.literal('codecs'),
@@ -70,8 +72,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
-/** The messages that change the style state (`LiveControls`); `codecs` is the connection's own. */
-export type StyleMessage = Exclude<ClientMessage, { type: 'codecs' }>;
+/** The messages that change the style state (`LiveControls`); the others are the connection's own. */
+export type StyleMessage = Exclude<ClientMessage, { type: 'codecs' | 'ack' }>;
 export type StyleEntry = z.infer<typeof styleEntry>;
 
 /** The style state every viewer sees: a blend of gallery styles, strength and colour mode. */

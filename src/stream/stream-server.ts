@@ -72,6 +72,11 @@ export interface StreamServer extends ViewerAudience {
   close(): Promise<void>;
 }
 
+/**
+ * Most frames on their way to a viewer that acknowledges them: enough for 30 fps over a 100 ms
+ * round trip, few enough that a slow link holds a fraction of a second, not seconds.
+ */
+const MAX_UNACKNOWLEDGED_FRAMES = 4;
 /** Most style changes one viewer may have waiting. */
 const MAX_PENDING_CHANGES = 4;
 /** How long close() waits for viewers to acknowledge before cutting them off. */
@@ -195,6 +200,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       {
         maxBufferedBytes,
         maxFramesInFlight: 2,
+        maxUnacknowledged: MAX_UNACKNOWLEDGED_FRAMES,
         hardLimitBytes: Math.max(8 * 1024 * 1024, maxBufferedBytes * 4),
       },
       firstCodec,
@@ -233,6 +239,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
           ...(id !== undefined ? { id } : {}),
         });
       }
+      if (parsed.message.type === 'ack') return viewer.acknowledge(parsed.message.index);
       const id = parsed.message.id;
       if (parsed.message.type === 'codecs') {
         const chosen = chooseCodec(codecs, parsed.message.codecs);

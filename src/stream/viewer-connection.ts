@@ -4,6 +4,11 @@
  * keyframe), and a frame goes out only while the socket's own buffer is small and few sends are
  * in flight. A slow viewer therefore skips frames and never holds memory or time that belongs to
  * the others (ws #1620).
+ *
+ * A client that acknowledges frames (`ack`, as the viewer page does) is also paced by them: at
+ * most `maxUnacknowledged` frames travel unacknowledged. `bufferedAmount` sees only what is still
+ * in this process; on a slow link the operating system's socket buffers (and the network's
+ * queues) hold seconds of frames more, and a viewer paced by its acks never waits behind them.
  */
 import { WebSocket } from 'ws';
 import type { FrameQueue, OutgoingFrame } from './frame-queue.js';
@@ -17,6 +22,8 @@ export interface ViewerConnectionOptions {
   maxFramesInFlight: number;
   /** A viewer whose socket holds more than this (text included) is cut off. */
   hardLimitBytes: number;
+  /** Most frames sent and not yet acknowledged, for a client that acknowledges frames. */
+  maxUnacknowledged: number;
 }
 
 export class ViewerConnection {
@@ -31,6 +38,10 @@ export class ViewerConnection {
   private sentSinceRead = 0;
   private bytesSinceRead = 0;
   private inFlight = 0;
+  /** Whether this client acknowledges frames (it has sent an `ack`). */
+  private pacedByAcks = false;
+  /** Indices of the frames sent and not yet acknowledged, oldest first. */
+  private unacknowledged: number[] = [];
 
   constructor(
     readonly socket: WebSocket,
@@ -64,6 +75,15 @@ export class ViewerConnection {
     this.flush();
   }
 
+  /** The client has received frame `index` and every frame before it. */
+  acknowledge(index: number): void {
+    this.pacedByAcks = true;
+    while (this.unacknowledged[0] !== undefined && this.unacknowledged[0] <= index) {
+      this.unacknowledged.shift();
+    }
+    this.flush();
+  }
+
   sendMessage(message: ServerMessage): void {
     if (!this.open) return;
     if (this.socket.bufferedAmount > this.options.hardLimitBytes) {
@@ -82,16 +102,18 @@ export class ViewerConnection {
   }
 
   private flush(): void {
-    const { maxBufferedBytes, maxFramesInFlight } = this.options;
+    const { maxBufferedBytes, maxFramesInFlight, maxUnacknowledged } = this.options;
     while (
       this.queue &&
       this.open &&
       this.inFlight < maxFramesInFlight &&
-      this.socket.bufferedAmount <= maxBufferedBytes
+      this.socket.bufferedAmount <= maxBufferedBytes &&
+      (!this.pacedByAcks || this.unacknowledged.length < maxUnacknowledged)
     ) {
       const frame = this.queue.take();
       if (!frame) return;
       this.inFlight++;
+      if (this.pacedByAcks) this.unacknowledged.push(frame.index);
       this.socket.send(frame.bytes, { binary: true }, (error) => {
         this.inFlight--;
         if (error) return;

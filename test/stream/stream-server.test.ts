@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import type { LiveSettings } from '../../src/stream/protocol.js';
+import { readJpegFrameTag, tagJpegFrame } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import {
   startStreamServer,
@@ -345,6 +346,29 @@ describe('stream server', () => {
     );
     expect(slowStats.viewerSkipped).toBeGreaterThan(0);
     expect(slow.frames.length).toBeLessThan(total);
+  });
+
+  it('paces a viewer that acknowledges frames: at most four on their way', async () => {
+    const { server } = await startServer();
+    const viewer = await open(server);
+    viewer.send({ type: 'ack', index: 0 }); // this client acknowledges: pace it by its acks
+    const jpeg = await noiseJpeg(16, 1);
+    const indices = () => viewer.frames.map((_, i) => i);
+    await viewer.nextOfType('stats', 0); // the ack has arrived (messages are in order)
+    for (let index = 1; index <= 6; index++) {
+      server.broadcastFrame('jpeg', {
+        bytes: tagJpegFrame(jpeg, { index, captureMs: 0 }),
+        index,
+        keyframe: true,
+      });
+      if (index <= 4) await viewer.waitFor(() => viewer.frames.length === index, `frame ${index}`);
+    }
+    // Frames 5 and 6 wait (the newer replacing the older) until the client acknowledges more.
+    await viewer.nextOfType('stats');
+    expect(indices()).toHaveLength(4);
+    viewer.send({ type: 'ack', index: 4 });
+    await viewer.waitFor(() => viewer.frames.length === 5, 'the frame that waited');
+    expect(viewer.frames.map((frame) => readJpegFrameTag(frame)!.index)).toEqual([1, 2, 3, 4, 6]);
   });
 
   it('terminates a viewer that stops answering pings', async () => {

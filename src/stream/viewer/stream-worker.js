@@ -101,6 +101,8 @@ function onFrame(buffer) {
   bytesReceived += buffer.byteLength;
   const frame = readFrameMessage(buffer);
   if (!frame) return fail('The server sent a frame this page cannot read');
+  // Received: the server paces this page's frames by these, so a slow link never queues seconds.
+  if (frame.tag) socket.send(JSON.stringify({ type: 'ack', index: frame.tag.index }));
   if (frame.codec === 'jpeg') {
     drawer.draw(new Blob([frame.data], { type: 'image/jpeg' }), frame.tag);
   } else if (frame.codec === 'h264' && h264Decoder) {
