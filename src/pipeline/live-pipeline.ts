@@ -101,7 +101,7 @@ export interface LiveOptions {
    * them only. Default `auto`.
    */
   viewerCodec?: ViewerCodecChoice;
-  /** Most bits per second of the H.264 stream to viewers. Default 3 Mbit/s. */
+  /** Most bits per second of the H.264 stream to viewers (over any second). Default 3 Mbit/s. */
   bitrate?: number;
   /** Also records the stylized stream to this file (formats and rules as in render). */
   record?: string;
@@ -140,9 +140,6 @@ export interface LiveRun {
   stop(): Promise<LiveSummary>;
 }
 
-/** The H.264 stream's cap when none is given: 720p stylized frames look good at it (README). */
-const DEFAULT_BITRATE = 3_000_000;
-
 /** How long stopping waits for in-flight frames. */
 const DRAIN_MS = 5_000;
 
@@ -153,7 +150,11 @@ const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 export async function startLive(options: LiveOptions): Promise<LiveRun> {
   options = { ...options, ...checkOptions(CHECKED_OPTIONS, options) };
   if (options.size !== undefined) liveOptions.size.check(options.size);
-  const { quality = 80, viewerCodec = 'auto', bitrate = DEFAULT_BITRATE } = options;
+  const {
+    quality = 80,
+    viewerCodec = liveOptions.viewerCodec.default,
+    bitrate = liveOptions.bitrate.default,
+  } = options;
   const budget = new RetryBudget(options.retry ?? 0, { firstDelayMs: options.retryDelayMs });
   const stopper = new AbortController();
   const signal = options.signal
