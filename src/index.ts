@@ -46,6 +46,7 @@ export { poolStylizer, type LiveStylizer } from './pipeline/live-stylizer.js';
 export type { PublishCounts, PublishStatus } from './publish/stream-publisher.js';
 export { StyleGallery } from './stream/style-gallery.js';
 export type { LiveSettings } from './stream/protocol.js';
+export type { ViewerCodec, ViewerCodecChoice } from './stream/viewer-transports.js';
 export { startStreamServer } from './stream/stream-server.js';
 export { parseLiveSource, liveInputArgs } from './decode/live-source.js';
 export { loadSchedule } from './schedule/load-schedule.js';

@@ -131,6 +131,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveFlags.publish())
     .addOption(liveFlags.maxUpload())
     .addOption(liveFlags.quality())
+    .addOption(liveFlags.viewerCodec())
+    .addOption(liveFlags.bitrate())
     .addOption(options.model())
     .addOption(options.device())
     .addOption(options.precision())
@@ -221,6 +223,8 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           },
           retry: flags.retry,
           quality: flags.quality,
+          viewerCodec: flags.viewerCodec,
+          bitrate: flags.bitrate,
           record: flags.record,
           publish: flags.publish,
           onPublish: (status) => reporter.info(describePublish(status)),

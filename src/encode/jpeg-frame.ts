@@ -6,6 +6,7 @@
  */
 import sharp from 'sharp';
 import type { Frame } from '../types.js';
+import type { EncodedFrame, FrameEncoder } from './frame-encoder.js';
 
 export async function encodeJpeg(frame: Frame, quality: number): Promise<Buffer> {
   const { data, width, height } = frame;
@@ -14,4 +15,15 @@ export async function encodeJpeg(frame: Frame, quality: number): Promise<Buffer>
   })
     .jpeg({ quality, chromaSubsampling: '4:2:0', optimiseCoding: false })
     .toBuffer();
+}
+
+/** Every JPEG is a keyframe, of any size; frames encode side by side on the thread pool. */
+export class JpegFrameEncoder implements FrameEncoder {
+  constructor(private readonly quality: number) {}
+
+  async encode(frame: Frame): Promise<EncodedFrame> {
+    return { data: await encodeJpeg(frame, this.quality), keyframe: true };
+  }
+
+  async close(): Promise<void> {}
 }

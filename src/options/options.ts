@@ -11,6 +11,7 @@ import { PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES } from '../infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../infer/find-model.js';
 import { parseStyleOption, type StyleChoice } from '../infer/parse-style-option.js';
+import { VIEWER_CODEC_CHOICES } from '../stream/viewer-transports.js';
 import { ALPHA_RULE, isStrength, isWeight, parseDecimal, WEIGHT_RULE } from '../style-values.js';
 import {
   asOptionError,
@@ -55,6 +56,24 @@ function checkSize(value: unknown): Size {
     );
   }
   return { width: width!, height: height! };
+}
+
+const BITRATE_MIN = 100_000;
+const BITRATE_MAX = 100_000_000;
+const BITRATE_RULE = `bits per second from ${BITRATE_MIN / 1000}k to ${BITRATE_MAX / 1e6}M`;
+
+/** `3M`, `800k` or `2500000` (bits per second); NaN for anything else. */
+export function parseBitrate(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$/.exec(text);
+  if (!match) return NaN;
+  const unit = { '': 1, k: 1e3, m: 1e6 }[match[2]!.toLowerCase()]!;
+  return Math.round(Number(match[1]) * unit);
+}
+
+function checkBitrate(value: unknown, shownValue: unknown): number {
+  if (typeof value !== 'number' || !(value >= BITRATE_MIN && value <= BITRATE_MAX))
+    throw expected('bitrate', BITRATE_RULE, shownValue);
+  return value;
 }
 
 const SOURCE_KINDS = new Set(['webcam', 'device', 'url', 'testsrc', 'file']);
@@ -347,5 +366,23 @@ export const liveOptions = {
     min: 1,
     max: 100,
     default: 80,
+  }),
+  viewerCodec: choiceOption({
+    name: 'viewerCodec',
+    description:
+      'how frames reach viewers: auto (H.264 where the browser decodes it, else JPEG), h264 or jpeg only',
+    choices: VIEWER_CODEC_CHOICES,
+    default: 'auto',
+  }),
+  bitrate: defineOption<number, number>({
+    name: 'bitrate',
+    argument: '<bits/s>',
+    description: "cap of the viewers' H.264 stream, in bits per second (3M, 800k)",
+    type: 'number',
+    default: 3_000_000,
+    defaultText: '3M',
+    limit: `${BITRATE_MIN / 1000}k to ${BITRATE_MAX / 1e6}M`,
+    parse: (text) => checkBitrate(parseBitrate(text), text),
+    check: (value) => checkBitrate(value, value),
   }),
 };

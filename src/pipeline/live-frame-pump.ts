@@ -1,12 +1,11 @@
 /**
  * The live frame pump: the newest captured frame waits in a one-frame slot (older ones are
  * dropped and counted); up to one frame per inference worker is stylized at a time; each result,
- * unless a newer one already went out, is encoded as JPEG, tagged with its capture time and
- * delivered. Frames out of order are dropped late rather than shown backwards in time.
+ * unless a newer one already went out, is delivered (encoded for the viewers, recorded). Frames
+ * out of order are dropped late rather than shown backwards in time, and deliveries start in
+ * frame order (a video codec's frames depend on the ones before).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeJpeg } from '../encode/jpeg-frame.js';
-import { tagJpegFrame } from '../stream/jpeg-frame-tag.js';
 import type { Frame, StyleSettings } from '../types.js';
 import type { LiveFrameSlot } from './live-frame-slot.js';
 import type { LiveStats } from './live-stats.js';
@@ -33,16 +32,21 @@ export interface LiveFramePumpOptions {
   /** Where captured frames wait; it counts the ones dropped there. */
   slot: LiveFrameSlot<Captured>;
   stats: LiveStats;
-  jpegQuality: number;
   /** Each frame's style; `null` or `undefined` sends it unstyled. */
   styleFor(captured: Captured): StyleSettings | null | undefined;
   /** Whether anyone would see a frame now (a viewer, a recording): if not, none is stylized. */
   wanted(): boolean;
-  /** Hands on a frame that goes out: the tagged JPEG and the stylized frame it was made from. */
-  deliver(jpeg: Buffer, output: Frame, sent: SentFrame): void;
   /**
-   * How long a stylized frame held one of the stylizer's places, ms — inference, then JPEG, up to
-   * delivery — with the result (for `--size auto`: the pump's real rate, not the model's alone).
+   * Hands on a stylized frame that goes out (`index` and `captureMs` tag it); resolves once it is
+   * encoded and offered to the viewers. Called in frame order.
+   */
+  deliver(output: Frame, tag: { index: number; captureMs: number }): Promise<void>;
+  /** Each frame that went out, once delivered, with its capture and send times. */
+  sent?(frame: SentFrame): void;
+  /**
+   * How long a stylized frame held one of the stylizer's places, ms — inference, then encoding
+   * for the viewers, up to delivery — with the result (for `--size auto`: the pump's real rate,
+   * encoders included, not the model's alone).
    */
   timed?(ms: number, output: Frame): void;
   signal: AbortSignal;
@@ -118,16 +122,15 @@ export class LiveFramePump {
     }
   }
 
-  /** Encodes and delivers a result, unless a newer frame already went out. */
+  /** Delivers a result, unless a newer frame already went out. */
   private async send({ frame, captureMs }: Captured, output: Frame): Promise<void> {
     const { stats, signal } = this.options;
-    if (frame.index <= this.lastSent) return stats.lateDrop();
-    const jpeg = await encodeJpeg(output, this.options.jpegQuality);
     if (frame.index <= this.lastSent || signal.aborted) return stats.lateDrop();
+    // Claimed before encoding: frames reach the encoders in order, none behind a newer one.
     this.lastSent = frame.index;
-    const tagged = tagJpegFrame(jpeg, { index: frame.index, captureMs });
+    await this.options.deliver(output, { index: frame.index, captureMs });
     const sentMs = Date.now();
     stats.sent(sentMs - captureMs);
-    this.options.deliver(tagged, output, { index: frame.index, captureMs, sentMs });
+    this.options.sent?.({ index: frame.index, captureMs, sentMs });
   }
 }

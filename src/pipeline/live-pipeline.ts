@@ -1,9 +1,9 @@
 /**
  * The live pipeline, wired: a live source kept open with retries (`runLiveSource`) feeds the frame
- * pump (`LiveFramePump`: newest-frame slot → stylize → JPEG → viewers; the stylized frame → the
- * recorder and each `StreamPublisher`), and with `--size auto` each window of frames is judged
- * (`SizeWindows`) and the source reopened at the new size. This module starts and stops those
- * parts and the viewer server around them.
+ * pump (`LiveFramePump`: newest-frame slot → stylize → the viewers' encoders (`ViewerEncoders`:
+ * JPEG, H.264) → viewers; the stylized frame → the recorder and each `StreamPublisher`), and with
+ * `--size auto` each window of frames is judged (`SizeWindows`) and the source reopened at the new
+ * size. This module starts and stops those parts and the viewer server around them.
  *
  * A source that cannot be opened at the start (a camera not plugged in yet, a stream not up yet)
  * fails the start without `retry`; with it, the server starts anyway, viewers see the source
@@ -25,6 +25,8 @@ import { isAbortError, StylecastError } from '../errors.js';
 import { LiveControls } from '../stream/live-controls.js';
 import type { LiveSettings, SourceStatus, StatsSnapshot, VideoFormat } from '../stream/protocol.js';
 import type { StyleGallery } from '../stream/style-gallery.js';
+import { ViewerEncoders } from '../stream/viewer-encoders.js';
+import { offeredCodecs, type ViewerCodecChoice } from '../stream/viewer-transports.js';
 import {
   startStreamServer,
   type StreamServer,
@@ -64,6 +66,8 @@ const CHECKED_OPTIONS = pickOptions(
   'quality',
   'record',
   'publish',
+  'viewerCodec',
+  'bitrate',
 );
 
 export { nominalLiveSize } from './live-video.js';
@@ -101,6 +105,13 @@ export interface LiveOptions {
   stallMs?: number;
   /** JPEG quality of the frames sent to viewers. */
   quality?: number;
+  /**
+   * The codecs viewers may get: `auto` (H.264 where the browser decodes it, else JPEG), or one of
+   * them only. Default `auto`.
+   */
+  viewerCodec?: ViewerCodecChoice;
+  /** Most bits per second of the H.264 stream to viewers (over any second). Default 3 Mbit/s. */
+  bitrate?: number;
   /** Also records the stylized stream to this file (formats and rules as in render). */
   record?: string;
   /**
@@ -160,7 +171,11 @@ const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 export async function startLive(options: LiveOptions): Promise<LiveRun> {
   options = { ...options, ...checkOptions(CHECKED_OPTIONS, options) };
   if (options.size !== undefined) liveOptions.size.check(options.size);
-  const { quality = 80 } = options;
+  const {
+    quality = 80,
+    viewerCodec = liveOptions.viewerCodec.default,
+    bitrate = liveOptions.bitrate.default,
+  } = options;
   const budget = new RetryBudget(options.retry ?? 0, { firstDelayMs: options.retryDelayMs });
   const stopper = new AbortController();
   const signal = options.signal
@@ -246,6 +261,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   try {
     server = await startStreamServer({
       ...options.server,
+      codecs: offeredCodecs(viewerCodec),
       controls,
       video: video ?? UNKNOWN_VIDEO,
       stats: () => stats.snapshot(),
@@ -272,12 +288,12 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     options.onSource?.(status);
   };
 
+  const encoders = new ViewerEncoders(server, { quality, bitrate });
   let streamStartMs: number | undefined;
   const pump = new LiveFramePump({
     stylizer,
     slot,
     stats,
-    jpegQuality: quality,
     styleFor: ({ frame, captureMs }) =>
       options.styleFor
         ? options.styleFor({ ...frame, ptsMs: captureMs - (streamStartMs ?? captureMs) })
@@ -286,12 +302,12 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     timed: (ms, output) => {
       if (output.width === video?.width) sizes?.timed(ms);
     },
-    deliver: (jpeg, output, sent) => {
-      server.broadcastFrame(jpeg);
-      options.onFrameSent?.(sent);
-      recorder?.offer(output, sent.captureMs);
+    deliver: async (output, tag) => {
+      recorder?.offer(output, tag.captureMs);
       for (const publisher of publishers) publisher.offer(output);
+      await encoders.deliver(output, tag, video?.fps ?? 30);
     },
+    sent: (frame) => options.onFrameSent?.(frame),
     signal,
     fail,
   });
@@ -342,6 +358,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     }
     stopper.abort();
     await pump.drain(DRAIN_MS);
+    await encoders.close();
     const failure = fatal !== undefined && !isAbortError(fatal) ? fatal : undefined;
     setSource(
       failure

@@ -6,7 +6,7 @@
  * and the gallery as they were. Changes apply one at a time. A per-level alpha must have one value
  * per model level (`levels`).
  */
-import type { ClientMessage, LiveSettings, ProtocolErrorCode } from './protocol.js';
+import type { LiveSettings, ProtocolErrorCode, StyleMessage } from './protocol.js';
 import { StylecastError } from '../errors.js';
 import type { PreparedUpload, StyleGallery } from './style-gallery.js';
 import { alphaLevelsProblem } from '../style-values.js';
@@ -80,13 +80,13 @@ export class LiveControls<Prepared = undefined> {
   }
 
   /** Applies one validated client message; changes queue behind each other. */
-  apply(message: ClientMessage): Promise<ApplyResult> {
+  apply(message: StyleMessage): Promise<ApplyResult> {
     const result = this.queue.then(() => this.applyNow(message));
     this.queue = result.catch(() => {});
     return result;
   }
 
-  private async applyNow(message: ClientMessage): Promise<ApplyResult> {
+  private async applyNow(message: StyleMessage): Promise<ApplyResult> {
     const next = structuredClone(this.current);
     const uploads: { upload: PreparedUpload; name: string | undefined; index: number }[] = [];
     if (message.type === 'alpha') {

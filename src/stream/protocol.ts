@@ -1,12 +1,14 @@
 /**
  * The live viewer protocol (documented for client authors in `PROTOCOL.md`): each binary message
- * from the server is one complete JPEG frame; each text message either way is a JSON object with
- * a `type`. Everything a client sends is validated here before anything acts on it.
+ * from the server is one frame in the codec the viewer chose (a tagged JPEG, or an H.264 frame
+ * message); each text message either way is a JSON object with a `type`. Everything a client
+ * sends is validated here before anything acts on it.
  */
 import { z } from 'zod';
 import { WEIGHT_MAX } from '../style-values.js';
+import type { ViewerCodec } from './viewer-transports.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Longest gallery or upload name a client may use. */
 const NAME_MAX = 64;
@@ -59,9 +61,19 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     id: requestId,
     preserveColor: z.boolean(),
   }),
+  /** The client has received frame `index` (and those before it): see `ViewerConnection`. */
+  z.strictObject({ type: z.literal('ack'), index: z.number().int().min(0) }),
+  /** The codecs this viewer decodes, best first; names the server does not know are ignored. */
+  z.strictObject({
+    type: z.literal('codecs'),
+    id: requestId,
+    codecs: z.array(z.string().max(32)).min(1).max(8),
+  }),
 ]);
 
 export type ClientMessage = z.infer<typeof clientMessageSchema>;
+/** The messages that change the style state (`LiveControls`); the others are the connection's own. */
+export type StyleMessage = Exclude<ClientMessage, { type: 'codecs' | 'ack' }>;
 export type StyleEntry = z.infer<typeof styleEntry>;
 
 /** The style state every viewer sees: a blend of gallery styles, strength and colour mode. */
@@ -116,6 +128,10 @@ export type ServerMessage =
       fps: number;
       /** How many values a per-level `alpha` takes (the model's levels), when the server knows. */
       levels?: number;
+      /** The codecs this server sends frames in, best first. */
+      codecs: ViewerCodec[];
+      /** The codec this viewer gets until it sends `codecs`; null: none until then. */
+      codec: ViewerCodec | null;
       serverTimeMs: number;
       gallery: GalleryItem[];
       settings: LiveSettings;
@@ -125,6 +141,7 @@ export type ServerMessage =
   | { type: 'gallery'; gallery: GalleryItem[] }
   | ({ type: 'video' } & VideoFormat)
   | { type: 'source'; source: SourceStatus }
+  | { type: 'codec'; codec: ViewerCodec }
   | {
       type: 'stats';
       serverTimeMs: number;
@@ -137,6 +154,8 @@ export type ServerMessage =
       /** Frames sent to this viewer in the last second, and skipped for it since it joined. */
       viewerFps: number;
       viewerSkipped: number;
+      /** Megabits sent to this viewer in the last second. */
+      viewerMbps: number;
     }
   | { type: 'error'; code: ProtocolErrorCode; message: string; id?: string | number };
 
@@ -149,7 +168,8 @@ export type ProtocolErrorCode =
   | 'UPLOAD_TOO_LARGE'
   | 'UPLOAD_NOT_IMAGE'
   | 'BUSY'
-  | 'STYLE_FAILED';
+  | 'STYLE_FAILED'
+  | 'CODEC_UNSUPPORTED';
 
 export type ParseResult =
   | { ok: true; message: ClientMessage }

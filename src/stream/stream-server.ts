@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { StylecastError } from '../errors.js';
-import { checkOptions, pickOptions } from '../options/define-option.js';
+import { checkOptions, expected, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 import type { LiveControls } from './live-controls.js';
 import {
@@ -24,8 +24,11 @@ import {
 } from './protocol.js';
 import { checkAccess, type AccessOptions } from './request-access.js';
 import { loadTlsCredentials } from './tls-credentials.js';
+import type { OutgoingFrame } from './frame-queue.js';
 import { ViewerConnection } from './viewer-connection.js';
+import type { ViewerAudience } from './viewer-encoders.js';
 import { loadViewerFiles, type ViewerFile } from './viewer-files.js';
+import { chooseCodec, VIEWER_CODECS, type ViewerCodec } from './viewer-transports.js';
 
 export interface StreamServerOptions {
   /** Address to bind; `127.0.0.1` unless the user says otherwise. */
@@ -55,15 +58,20 @@ export interface StreamServerOptions {
   statsIntervalMs?: number;
   /** Where the viewer's files are; the package's own viewer by default. */
   viewerDirectory?: string;
+  /**
+   * The codecs frames are sent in, best first (`offeredCodecs` of `--viewer-codec`). A viewer
+   * gets JPEG, where it is offered, until it names the codecs it decodes. Default: all.
+   */
+  codecs?: readonly ViewerCodec[];
 }
 
-export interface StreamServer {
+export interface StreamServer extends ViewerAudience {
   /** The page's URL, with the token when there is one. */
   readonly url: string;
   readonly port: number;
   readonly viewerCount: number;
-  /** Offers one tagged JPEG to every viewer. */
-  broadcastFrame(jpeg: Buffer): void;
+  /** Offers one frame's message to every viewer that receives `codec`. */
+  broadcastFrame(codec: ViewerCodec, frame: OutgoingFrame): void;
   setSource(source: SourceStatus): void;
   /** The stream's size and rate became known (a source that was not up at the start opened). */
   setVideo(video: VideoFormat): void;
@@ -71,6 +79,11 @@ export interface StreamServer {
   close(): Promise<void>;
 }
 
+/**
+ * Most frames on their way to a viewer that acknowledges them: enough for 30 fps over a 100 ms
+ * round trip, few enough that a slow link holds a fraction of a second, not seconds.
+ */
+const MAX_UNACKNOWLEDGED_FRAMES = 4;
 /** Most style changes one viewer may have waiting. */
 const MAX_PENDING_CHANGES = 4;
 /** How long close() waits for viewers to acknowledge before cutting them off. */
@@ -78,7 +91,7 @@ const CLOSE_GRACE_MS = 1000;
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy':
-    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; style-src 'self'",
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self' ws: wss:; style-src 'self'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
@@ -110,6 +123,12 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     hostNames: tls?.hostNames ?? [],
   };
   const { controls } = options;
+  const codecs = [...(options.codecs ?? VIEWER_CODECS)];
+  if (codecs.length === 0 || codecs.some((codec) => !VIEWER_CODECS.includes(codec))) {
+    throw expected('codecs', `a list of ${VIEWER_CODECS.join(', ')}`, codecs);
+  }
+  /** What a viewer gets before it says what it decodes: JPEG, which every browser shows. */
+  const firstCodec: ViewerCodec | undefined = codecs.includes('jpeg') ? 'jpeg' : undefined;
   const maxBufferedBytes = options.maxBufferedBytes ?? 512 * 1024;
   const files = await loadViewerFiles(options.viewerDirectory);
   const viewers = new Set<ViewerConnection>();
@@ -201,11 +220,16 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
   });
 
   const onConnection = (socket: WebSocket): void => {
-    const viewer = new ViewerConnection(socket, {
-      maxBufferedBytes,
-      maxFramesInFlight: 2,
-      hardLimitBytes: Math.max(8 * 1024 * 1024, maxBufferedBytes * 4),
-    });
+    const viewer = new ViewerConnection(
+      socket,
+      {
+        maxBufferedBytes,
+        maxFramesInFlight: 2,
+        maxUnacknowledged: MAX_UNACKNOWLEDGED_FRAMES,
+        hardLimitBytes: Math.max(8 * 1024 * 1024, maxBufferedBytes * 4),
+      },
+      firstCodec,
+    );
     viewers.add(viewer);
     let pendingChanges = 0;
     socket.on('error', () => socket.terminate());
@@ -215,6 +239,8 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       protocol: PROTOCOL_VERSION,
       ...video,
       ...(controls.levels !== undefined ? { levels: controls.levels } : {}),
+      codecs,
+      codec: firstCodec ?? null,
       serverTimeMs: Date.now(),
       gallery: controls.gallery.items(),
       settings: controls.settings,
@@ -238,7 +264,22 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
           ...(id !== undefined ? { id } : {}),
         });
       }
+      if (parsed.message.type === 'ack') return viewer.acknowledge(parsed.message.index);
       const id = parsed.message.id;
+      if (parsed.message.type === 'codecs') {
+        const chosen = chooseCodec(codecs, parsed.message.codecs);
+        if (!chosen) {
+          return viewer.sendMessage({
+            type: 'error',
+            code: 'CODEC_UNSUPPORTED',
+            message: `This server sends ${codecs.join(' or ')}; none of ${parsed.message.codecs.join(', ')}`,
+            ...(id !== undefined ? { id } : {}),
+          });
+        }
+        if (chosen !== viewer.codec) viewer.codec = chosen;
+        return viewer.sendMessage({ type: 'codec', codec: chosen });
+      }
+      const change = parsed.message;
       if (pendingChanges >= MAX_PENDING_CHANGES) {
         return viewer.sendMessage({
           type: 'error',
@@ -249,7 +290,7 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
       }
       pendingChanges++;
       void controls
-        .apply(parsed.message)
+        .apply(change)
         .then((result) => {
           if (!result.ok) {
             viewer.sendMessage({
@@ -291,13 +332,15 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     lastStatsAt = now;
     const stats = options.stats();
     for (const viewer of viewers) {
+      const sent = viewer.takeSentCounts();
       viewer.sendMessage({
         type: 'stats',
         serverTimeMs: Date.now(),
         ...stats,
         viewers: viewers.size,
-        viewerFps: Math.round((viewer.takeSentCount() / seconds) * 10) / 10,
+        viewerFps: Math.round((sent.frames / seconds) * 10) / 10,
         viewerSkipped: viewer.skipped,
+        viewerMbps: Math.round((sent.bytes * 8) / seconds / 1e4) / 100,
       });
     }
   }, options.statsIntervalMs ?? 1000);
@@ -347,8 +390,13 @@ export async function startStreamServer(options: StreamServerOptions): Promise<S
     get viewerCount() {
       return viewers.size;
     },
-    broadcastFrame(jpeg) {
-      for (const viewer of viewers) viewer.offerFrame(jpeg);
+    broadcastFrame(codec, frame) {
+      for (const viewer of viewers) viewer.offerFrame(codec, frame);
+    },
+    codecsInUse() {
+      const inUse = new Set<ViewerCodec>();
+      for (const viewer of viewers) if (viewer.codec && viewer.open) inUse.add(viewer.codec);
+      return inUse;
     },
     setSource(next) {
       source = next;

@@ -1,11 +1,19 @@
 /**
- * One connected viewer. Frames are offered, never queued: a viewer holds at most one frame that
- * has not gone out yet (a newer one replaces it, counted as skipped), and a frame goes out only
- * while the socket's own buffer is small and few sends are in flight. A slow viewer therefore
- * skips frames and never holds memory or time that belongs to the others (ws #1620).
+ * One connected viewer. Frames are offered, never queued without bound: each viewer has its
+ * codec's own delivery policy (`FrameQueue`: the newest JPEG, or H.264 frames in order from a
+ * keyframe), and a frame goes out only while the socket's own buffer is small and few sends are
+ * in flight. A slow viewer therefore skips frames and never holds memory or time that belongs to
+ * the others (ws #1620).
+ *
+ * A client that acknowledges frames (`ack`, as the viewer page does) is also paced by them: at
+ * most `maxUnacknowledged` frames travel unacknowledged. `bufferedAmount` sees only what is still
+ * in this process; on a slow link the operating system's socket buffers (and the network's
+ * queues) hold seconds of frames more, and a viewer paced by its acks never waits behind them.
  */
 import { WebSocket } from 'ws';
+import type { FrameQueue, OutgoingFrame } from './frame-queue.js';
 import type { ServerMessage } from './protocol.js';
+import { VIEWER_TRANSPORTS, type ViewerCodec } from './viewer-transports.js';
 
 export interface ViewerConnectionOptions {
   /** Send a frame only while `bufferedAmount` is at most this many bytes. */
@@ -14,22 +22,33 @@ export interface ViewerConnectionOptions {
   maxFramesInFlight: number;
   /** A viewer whose socket holds more than this (text included) is cut off. */
   hardLimitBytes: number;
+  /** Most frames sent and not yet acknowledged, for a client that acknowledges frames. */
+  maxUnacknowledged: number;
 }
 
 export class ViewerConnection {
   /** Set by each pong; the heartbeat terminates a viewer that has not answered since the last ping. */
   alive = true;
-  /** Frames replaced before they could be sent. */
+  /** Frames this viewer will never get because its connection could not take them. */
   skipped = 0;
-  /** Frames written to the socket since the counter was last read. */
+  /** The codec this viewer receives; none while it has asked for one the server does not offer. */
+  private currentCodec: ViewerCodec | undefined;
+  private queue: FrameQueue | undefined;
+  /** Frames and bytes written to the socket since the counters were last read. */
   private sentSinceRead = 0;
-  private pending: Buffer | undefined;
+  private bytesSinceRead = 0;
   private inFlight = 0;
+  /** Whether this client acknowledges frames (it has sent an `ack`). */
+  private pacedByAcks = false;
+  /** Indices of the frames sent and not yet acknowledged, oldest first. */
+  private unacknowledged: number[] = [];
 
   constructor(
     readonly socket: WebSocket,
     private readonly options: ViewerConnectionOptions,
+    codec: ViewerCodec | undefined,
   ) {
+    this.codec = codec;
     socket.on('pong', () => {
       this.alive = true;
     });
@@ -39,11 +58,29 @@ export class ViewerConnection {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
-  /** Offers the newest frame; it goes out now, later (if still the newest), or never. */
-  offerFrame(jpeg: Buffer): void {
-    if (!this.open) return;
-    if (this.pending) this.skipped++;
-    this.pending = jpeg;
+  get codec(): ViewerCodec | undefined {
+    return this.currentCodec;
+  }
+
+  /** Switches codec: frames of the new one start afresh (an H.264 viewer at a keyframe). */
+  set codec(codec: ViewerCodec | undefined) {
+    this.currentCodec = codec;
+    this.queue = codec ? VIEWER_TRANSPORTS[codec].createQueue() : undefined;
+  }
+
+  /** Offers the newest frame of `codec`; it goes out now, later, or never. */
+  offerFrame(codec: ViewerCodec, frame: OutgoingFrame): void {
+    if (!this.open || codec !== this.currentCodec || !this.queue) return;
+    this.skipped += this.queue.offer(frame);
+    this.flush();
+  }
+
+  /** The client has received frame `index` and every frame before it. */
+  acknowledge(index: number): void {
+    this.pacedByAcks = true;
+    while (this.unacknowledged[0] !== undefined && this.unacknowledged[0] <= index) {
+      this.unacknowledged.shift();
+    }
     this.flush();
   }
 
@@ -56,28 +93,32 @@ export class ViewerConnection {
     this.socket.send(JSON.stringify(message));
   }
 
-  /** Frames sent since the last call. */
-  takeSentCount(): number {
-    const count = this.sentSinceRead;
+  /** Frames and bytes sent since the last call. */
+  takeSentCounts(): { frames: number; bytes: number } {
+    const counts = { frames: this.sentSinceRead, bytes: this.bytesSinceRead };
     this.sentSinceRead = 0;
-    return count;
+    this.bytesSinceRead = 0;
+    return counts;
   }
 
   private flush(): void {
-    const { maxBufferedBytes, maxFramesInFlight } = this.options;
+    const { maxBufferedBytes, maxFramesInFlight, maxUnacknowledged } = this.options;
     while (
-      this.pending &&
+      this.queue &&
       this.open &&
       this.inFlight < maxFramesInFlight &&
-      this.socket.bufferedAmount <= maxBufferedBytes
+      this.socket.bufferedAmount <= maxBufferedBytes &&
+      (!this.pacedByAcks || this.unacknowledged.length < maxUnacknowledged)
     ) {
-      const frame = this.pending;
-      this.pending = undefined;
+      const frame = this.queue.take();
+      if (!frame) return;
       this.inFlight++;
-      this.socket.send(frame, { binary: true }, (error) => {
+      if (this.pacedByAcks) this.unacknowledged.push(frame.index);
+      this.socket.send(frame.bytes, { binary: true }, (error) => {
         this.inFlight--;
         if (error) return;
         this.sentSinceRead++;
+        this.bytesSinceRead += frame.bytes.length;
         this.flush();
       });
     }

@@ -12,7 +12,8 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
-/** `extraArgs` add to the usual flags (a test's own certificate trust, host mappings). */
+/** `extraArgs` add to the usual flags (a test's own certificate trust, host mappings such as
+ * `--host-resolver-rules=MAP viewer.test 127.0.0.1`). */
 export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',

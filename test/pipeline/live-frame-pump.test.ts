@@ -4,7 +4,6 @@ import { LiveFramePump, type LiveFramePumpOptions } from '../../src/pipeline/liv
 import { LiveFrameSlot } from '../../src/pipeline/live-frame-slot.js';
 import { LiveStats } from '../../src/pipeline/live-stats.js';
 import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
-import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import type { Frame, StyleSettings } from '../../src/types.js';
 import { openTinyPool, paintingStyle } from '../helpers/tiny-model.js';
 
@@ -65,7 +64,7 @@ function gatedStylizer(stylizer: LiveStylizer) {
 function pumpWith(stylizer: LiveStylizer, overrides: Partial<LiveFramePumpOptions> = {}) {
   const slot = new LiveFrameSlot<{ frame: Frame; captureMs: number }>();
   const stats = new LiveStats(() => slot.dropped);
-  const sent: { index: number; tagged?: number; width: number }[] = [];
+  const sent: { index: number; tagged: number; width: number }[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const failures: unknown[] = [];
   const stopper = new AbortController();
@@ -73,11 +72,10 @@ function pumpWith(stylizer: LiveStylizer, overrides: Partial<LiveFramePumpOption
     stylizer,
     slot,
     stats,
-    jpegQuality: 80,
     styleFor: () => style,
     wanted: () => true,
-    deliver: (jpeg, output, { index }) => {
-      sent.push({ index, tagged: readJpegFrameTag(jpeg)?.index, width: output.width });
+    deliver: async (output, tag) => {
+      sent.push({ index: output.index, tagged: tag.index, width: output.width });
       for (const waiter of waiters) if (sent.length >= waiter.count) waiter.resolve();
     },
     signal: stopper.signal,
@@ -149,7 +147,7 @@ describe('LiveFramePump', () => {
     await pump.drain(5000);
     expect(sent.map((item) => item.index)).toEqual([1]);
     expect(timed.map(({ index, sentBefore }) => ({ index, sentBefore }))).toEqual([
-      { index: 1, sentBefore: 1 }, // timed once delivered, JPEG included
+      { index: 1, sentBefore: 1 }, // timed once delivered, encoding included
       { index: 0, sentBefore: 1 },
     ]);
     expect(timed[1]!.ms).toBeGreaterThanOrEqual(60);

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import type { LiveSettings } from '../../src/stream/protocol.js';
+import { readJpegFrameTag, tagJpegFrame } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import {
   startStreamServer,
@@ -108,7 +109,9 @@ describe('stream server', () => {
     const hello = viewer.ofType('hello')[0]!;
     expect(viewer.messages[0]!.type).toBe('hello');
     expect(hello).toMatchObject({
-      protocol: 1,
+      protocol: 2,
+      codecs: ['h264', 'jpeg'],
+      codec: 'jpeg',
       width: 320,
       height: 180,
       fps: 30,
@@ -124,6 +127,13 @@ describe('stream server', () => {
     );
     expect(stats).toMatchObject({ fps: 30, latencyMs: { p50: 10, p95: 20 }, drops: 0 });
     expect(server.viewerCount).toBe(2);
+  });
+
+  it('refuses a list of codecs it cannot send', async () => {
+    await expect(startServer({ codecs: ['vp9' as 'jpeg'] })).rejects.toThrow(
+      'Expected `codecs` to be a list of h264, jpeg, got `["vp9"]`',
+    );
+    await expect(startServer({ codecs: [] })).rejects.toThrow(/Expected `codecs`/);
   });
 
   it('serves the viewer page and only its own files', async () => {
@@ -320,7 +330,11 @@ describe('stream server', () => {
     const frames = await Promise.all(Array.from({ length: 4 }, (_, i) => noiseJpeg(600, i + 1)));
     const total = 60;
     for (let i = 0; i < total; i++) {
-      server.broadcastFrame(frames[i % frames.length]!);
+      server.broadcastFrame('jpeg', {
+        bytes: frames[i % frames.length]!,
+        index: i,
+        keyframe: true,
+      });
       // Each frame waits for the fast viewer, so a fast viewer that kept up got every one.
       await fast.waitFor(() => fast.frames.length > i, `frame ${i} at the fast viewer`);
     }
@@ -332,6 +346,29 @@ describe('stream server', () => {
     );
     expect(slowStats.viewerSkipped).toBeGreaterThan(0);
     expect(slow.frames.length).toBeLessThan(total);
+  });
+
+  it('paces a viewer that acknowledges frames: at most four on their way', async () => {
+    const { server } = await startServer();
+    const viewer = await open(server);
+    viewer.send({ type: 'ack', index: 0 }); // this client acknowledges: pace it by its acks
+    const jpeg = await noiseJpeg(16, 1);
+    const indices = () => viewer.frames.map((_, i) => i);
+    await viewer.nextOfType('stats', 0); // the ack has arrived (messages are in order)
+    for (let index = 1; index <= 6; index++) {
+      server.broadcastFrame('jpeg', {
+        bytes: tagJpegFrame(jpeg, { index, captureMs: 0 }),
+        index,
+        keyframe: true,
+      });
+      if (index <= 4) await viewer.waitFor(() => viewer.frames.length === index, `frame ${index}`);
+    }
+    // Frames 5 and 6 wait (the newer replacing the older) until the client acknowledges more.
+    await viewer.nextOfType('stats');
+    expect(indices()).toHaveLength(4);
+    viewer.send({ type: 'ack', index: 4 });
+    await viewer.waitFor(() => viewer.frames.length === 5, 'the frame that waited');
+    expect(viewer.frames.map((frame) => readJpegFrameTag(frame)!.index)).toEqual([1, 2, 3, 4, 6]);
   });
 
   it('terminates a viewer that stops answering pings', async () => {

@@ -1,10 +1,18 @@
-// The stylecast live viewer: shows the stream (drawn off the main thread by ./stream-worker.js), its
-// stats and size, and sends style changes. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
+// The stylecast live viewer: shows the stream (decoded off the main thread by ./stream-worker.js:
+// on the canvas, or, for H.264 through MSE, in a <video> the worker's MediaSource feeds), its stats
+// and size, and sends style changes. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('video');
-const token = new URLSearchParams(location.search).get('token');
+const video = $('video-mse');
+const query = new URLSearchParams(location.search);
+const token = query.get('token');
 const LATENCY_WINDOW = 2000;
+/** MSE playback behind the newest frame by more than this speeds up; by more than the jump, jumps. */
+const MSE_CATCH_UP_LAG_S = 0.12;
+const MSE_JUMP_LAG_S = 1;
+/** Capture times kept for frames queued to MSE, by media time. */
+const MSE_TIMES_KEPT = 300;
 
 /** State the page exposes for tests and the benchmark (read-only for them). */
 const state = {
@@ -16,7 +24,12 @@ const state = {
   stats: null,
   errors: [],
   framesReceived: 0,
+  bytesReceived: 0,
   framesDrawn: 0,
+  /** How H.264 is decoded here: 'webcodecs', 'mse', or 'jpeg' (JPEG only). */
+  decoder: null,
+  /** The codec the server sends this page. */
+  codec: null,
   /** Capture-to-draw latencies of the last frames drawn, ms. */
   drawLatencies: [],
   /** Server clock minus this clock, estimated from the server's timestamps. */
@@ -26,15 +39,21 @@ window.stylecast = state;
 
 // ---- the stream: a worker owns the socket and draws the frames (./stream-worker.js) ----
 
-const stream = new Worker('stream-worker.js');
+const stream = new Worker('stream-worker.js', { type: 'module' });
 if (!canvas.transferControlToOffscreen) {
   showError('This browser cannot draw off its main thread (no OffscreenCanvas): use a newer one.');
 } else {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = token === null ? '' : `?token=${encodeURIComponent(token)}`;
+  const tokenQuery = token === null ? '' : `?token=${encodeURIComponent(token)}`;
   const offscreen = canvas.transferControlToOffscreen();
   stream.postMessage(
-    { type: 'start', url: `${scheme}//${location.host}/ws${query}`, canvas: offscreen },
+    {
+      type: 'start',
+      url: `${scheme}//${location.host}/ws${tokenQuery}`,
+      canvas: offscreen,
+      // `?decoder=webcodecs|mse|jpeg` limits how this page decodes (to compare them).
+      decoder: query.get('decoder'),
+    },
     [offscreen],
   );
 }
@@ -54,12 +73,23 @@ stream.onmessage = ({ data }) => {
       state.clockOffsetMs = data.clockOffsetMs;
       onMessage(data.message);
       break;
+    case 'decoder':
+      state.decoder = data.decoder;
+      break;
     case 'drawn':
-      state.framesDrawn++;
       state.framesReceived = data.framesReceived;
-      if (data.latencyMs !== null) {
-        state.drawLatencies.push(data.latencyMs);
-        if (state.drawLatencies.length > LATENCY_WINDOW) state.drawLatencies.shift();
+      state.bytesReceived = data.bytesReceived;
+      noteDrawn(1, data.latencyMs);
+      break;
+    case 'mse':
+      playMse(data.handle);
+      break;
+    case 'queued':
+      state.framesReceived = data.framesReceived;
+      state.bytesReceived = data.bytesReceived;
+      mse.captureTimes.set(data.mediaTimeMs, data.captureMs);
+      if (mse.captureTimes.size > MSE_TIMES_KEPT) {
+        mse.captureTimes.delete(mse.captureTimes.keys().next().value);
       }
       break;
     case 'failed':
@@ -68,6 +98,59 @@ stream.onmessage = ({ data }) => {
   }
 };
 stream.onerror = (event) => showError(`The stream worker failed: ${event.message}`);
+
+function noteDrawn(count, latencyMs) {
+  state.framesDrawn += count;
+  if (latencyMs !== null) {
+    state.drawLatencies.push(latencyMs);
+    if (state.drawLatencies.length > LATENCY_WINDOW) state.drawLatencies.shift();
+  }
+}
+
+// ---- H.264 through MSE: the worker's MediaSource plays in the <video> ----
+
+const mse = { captureTimes: new Map(), presented: 0 };
+
+function playMse(handle) {
+  video.srcObject = handle;
+  canvas.hidden = true;
+  video.hidden = false;
+  video.play().catch((error) => showError(`Could not play the stream: ${error.message}`));
+  video.requestVideoFrameCallback(onVideoFrame);
+  // Also while nothing is shown (a stall shows no frames to call back for).
+  setInterval(keepAtLiveEdge, 250);
+}
+
+/** Each frame the <video> shows: counted, its latency taken from its capture time. */
+function onVideoFrame(now, metadata) {
+  const count = metadata.presentedFrames - mse.presented;
+  mse.presented = metadata.presentedFrames;
+  const captureMs = mse.captureTimes.get(Math.round(metadata.mediaTime * 1000));
+  const latencyMs =
+    captureMs !== undefined && state.clockOffsetMs !== null
+      ? Date.now() + state.clockOffsetMs - captureMs
+      : null;
+  noteDrawn(count, latencyMs);
+  keepAtLiveEdge();
+  video.requestVideoFrameCallback(onVideoFrame);
+}
+
+/**
+ * A live stream plays its newest frames: playback that lags the buffered end speeds up until it
+ * has caught up, and jumps when far behind or stuck outside the newest buffered range.
+ */
+function keepAtLiveEdge() {
+  const { buffered } = video;
+  if (buffered.length === 0) return;
+  const start = buffered.start(buffered.length - 1);
+  const end = buffered.end(buffered.length - 1);
+  const lag = end - video.currentTime;
+  if (lag > MSE_JUMP_LAG_S || video.currentTime < start) {
+    video.currentTime = Math.max(start, end - 0.05);
+    return;
+  }
+  video.playbackRate = lag > MSE_CATCH_UP_LAG_S ? 1.5 : 1;
+}
 
 function send(message) {
   stream.postMessage({ type: 'send', text: JSON.stringify(message) });
@@ -79,6 +162,8 @@ function onMessage(message) {
   switch (message.type) {
     case 'hello':
       state.hello = message;
+      state.codec = message.codec;
+      showStream();
       showVideo(message);
       showGallery(message.gallery);
       showSettings(message.settings);
@@ -86,6 +171,10 @@ function onMessage(message) {
       break;
     case 'video':
       showVideo(message);
+      break;
+    case 'codec':
+      state.codec = message.codec;
+      showStream();
       break;
     case 'settings':
       showSettings(message.settings);
@@ -112,6 +201,15 @@ function showVideo({ width, height }) {
   if (width > 0 && height > 0) $('stat-size').textContent = `${width}×${height}`;
 }
 
+/** The codec (for H.264, how this page decodes it) and the bit rate it arrives at. */
+function showStream() {
+  const how = { webcodecs: 'WebCodecs', mse: 'MSE' }[state.decoder];
+  const codec =
+    state.codec === 'h264' ? `H.264 (${how ?? '?'})` : state.codec === 'jpeg' ? 'JPEG' : '–';
+  const rate = state.stats ? `, ${state.stats.viewerMbps} Mbit/s` : '';
+  $('stat-stream').textContent = codec + rate;
+}
+
 function percentile(values, p) {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -126,6 +224,7 @@ function showStats(stats) {
   $('stat-latency').textContent =
     `${draw === null ? '–' : Math.round(draw)} ms to screen, ${Math.round(stats.latencyMs.p50)} ms to send`;
   $('stat-drops').textContent = `${stats.drops} stale, ${stats.viewerSkipped} skipped here`;
+  showStream();
   $('stat-viewers').textContent = String(stats.viewers);
 }
 
