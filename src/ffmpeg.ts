@@ -196,6 +196,11 @@ export function writeWithBackpressure(stream: Writable, chunk: Uint8Array): Prom
   });
 }
 
+/** ffmpeg's input options for the pipeline's frames: packed RGB, 3 bytes a pixel, of this size. */
+export function rawRgbInput(width: number, height: number): string[] {
+  return ['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`];
+}
+
 /** ffmpeg's frame rate for a number: NTSC rates as exact fractions (29.97 → 30000/1001). */
 export function fpsArgument(fps: number): string {
   const ntsc = Math.round((fps * 1001) / 1000);

@@ -7,7 +7,13 @@
  * `keyframeInterval` frames for viewers that join or fall behind, and a bit rate capped by
  * `bitrate` over a one-second buffer. Encoding runs in ffmpeg's process, off the event loop.
  */
-import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
+import {
+  fpsArgument,
+  rawRgbInput,
+  spawnFfmpeg,
+  writeWithBackpressure,
+  type FfmpegProcess,
+} from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
 import type { EncodedFrame, FrameEncoder } from './frame-encoder.js';
@@ -43,7 +49,7 @@ export class H264FrameEncoder implements FrameEncoder {
     const kbps = Math.round(bitrate / 1000);
     this.ffmpeg = spawnFfmpeg(
       [
-        ...['-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${width}x${height}`],
+        ...rawRgbInput(width, height),
         ...['-r', fpsArgument(fps), '-i', 'pipe:0'],
         ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1'],
         ...['-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-bf', '0'],

@@ -1,6 +1,12 @@
 /** Encodes RGB frames to a video file, with the source's audio, under a temporary name. */
 import { statSync } from 'node:fs';
-import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
+import {
+  fpsArgument,
+  rawRgbInput,
+  spawnFfmpeg,
+  writeWithBackpressure,
+  type FfmpegProcess,
+} from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
 import { audioArgs, outputFormat, type FormatChoice, type OutputFormat } from './output-format.js';
@@ -45,12 +51,7 @@ export class VideoEncoder {
     const format = options.format ?? outputFormat(options.output.path, options);
     const { width, height, fps, audio } = options;
     const args = [
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      '-s',
-      `${width}x${height}`,
+      ...rawRgbInput(width, height),
       '-r',
       fpsArgument(fps),
       '-i',

@@ -14,7 +14,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaleFrame } from '../encode/scale-frame.js';
-import { fpsArgument, spawnFfmpeg, writeWithBackpressure, type FfmpegProcess } from '../ffmpeg.js';
+import {
+  fpsArgument,
+  rawRgbInput,
+  spawnFfmpeg,
+  writeWithBackpressure,
+  type FfmpegProcess,
+} from '../ffmpeg.js';
 import { errorText } from '../pipeline/live-source-loop.js';
 import { RetryBudget } from '../pipeline/retry-budget.js';
 import type { Frame } from '../types.js';
@@ -86,12 +92,7 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
     '0',
     '-use_wallclock_as_timestamps',
     '1',
-    '-f',
-    'rawvideo',
-    '-pix_fmt',
-    'rgb24',
-    '-s',
-    `${width}x${height}`,
+    ...rawRgbInput(width, height),
     // Arrival times kept to the ms here; the output below puts them on the nominal rate's ticks.
     '-framerate',
     '1000',

@@ -13,16 +13,17 @@ import { probeMedia } from '../../src/decode/probe.js';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import type { LiveOptions, LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
-import { StyleGallery } from '../../src/stream/style-gallery.js';
 import {
   meanColour,
   slowedStylizer,
   TestViewer,
   writeStyleImages,
   type StyleImages,
+  startTestLive,
+  watchLive,
 } from '../stream/live-test-helpers.js';
 
 const SIZE = { width: 320, height: 180 };
@@ -47,28 +48,10 @@ afterAll(async () => {
   work.cleanup();
 });
 
-async function start(overrides: Partial<LiveOptions> = {}): Promise<LiveRun> {
-  const gallery = await StyleGallery.fromFiles(stylePaths, {
-    maxUploadBytes: 1 << 20,
-    maxUploads: 4,
-  });
-  return startLive({
-    source: parseLiveSource('testsrc'),
-    size: SIZE,
-    fps: 15,
-    stylizer,
-    gallery,
-    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
-    server: { port: 0, statsIntervalMs: 250 },
-    ...overrides,
-  });
-}
+const start = (overrides: Partial<LiveOptions> = {}): Promise<LiveRun> =>
+  startTestLive(stylizer, stylePaths, { size: SIZE, ...overrides });
 
-async function watch(run: LiveRun): Promise<TestViewer> {
-  const viewer = await TestViewer.open(`ws://127.0.0.1:${run.server.port}/ws`);
-  await viewer.nextOfType('hello', 0);
-  return viewer;
-}
+const watch = watchLive;
 
 /** The frames a viewer got after the first `after` frames whose tags say they were captured later. */
 function framesAfter(viewer: TestViewer, index: number): Buffer[] {

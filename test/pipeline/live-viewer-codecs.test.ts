@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLiveSource } from '../../src/decode/live-source.js';
 import { spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import type { LiveOptions, LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { readH264Frame, type H264FrameMessage } from '../../src/stream/h264-frame-message.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
-import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
-import { TestViewer, writeStyleImages, type StyleImages } from '../stream/live-test-helpers.js';
+import {
+  startTestLive,
+  TestViewer,
+  watchLive,
+  writeStyleImages,
+  type StyleImages,
+} from '../stream/live-test-helpers.js';
 
 let pool: InferencePool;
 let styleImages: StyleImages;
@@ -24,28 +28,10 @@ afterAll(async () => {
   await styleImages?.remove();
 });
 
-async function start(overrides: Partial<LiveOptions> = {}): Promise<LiveRun> {
-  const gallery = await StyleGallery.fromFiles(styleImages.paths, {
-    maxUploadBytes: 1 << 20,
-    maxUploads: 4,
-  });
-  return startLive({
-    source: parseLiveSource('testsrc'),
-    size: { width: 320, height: 180 },
-    fps: 15,
-    stylizer: poolStylizer(pool),
-    gallery,
-    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
-    server: { port: 0, statsIntervalMs: 250 },
-    ...overrides,
-  });
-}
+const start = (overrides: Partial<LiveOptions> = {}): Promise<LiveRun> =>
+  startTestLive(poolStylizer(pool), styleImages.paths, overrides);
 
-async function watch(run: LiveRun): Promise<TestViewer> {
-  const viewer = await TestViewer.open(`ws://127.0.0.1:${run.server.port}/ws`);
-  await viewer.nextOfType('hello', 0);
-  return viewer;
-}
+const watch = watchLive;
 
 const h264Frames = (viewer: TestViewer): H264FrameMessage[] =>
   viewer.frames.map(readH264Frame).filter((frame) => frame !== undefined);

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { parseLiveSource } from '../../src/decode/live-source.js';
+import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import type { LiveStylizer } from '../../src/pipeline/live-stylizer.js';
+import { StyleGallery } from '../../src/stream/style-gallery.js';
 import type { ServerMessage } from '../../src/stream/protocol.js';
 
 /** Style images in a temporary folder; `remove` deletes the folder (call it in `afterAll`). */
@@ -146,4 +149,33 @@ export function slowedStylizer(stylizer: LiveStylizer): LiveStylizer {
       return output;
     },
   };
+}
+
+/** A live run of the test pattern at 320x180, 15 fps, in the gallery's 'red' style, on a free port. */
+export async function startTestLive(
+  stylizer: LiveStylizer,
+  stylePaths: readonly string[],
+  overrides: Partial<LiveOptions> = {},
+): Promise<LiveRun> {
+  const gallery = await StyleGallery.fromFiles([...stylePaths], {
+    maxUploadBytes: 1 << 20,
+    maxUploads: 4,
+  });
+  return startLive({
+    source: parseLiveSource('testsrc'),
+    size: { width: 320, height: 180 },
+    fps: 15,
+    stylizer,
+    gallery,
+    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+    server: { port: 0, statsIntervalMs: 250 },
+    ...overrides,
+  });
+}
+
+/** A socket viewer of the run, past its hello. */
+export async function watchLive(run: LiveRun): Promise<TestViewer> {
+  const viewer = await TestViewer.open(`ws://127.0.0.1:${run.server.port}/ws`);
+  await viewer.nextOfType('hello', 0);
+  return viewer;
 }

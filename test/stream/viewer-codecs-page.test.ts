@@ -9,16 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import type { LiveOptions, LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
-import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { viewerDirectory } from '../../src/stream/viewer-files.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
-import { writeStyleImages, type StyleImages } from './live-test-helpers.js';
+import { startTestLive, writeStyleImages, type StyleImages } from './live-test-helpers.js';
 
 interface ViewerState {
   framesDrawn: number;
@@ -61,23 +59,12 @@ afterAll(async () => {
   await styleImages?.remove();
 });
 
-async function start(overrides: Partial<LiveOptions> = {}): Promise<LiveRun> {
-  const gallery = await StyleGallery.fromFiles(styleImages.paths, {
-    maxUploadBytes: 1 << 20,
-    maxUploads: 4,
-  });
-  return startLive({
-    source: parseLiveSource('testsrc'),
-    size: { width: 320, height: 180 },
-    fps: 15,
-    stylizer: poolStylizer(pool),
-    gallery,
-    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
-    // The non-secure name the MSE test opens the page by.
+const start = (overrides: Partial<LiveOptions> = {}): Promise<LiveRun> =>
+  // The non-secure name the MSE test opens the page by.
+  startTestLive(poolStylizer(pool), styleImages.paths, {
     server: { port: 0, statsIntervalMs: 250, allowedOrigins: ['http://viewer.test'] },
     ...overrides,
   });
-}
 
 const state = (page: Page): Promise<ViewerState> => page.evaluate(() => window.stylecast);
 
