@@ -18,6 +18,10 @@ on crops enlarged 1.5-3x instead (smooth content like a 720p frame; teacher_styl
   temporal      L1 between the output of a crop moved by a small smooth random warp (with pixel noise)
                 and the output of the crop moved the same way (no flicker when the camera moves;
                 costs nothing at run time)
+Stages 1-2 read the teacher cache (teacher_cache.py). A stage with "data": "online" (stage 3,
+`sharp`) needs no cache: online.py makes its batches (painting views at their own resolution, a
+share from paintings/sharp/) and the teacher labels them as training runs. Beside other jobs on
+two cores, --threads 1 goes faster than 2 (threads waiting on each other).
 """
 import argparse
 import csv
@@ -96,8 +100,9 @@ class Batches:
 class Validation:
     """Fixed held-out pairs (held-out photos and paintings), scored with stylemetrics' style and
     content distances: 12 at 256x256 (centre crops, the training scale) and 6 at 1280x720 (the
-    photo enlarged to cover the frame: the smooth, large-scale content of real 720p video), and 6 at 1280x720 with held-out images of paintings/sharp/
-    (read at stylemetrics' size, as sharp as a user's own style images: the hard case)."""
+    photo enlarged to cover the frame: the smooth, large-scale content of real 720p video), and 6 at
+    1280x720 with held-out images of paintings/sharp/ (read at stylemetrics' size, as sharp as a
+    user's own style images: the hard case)."""
 
     SIZES = {"": ((256, 256), 12, "soft"), "720": ((1280, 720), 6, "soft"), "sharp720": ((1280, 720), 6, "sharp")}
     COLUMNS = [f"val{name}_{k}" for name in SIZES for k in ("style", "content")]
@@ -249,7 +254,7 @@ def cached_terms(net, code_head, vgg, src, w, tc, rng, gen, step):
     return terms
 
 
-def online_terms(net, code_head, vgg, src, w, tc, rng, gen):
+def online_terms(net, code_head, vgg, src, tc, rng, gen):
     """From stage `sharp`: photo crops and painting views made now, labelled by the teacher now (on
     the VGG part of the batch), style targets from each view at its own resolution."""
     x, moved, grid, squares, views = src.online_batches(tc["batch"], rng, gen)
@@ -342,7 +347,7 @@ def main():
             g["lr"] = lr
         sources.enter(stage)
         if sources.online:
-            terms = online_terms(net, code_head, vgg, sources, w, tc, rng, gen)
+            terms = online_terms(net, code_head, vgg, sources, tc, rng, gen)
         else:
             terms = cached_terms(net, code_head, vgg, sources, w, tc, rng, gen, step)
         loss = sum(w.get(k, 0) * v for k, v in terms.items())
