@@ -12,6 +12,9 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
+
+// Read at the first session: no telemetry, as in stylecast itself (src/infer/ort-offline.ts).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
 import sharp from 'sharp';
 
 const { values, positionals } = parseArgs({

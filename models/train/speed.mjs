@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
 
+// Read at the first session: no telemetry, as in stylecast itself (src/infer/ort-offline.ts).
+process.env.ORT_DISABLE_TELEMETRY ??= '1';
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
