@@ -2,7 +2,7 @@
  * A farm render under faults, with a real redis-server and real worker processes: Redis stopped
  * or restarted mid-render, workers stopped by a signal mid-chunk, a chunk that keeps failing.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -14,20 +14,12 @@ import {
   startWorker,
   type CliProcess,
 } from '../helpers/farm.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import type { TestRedis } from '../helpers/redis-server.js';
 import { makeClip } from '../helpers/media.js';
 import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
 
 const bed = farmTestBed('stylecast-farm-faults-');
-const { workers, redises } = bed;
-
-async function freshFarm(name: string): Promise<{ redis: TestRedis; farmDir: string }> {
-  const redis = await startRedis();
-  redises.push(redis);
-  const farmDir = path.join(bed.dir, name);
-  mkdirSync(farmDir);
-  return { redis, farmDir };
-}
+const { workers, freshFarm } = bed;
 
 /** A lossless farm render of `clip` (the fixture's by default) in 0.4 s chunks; `args` add to it. */
 function farmRender(

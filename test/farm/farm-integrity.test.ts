@@ -18,19 +18,11 @@ import {
   startWorker,
   stopWorkers,
 } from '../helpers/farm.js';
-import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import type { TestRedis } from '../helpers/redis-server.js';
 import { errorLines, startCli } from '../helpers/run-cli.js';
 
 const bed = farmTestBed('stylecast-farm-integrity-');
-const { workers, redises } = bed;
-
-async function freshFarm(name: string): Promise<{ redis: TestRedis; farmDir: string }> {
-  const redis = await startRedis();
-  redises.push(redis);
-  const farmDir = path.join(bed.dir, name);
-  mkdirSync(farmDir);
-  return { redis, farmDir };
-}
+const { workers, freshFarm } = bed;
 
 /** A lossless farm render of the fixture's clip in 0.4 s chunks (8 of them) to `NAME.mkv`. */
 function farmRender(redis: TestRedis, farmDir: string, name: string, args: string[] = []) {

@@ -1,11 +1,11 @@
 /** What the farm tests share: worker processes, and the content of a render to compare. */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { makeClip, tempDir } from './media.js';
-import type { TestRedis } from './redis-server.js';
+import { startRedis, type TestRedis } from './redis-server.js';
 import { runCli, startCli } from './run-cli.js';
 import { PAINTING, TINY_MODEL } from './tiny-model.js';
 
@@ -159,6 +159,7 @@ export function farmTestBed(prefix: string): {
   readonly fixture: FarmFixture;
   workers: CliProcess[];
   redises: TestRedis[];
+  freshFarm(name: string): Promise<{ redis: TestRedis; farmDir: string }>;
 } {
   const temp = tempDir(prefix);
   const workers: CliProcess[] = [];
@@ -181,5 +182,13 @@ export function farmTestBed(prefix: string): {
     },
     workers,
     redises,
+    /** A Redis of its own (stopped after the test) and an empty farm folder `NAME` in the bed. */
+    async freshFarm(name) {
+      const redis = await startRedis();
+      redises.push(redis);
+      const farmDir = join(temp.dir, name);
+      mkdirSync(farmDir);
+      return { redis, farmDir };
+    },
   };
 }
