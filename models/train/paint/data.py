@@ -101,8 +101,9 @@ class Paintings:
 
     def random_view(self, i, rng, sides=(192, 288)):
         """A part of painting i at its own resolution, never enlarged (uint8 HWC): a thumbnail
-        (longer side <= the largest side) whole; a larger image rescaled by 0.5-1x (from stylemetrics' reading
-        size, or from the file's own size for a sharp one) and cropped to a random square side."""
+        (longer side <= sides[1]) whole; a larger image rescaled by 0.5-1x (from stylemetrics'
+        reading size, or from the file's own size for a sharp one, keeping a side of at least
+        sides[0] where the image has one) and cropped to a random square side in `sides`."""
         img = self.image(i)
         if max(img.size) <= sides[1]:
             return np.asarray(img)

@@ -100,6 +100,5 @@ def view_targets(vgg, views):
     for v in views:
         with torch.autocast("cpu", dtype=torch.bfloat16):
             feats = vgg(to_chw(v)[None] / 255.0)
-        stats = feature_stats([f.float() for f in feats])
-        rows.append([(m, s) for m, s in stats])
+        rows.append(feature_stats([f.float() for f in feats]))
     return [(torch.cat([r[k][0] for r in rows]), torch.cat([r[k][1] for r in rows])) for k in range(len(rows[0]))]
