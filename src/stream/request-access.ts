@@ -6,10 +6,17 @@
  *   site cannot open the socket from a visitor's browser; clients that send no `Origin` (not
  *   browsers) are let through, as only a browser needs protecting from itself;
  * - with `--token`, the request carries it as `?token=` (compared in constant time).
+ *
+ * A socket upgrade that fails a check is turned away with a plain HTTP answer (`refuseUpgrade`,
+ * as ws's `abortHandshake`) before any WebSocket exists.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** The path viewers open the WebSocket at; the page and its files are everything else. */
+export const SOCKET_PATH = '/ws';
 
 export interface AccessOptions {
   /** The `--host` the server binds. */
@@ -95,4 +102,28 @@ export function checkAccess(
     return { ok: false, status: 401, reason: 'Missing or wrong token' };
   }
   return { ok: true };
+}
+
+/** A request's target as a URL; undefined when it does not parse. */
+export function requestUrl(request: IncomingMessage): URL | undefined {
+  try {
+    return new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  503: 'Service Unavailable',
+};
+
+/** Ends an upgrade request with `status` and `reason` as a plain-text HTTP answer. */
+export function refuseUpgrade(socket: Duplex, status: 401 | 403 | 404 | 503, reason: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+      `Content-Length: ${Buffer.byteLength(reason) + 1}\r\n\r\n${reason}\n`,
+  );
 }

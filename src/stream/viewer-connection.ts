@@ -27,8 +27,8 @@ export interface ViewerConnectionOptions {
 }
 
 export class ViewerConnection {
-  /** Set by each pong; the heartbeat terminates a viewer that has not answered since the last ping. */
-  alive = true;
+  /** Set by each pong; `heartbeat` cuts off a viewer that has not answered since the last ping. */
+  private alive = true;
   /** Frames this viewer will never get because its connection could not take them. */
   skipped = 0;
   /** The codec this viewer receives; none while it has asked for one the server does not offer. */
@@ -91,6 +91,37 @@ export class ViewerConnection {
       return;
     }
     this.socket.send(JSON.stringify(message));
+  }
+
+  /**
+   * One beat of the heartbeat: a viewer that has not answered the last ping is cut off (and
+   * `false` returned), any other is pinged again.
+   */
+  heartbeat(): boolean {
+    if (!this.alive) {
+      this.socket.terminate();
+      return false;
+    }
+    this.alive = false;
+    this.socket.ping();
+    return true;
+  }
+
+  /**
+   * Closes the connection with `code` and `reason`, and cuts it off if the client has not
+   * answered within `graceMs`; resolves once the socket is closed.
+   */
+  goodbye(code: number, reason: string, graceMs: number): Promise<void> {
+    const socket = this.socket;
+    return new Promise((resolve) => {
+      if (socket.readyState === WebSocket.CLOSED) return resolve();
+      const timer = setTimeout(() => socket.terminate(), graceMs);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.close(code, reason);
+    });
   }
 
   /** Frames and bytes sent since the last call. */

@@ -1,19 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { StyleCodes } from '../../src/infer/style-codes.js';
-import { startLive } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
-import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import {
   meanColour,
-  TestViewer,
+  startTestLive,
+  watchLive,
   writeStyleImages,
   type StyleImages,
 } from '../stream/live-test-helpers.js';
@@ -51,23 +49,13 @@ describe('live with a schedule', () => {
       encoder: new StyleCodes(pool),
       levels: pool.model.card.levels,
     });
-    const gallery = await StyleGallery.fromFiles(stylePaths, {
-      maxUploadBytes: 1 << 20,
-      maxUploads: 4,
-    });
-    const run = await startLive({
-      source: parseLiveSource('testsrc'),
+    // At 15 fps, in 'red' until the schedule says otherwise.
+    const run = await startTestLive(poolStylizer(pool), stylePaths, {
       size: { width: 160, height: 90 },
-      fps: 15,
-      stylizer: poolStylizer(pool),
-      gallery,
-      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
       styleFor,
-      server: { port: 0, statsIntervalMs: 250 },
     });
     try {
-      const viewer = await TestViewer.open(`ws://127.0.0.1:${run.server.port}/ws`);
-      await viewer.nextOfType('hello', 0);
+      const viewer = await watchLive(run);
       await viewer.waitFor(
         () => viewer.frames.some((f) => readJpegFrameTag(f)!.index >= 75),
         'five seconds of frames',

@@ -391,6 +391,23 @@ describe('stream server', () => {
     expect(viewer.closeCode).toBe(1001);
   });
 
+  it('refuses new viewers while it says goodbye to the others', async () => {
+    const { server } = await startServer();
+    const viewer = await open(server);
+    viewer.socket.pause(); // does not answer the close: the server waits out its grace period
+    const closed = server.close();
+    await expect(TestViewer.open(socketUrl(server))).rejects.toThrow('HTTP 404');
+    viewer.socket.resume();
+    await closed;
+  });
+
+  it('tells a plain HTTP request for the socket path to upgrade', async () => {
+    const { server } = await startServer();
+    const response = await fetch(`http://127.0.0.1:${server.port}/ws`);
+    expect(response.status).toBe(426);
+    expect(await response.text()).toBe('Connect with a WebSocket\n');
+  });
+
   it('refuses viewers beyond the limit', async () => {
     const { server } = await startServer({ maxViewers: 1 });
     const first = await open(server);

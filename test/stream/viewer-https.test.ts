@@ -5,10 +5,9 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import type { LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';
@@ -18,7 +17,7 @@ import { launchChromium } from '../helpers/chromium.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
 import { makeTestCertificates, type TestCertificates } from '../helpers/test-certificates.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
-import { writeStyleImages, type StyleImages } from './live-test-helpers.js';
+import { startTestLive, writeStyleImages, type StyleImages } from './live-test-helpers.js';
 
 declare const window: { stylecast: { framesDrawn: number }; isSecureContext: boolean };
 declare const location: { protocol: string };
@@ -53,13 +52,9 @@ describe('the viewer over HTTPS', () => {
   });
 
   it('serves the page and the socket over TLS; Chromium trusting the test CA draws frames', async () => {
-    run = await startLive({
-      source: parseLiveSource('testsrc'),
+    run = await startTestLive(poolStylizer(pool), styleImages.paths, {
       size: { width: 160, height: 96 },
       fps: 10,
-      stylizer: poolStylizer(pool),
-      gallery,
-      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
       server: { port: 0, token: 'secret', tlsCert: certificates.cert, tlsKey: certificates.key },
     });
     expect(run.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/\?token=secret$/);
