@@ -3,19 +3,10 @@
  * (never out of it), and a link to a heading (`page.md#heading`) at a heading that page has, by
  * GitHub's anchor rules. Links inside code are not links.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-const PAGES = [
-  'README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-];
+import { MANUAL_PAGES, REPO_ROOT as ROOT } from './helpers/manual.js';
 
 /** The text outside fenced code blocks and inline code spans. */
 function prose(markdown: string): string {
@@ -66,7 +57,7 @@ function problemWith(page: string, target: string): string | undefined {
 
 describe('links in README.md and docs/', () => {
   it('finds the pages and their links', () => {
-    expect(PAGES).toContain('docs/live.md');
+    expect(MANUAL_PAGES).toContain('docs/live.md');
     expect(linkTargets('[a](b.md) `[c](d.md)` ![e](f.jpg)\n```\n[g](h.md)\n```\n')).toEqual([
       'b.md',
       'f.jpg',
@@ -76,7 +67,7 @@ describe('links in README.md and docs/', () => {
     expect(headingSlug('Working size: `--size auto`')).toBe('working-size---size-auto');
   });
 
-  it.each(PAGES)('%s: every relative link resolves inside the repository', (page) => {
+  it.each(MANUAL_PAGES)('%s: every relative link resolves inside the repository', (page) => {
     const markdown = readFileSync(join(ROOT, page), 'utf8');
     const problems = linkTargets(markdown)
       .map((target) => [target, problemWith(page, target)] as const)

@@ -2,23 +2,14 @@
  * Every flag of every command is documented: named in README.md or a page of docs/, so an option
  * added to the CLI cannot be left out of the manual.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { MANUAL_PAGES, REPO_ROOT } from '../helpers/manual.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-const manual = [
-  'README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((name) => name.endsWith('.md'))
-    .map((name) => `docs/${name}`),
-]
-  .map((page) => readFileSync(join(ROOT, page), 'utf8'))
-  .join('\n');
+const manual = MANUAL_PAGES.map((page) => readFileSync(join(REPO_ROOT, page), 'utf8')).join('\n');
 
 function commandsOf(command: Command): Command[] {
   return [command, ...command.commands.flatMap(commandsOf)];
