@@ -103,7 +103,7 @@ describe("import from 'stylecast'", () => {
     expect(existsSync(join(temp.dir, 'stopped.mp4'))).toBe(false);
   });
 
-  it('ships what users run: the code, the models, the sample, the viewer; no training or tests', async () => {
+  it('ships what users run: the code, the models, the sample, the viewer, the docs; no training or tests', async () => {
     const files = filesUnder(installed);
     for (const needed of [
       'bin/stylecast.js',
@@ -116,6 +116,9 @@ describe("import from 'stylecast'", () => {
       'models/common/preserve_color.onnx',
       'assets/sample/clip.mp4',
       'src/stream/viewer/index.html',
+      'README.md',
+      'docs/live.md',
+      'docs/protocol.md',
     ]) {
       expect(files).toContain(needed);
     }

@@ -1,5 +1,5 @@
-"""What every importer shares: the stylecast model contract (see DESIGN.md, "Model contract"),
-the one-line error a CLI user sees, and writing a model folder safely.
+"""What every importer shares: the stylecast model contract (see docs/models.md, "The model
+contract"), the one-line error a CLI user sees, and writing a model folder safely.
 
 A model folder holds `model.json`, `style_encoder.onnx` (`style` uint8 [1,H,W,3] → `code` float32
 [1,K]) and `stylizer.onnx` (`image` uint8 [N,H,W,3], `code` float32 [N,K], `alpha` float32 [N,L] →

@@ -22,8 +22,8 @@ export function parseDevice(text: string): Device {
 /** What a user does to get a provider that did not load here. */
 export const INSTALL_HINT: Record<Provider, string> = {
   tensorrt:
-    'TensorRT needs an NVIDIA GPU, CUDA 12, cuDNN 9 and TensorRT 10 libraries on the library path, and onnxruntime-node installed with its GPU binaries (npm install --onnxruntime-node-install=cuda12); see README "GPUs"',
-  cuda: 'CUDA needs an NVIDIA GPU, CUDA 12 and cuDNN 9 libraries on the library path, and onnxruntime-node installed with its GPU binaries (npm install --onnxruntime-node-install=cuda12); see README "GPUs"',
+    'TensorRT needs an NVIDIA GPU, CUDA 12, cuDNN 9 and TensorRT 10 libraries on the library path, and onnxruntime-node installed with its GPU binaries (npm install --onnxruntime-node-install=cuda12); see docs/installing.md, "GPUs: CUDA and TensorRT"',
+  cuda: 'CUDA needs an NVIDIA GPU, CUDA 12 and cuDNN 9 libraries on the library path, and onnxruntime-node installed with its GPU binaries (npm install --onnxruntime-node-install=cuda12); see docs/installing.md, "GPUs: CUDA and TensorRT"',
   webgpu: 'WebGPU needs a GPU with a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver',
   cpu: 'the CPU provider ships with onnxruntime-node; reinstall it (npm ci)',
 };

@@ -1,5 +1,5 @@
 /**
- * Checks an ONNX graph's inputs and outputs against the model contract (DESIGN.md), so a wrong
+ * Checks an ONNX graph's inputs and outputs against the model contract (docs/models.md), so a wrong
  * model fails at load time with the file, the tensor, what was expected and what was found.
  */
 import type { InferenceSession } from 'onnxruntime-node';

@@ -1,4 +1,4 @@
-/** `model.json`: what a model folder promises (DESIGN.md, "Model contract"). */
+/** `model.json`: what a model folder promises (docs/models.md, "The model contract"). */
 import { z } from 'zod';
 
 const fileName = z

@@ -1,8 +1,8 @@
 /**
  * Every option a library caller and the CLI share, defined once (define-option.ts): the flags are
  * built from these (src/cli/options.ts), a config file's values go through their parsers, and the
- * library's calls check their options against them. README.md's option table is checked against
- * them by a test.
+ * library's calls check their options against them. The option tables of README.md (the shared
+ * options) and docs/live.md (live's) are checked against them by a test.
  */
 import { parseCameraFormat, parseLiveSource, type LiveSource } from '../decode/live-source.js';
 import { parseSizeOption, type Size } from '../decode/working-size.js';

@@ -1,5 +1,5 @@
 /**
- * The binary message of one H.264 frame (PROTOCOL.md, "H.264 frames"): `H264`, a 2-byte
+ * The binary message of one H.264 frame (docs/protocol.md, "H.264 frames"): `H264`, a 2-byte
  * big-endian length, that many bytes of JSON (the frame's tag), the decoder configuration on
  * keyframes (`configBytes` long: an AVCDecoderConfigurationRecord), then the access unit (NAL
  * units with 4-byte big-endian lengths, as in MP4). A keyframe message carries everything a

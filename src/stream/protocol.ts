@@ -1,8 +1,8 @@
 /**
- * The live viewer protocol (documented for client authors in `PROTOCOL.md`): each binary message
- * from the server is one frame in the codec the viewer chose (a tagged JPEG, or an H.264 frame
- * message); each text message either way is a JSON object with a `type`. Everything a client
- * sends is validated here before anything acts on it.
+ * The live viewer protocol (documented for client authors in `docs/protocol.md`): each binary
+ * message from the server is one frame in the codec the viewer chose (a tagged JPEG, or an H.264
+ * frame message); each text message either way is a JSON object with a `type`. Everything a
+ * client sends is validated here before anything acts on it.
  */
 import { z } from 'zod';
 import { WEIGHT_MAX } from '../style-values.js';

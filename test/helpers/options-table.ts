@@ -1,4 +1,7 @@
-/** README.md's option tables, written out from the definitions (test/options/readme-tables.test.ts). */
+/**
+ * The option tables of README.md and docs/, written out from the definitions
+ * (test/options/readme-tables.test.ts).
+ */
 import type { AnyOption } from '../../src/options/define-option.js';
 import {
   liveOptions,
@@ -7,10 +10,10 @@ import {
   styleOptions,
 } from '../../src/options/options.js';
 
-/** Each table README.md has, by the name in its `<!-- options:NAME -->` marker. */
-export const TABLES: Record<string, Record<string, AnyOption>> = {
-  shared: { ...styleOptions, ...renderOptions, ...poolOptions },
-  live: liveOptions,
+/** Each table, by the name in its `<!-- options:NAME -->` marker: the file it is in, its options. */
+export const TABLES: Record<string, { file: string; options: Record<string, AnyOption> }> = {
+  shared: { file: 'README.md', options: { ...styleOptions, ...renderOptions, ...poolOptions } },
+  live: { file: 'docs/live.md', options: liveOptions },
 };
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|');

@@ -1,22 +1,24 @@
 /**
- * README.md's option tables are the definitions (src/options/options.ts) written out: this test
- * renders them and compares, so the README cannot drift from what the code checks. On a failure,
- * paste the expected table from the diff into README.md.
+ * The option tables in README.md (the shared options) and docs/live.md (live's) are the
+ * definitions (src/options/options.ts) written out: this test renders them and compares, so the
+ * docs cannot drift from what the code checks. On a failure, paste the expected table from the
+ * diff into the file the test names.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { optionsTable, TABLES } from '../helpers/options-table.js';
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const ROOT = new URL('../../', import.meta.url);
 
-describe("README.md's option tables", () => {
-  const readme = readFileSync(README, 'utf8');
+describe('the option tables in README.md and docs/', () => {
   it.each(Object.keys(TABLES))('%s', (name) => {
+    const { file, options } = TABLES[name]!;
+    const text = readFileSync(fileURLToPath(new URL(file, ROOT)), 'utf8');
     const block = new RegExp(`<!-- options:${name} -->\\n([\\s\\S]*?)\\n<!-- /options -->`).exec(
-      readme,
+      text,
     );
-    expect(block, `README.md has no <!-- options:${name} --> block`).not.toBeNull();
-    expect(block![1]).toBe(optionsTable(TABLES[name]!));
+    expect(block, `${file} has no <!-- options:${name} --> block`).not.toBeNull();
+    expect(block![1], `${file}'s ${name} table`).toBe(optionsTable(options));
   });
 });

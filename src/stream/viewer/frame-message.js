@@ -1,4 +1,4 @@
-// Reads one binary message from the server (../PROTOCOL.md): a JPEG with its tag in a comment
+// Reads one binary message from the server (docs/protocol.md): a JPEG with its tag in a comment
 // segment, or an H.264 frame message. Returns { codec, tag, config, data } or null.
 
 const latin1 = new TextDecoder('latin1');

@@ -3,7 +3,7 @@
 // WebCodecs onto the page's canvas (handed over as an OffscreenCanvas) where the page is a secure
 // context, else H.264 through MSE (the page attaches the MediaSource to a <video>), else JPEG
 // decoded onto the canvas. Text messages are parsed here and passed to the page; the page's own
-// messages come back through `send`. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
+// messages come back through `send`. Plain browser JavaScript, served as is (see docs/protocol.md).
 
 import { CanvasDrawer } from './canvas-drawer.js';
 import { readFrameMessage } from './frame-message.js';

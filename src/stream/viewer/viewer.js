@@ -1,6 +1,6 @@
 // The stylecast live viewer: shows the stream (decoded off the main thread by ./stream-worker.js:
 // on the canvas, or, for H.264 through MSE, in a <video> the worker's MediaSource feeds), its stats
-// and size, and sends style changes. Plain browser JavaScript, served as is (see ../PROTOCOL.md).
+// and size, and sends style changes. Plain browser JavaScript, served as is (see docs/protocol.md).
 
 const $ = (id) => document.getElementById(id);
 const canvas = $('video');
