@@ -35,6 +35,11 @@ const first = <T>(set: ReadonlySet<T>): T | undefined => set.values().next().val
 const WORKERS_EVERY_MS = 1000;
 
 export class ChunkFollower {
+  /**
+   * `listening` once subscribed (what it hears is kept for `follow`), `following` in `follow`,
+   * `ended` once that returned or threw: it hears nothing more, and reports nothing.
+   */
+  private state: 'listening' | 'following' | 'ended' = 'listening';
   /** Chunks to be looked at: their job changed, or may have. */
   private readonly toCheck = new Set<PlannedChunk>();
   private readonly workers = new Set<string>();
@@ -56,24 +61,26 @@ export class ChunkFollower {
 
   /** Resolves once every chunk is whole; throws on a failed chunk, a lost Redis or an abort. */
   async follow(): Promise<Followed> {
-    // Jobs that finished before the subscription are not heard of: each is looked at once.
-    this.markUnfinished();
-    this.workersConnected = await this.queue.workerCount();
-    for (;;) {
-      await this.checkMarked();
-      this.report();
-      if (this.chunks.every((chunk) => chunk.record) && (await this.stillWhole())) {
-        const retries = this.chunks.reduce(
-          (sum, chunk) => sum + chunk.retries + chunk.rerenders,
-          0,
-        );
-        return { workers: this.workers, retries };
+    this.state = 'following';
+    try {
+      // Jobs that finished before the subscription are not heard of: each is looked at once.
+      this.markUnfinished();
+      this.workersConnected = await this.queue.workerCount();
+      for (;;) {
+        await this.checkMarked();
+        this.report();
+        if (this.chunks.every((chunk) => chunk.record) && (await this.stillWhole())) break;
+        await this.nextChange();
       }
-      await this.nextChange();
+    } finally {
+      this.state = 'ended';
     }
+    const retries = this.chunks.reduce((sum, chunk) => sum + chunk.retries + chunk.rerenders, 0);
+    return { workers: this.workers, retries };
   }
 
   private hear(event: ChunkQueueEvent): void {
+    if (this.state === 'ended') return;
     if (event.kind === 'progress') {
       const chunk = this.followed(event.jobId);
       if (chunk) chunk.progress = event.frames;
@@ -188,6 +195,7 @@ export class ChunkFollower {
   }
 
   private report(): void {
+    if (this.state !== 'following') return;
     const frames = this.chunks.reduce((sum, chunk) => sum + chunk.frames, 0);
     this.options.onProgress?.(frames, this.workersConnected);
     if (performance.now() - this.workersAskedAt < WORKERS_EVERY_MS) return;
