@@ -1,11 +1,12 @@
 /**
- * The coordinator's side of the farm's Redis: the BullMQ queues its chunk jobs go into, and the
- * holds (see `farm-holds.ts`) it keeps on the files and chunks it shares with other renders. Every
- * command that fails because Redis is gone becomes the one line that says so.
+ * The coordinator's side of the farm's Redis: the BullMQ queues its chunk jobs go into, what
+ * it hears of them (BullMQ's `QueueEvents`, see `subscribe`), and the holds (see `farm-holds.ts`)
+ * it keeps on the files and chunks it shares with other renders. Every command that fails because
+ * Redis is gone becomes the one line that says so.
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { FlowProducer, Queue, type Job } from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, type Job, type RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { StylecastError } from '../errors.js';
 import { CHUNK_QUEUE, RENDER_QUEUE, type ChunkJob } from './chunk-job.js';
@@ -22,23 +23,44 @@ export interface FarmQueueOptions {
   attempts: number;
 }
 
+/**
+ * What the coordinator hears of the chunk queue and of Redis:
+ * - `progress`: a worker has written `frames` of the chunk job `jobId`;
+ * - `finished`: the job completed, failed or was removed: look at it (one `getJob`);
+ * - `reconnected`: Redis was away and is back, perhaps restarted without its data: look at every job;
+ * - `lost`: Redis has been away longer than the render waits for it.
+ */
+export type ChunkQueueEvent =
+  | { kind: 'progress'; jobId: string; frames: number }
+  | { kind: 'finished'; jobId: string }
+  | { kind: 'reconnected' }
+  | { kind: 'lost' };
+
 const CLOSE_WAIT_MS = 5000;
 const RETRY_MS = 200;
 
 export class FarmQueue {
   readonly holds: FarmHolds;
   private gaveUp = false;
+  private readonly connection: RedisOptions;
   private readonly redis: Redis;
   private readonly chunks: Queue;
   private readonly renders: Queue;
   private readonly flows: FlowProducer;
+  /** The chunk queue's events, once subscribed: a connection of its own (a blocking XREAD). */
+  private events: QueueEvents | undefined;
+  private listener: ((event: ChunkQueueEvent) => void) | undefined;
 
   constructor(private readonly options: FarmQueueOptions) {
     const connection = farmRedisOptions(options.farm, {
       waitMs: options.waitMs,
       caFile: options.caFile,
-      onGiveUp: () => (this.gaveUp = true),
+      onGiveUp: () => {
+        if (!this.gaveUp) this.listener?.({ kind: 'lost' });
+        this.gaveUp = true;
+      },
     });
+    this.connection = connection;
     this.redis = new Redis(connection);
     this.chunks = new Queue(CHUNK_QUEUE, { connection });
     this.renders = new Queue(RENDER_QUEUE, { connection });
@@ -49,6 +71,13 @@ export class FarmQueue {
     this.chunks.on('error', ignore);
     this.renders.on('error', ignore);
     this.flows.on('error', ignore);
+    // This connection is held from the first hold on: once it is back after a loss, so is Redis.
+    let away = false;
+    this.redis.on('reconnecting', () => (away = true));
+    this.redis.on('ready', () => {
+      if (away) this.listener?.({ kind: 'reconnected' });
+      away = false;
+    });
     this.holds = new FarmHolds(
       this.redis,
       `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
@@ -64,13 +93,45 @@ export class FarmQueue {
   /** `command`, with a failure turned into the one line that says Redis was lost. */
   ask<T>(command: Promise<T>): Promise<T> {
     return command.catch((error: Error) => {
-      const why = this.gaveUp ? `no answer for ${this.options.waitMs / 1000} s` : error.message;
-      throw new StylecastError(
-        'FARM_UNREACHABLE',
-        `Lost the farm's Redis at ${describeFarm(this.options.farm)} during the render: ${why}; chunks done so far stay in ${this.options.farmDir} for a rerun`,
-        { cause: error },
-      );
+      throw this.lostError(error);
     });
+  }
+
+  /** The one line that says Redis was lost (`cause`: the command that failed, if one did). */
+  lostError(cause?: Error): StylecastError {
+    const why =
+      this.gaveUp || !cause ? `no answer for ${this.options.waitMs / 1000} s` : cause.message;
+    return new StylecastError(
+      'FARM_UNREACHABLE',
+      `Lost the farm's Redis at ${describeFarm(this.options.farm)} during the render: ${why}; chunks done so far stay in ${this.options.farmDir} for a rerun`,
+      { cause },
+    );
+  }
+
+  /**
+   * Tells `listener` what happens to chunk jobs from now on (see `ChunkQueueEvent`), until `close`.
+   * BullMQ's `QueueEvents` reads the queue's event stream from where it ends when it first
+   * reads, once its connection is up: an event in between would be missed. So the stream's end
+   * is taken here first and reading starts from it; an event after this resolves is never missed.
+   * A job that finished before it is not told of: look at the jobs once after subscribing.
+   */
+  async subscribe(listener: (event: ChunkQueueEvent) => void): Promise<void> {
+    const [last] = await this.ask(
+      this.redis.xrevrange(this.chunks.toKey('events'), '+', '-', 'COUNT', 1),
+    );
+    this.listener = listener;
+    const events = new QueueEvents(CHUNK_QUEUE, {
+      connection: this.connection,
+      lastEventId: last?.[0] ?? '0-0',
+    });
+    this.events = events;
+    events.on('error', () => {}); // a lost connection is reported as `lost`
+    events.on('progress', ({ jobId, data }) => {
+      if (typeof data === 'number') listener({ kind: 'progress', jobId, frames: data });
+    });
+    const finished = ({ jobId }: { jobId: string }): void => listener({ kind: 'finished', jobId });
+    events.on('completed', finished).on('failed', finished).on('removed', finished);
+    await this.ask(events.waitUntilReady());
   }
 
   hold(resources: readonly string[]): Promise<void> {
@@ -147,8 +208,12 @@ export class FarmQueue {
   /** Closes the connections, not waiting long for a Redis that is gone. */
   async close(): Promise<void> {
     this.holds.stop();
+    this.listener = undefined;
+    const closing = [this.chunks, this.renders, this.flows, this.events].map((client) =>
+      client?.close(),
+    );
     await Promise.race([
-      Promise.all([this.chunks.close(), this.renders.close(), this.flows.close()]).catch(() => {}),
+      Promise.all(closing).catch(() => {}),
       new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
     ]);
     this.redis.disconnect();
