@@ -20,7 +20,7 @@ import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-pu
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { tempDir } from '../helpers/media.js';
 import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
-import { errorLines, runCli } from '../helpers/run-cli.js';
+import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { TestViewer, writeStyleImages, type StyleImages } from '../stream/live-test-helpers.js';
 import { startTlsFront, type TlsFront } from './tls-front.js';
@@ -181,19 +181,61 @@ describe('publishing to nginx-rtmp', () => {
 });
 
 describe('publishing over RTMPS', () => {
-  it('reaches nginx-rtmp through a TLS front with a certificate of the test CA', async () => {
+  it('refuses a server whose certificate no trusted CA signed, says so and retries; the page goes on', async () => {
+    const statuses: PublishStatus[] = [];
+    const run = await liveTo(front.streamUrl('untrusted'), {
+      onPublish: (status) => statuses.push(status),
+    });
+    try {
+      const viewer = await TestViewer.open(`${run.url.replace(/^http/, 'ws')}ws`);
+      await until(() => statuses.length >= 2, 'two refused connections');
+      expect(statuses.slice(0, 2)).toEqual(
+        [1, 2].map((attempt) => ({
+          target: front.streamUrl('***'),
+          state: 'retrying',
+          attempt,
+          retryInMs: 200 * attempt,
+          message: "the server's certificate is not trusted: Peer certificate failed verification",
+        })),
+      );
+      const before = viewer.frames.length;
+      await viewer.waitFor(() => viewer.frames.length >= before + 10, 'frames after the refusals');
+      viewer.close();
+      expect(run.publishCounts()).toEqual([expect.objectContaining({ connections: 0 })]);
+    } finally {
+      await run.stop();
+    }
+  });
+
+  it('reaches nginx-rtmp when `publishCa` names the CA that signed the certificate', async () => {
     const statuses: PublishStatus[] = [];
     const run = await liveTo(front.streamUrl('secure'), {
+      publishCa: front.certificates.ca,
       onPublish: (status) => statuses.push(status),
     });
     try {
       await until(() => statuses.some((status) => status.state === 'live'), 'RTMPS to go live');
+      expect(statuses.filter((status) => status.state === 'retrying')).toEqual([]);
       const pulled = await pull(rtmp.streamUrl('secure'), 8);
       expect(pulled.frames).toBe(8);
       expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.red).toBeGreaterThan(pulled.blue);
     } finally {
       await run.stop();
     }
+  });
+
+  it('refuses a `publishCa` that is missing or not a PEM certificate at the start', async () => {
+    const missing = join(temp.dir, 'missing-ca.pem');
+    await expect(liveTo(front.streamUrl('key'), { publishCa: missing })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: `Cannot read \`publishCa\` ${missing}: no such file`,
+    });
+    const { key } = front.certificates;
+    await expect(liveTo(front.streamUrl('key'), { publishCa: key })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: `\`publishCa\` ${key} is not a PEM certificate`,
+    });
   });
 });
 
@@ -289,5 +331,50 @@ describe('stylecast live --publish', () => {
         'Expected `publish` to be an rtmp://host/app/stream, rtmps://host/app/stream or ' +
         'srt://host:port URL, got `http://media.lan/live/cam` (http protocol)',
     ]);
+  });
+
+  const liveArgs = (...more: string[]): string[] => [
+    'live',
+    '--input',
+    'testsrc',
+    '--size',
+    `${WIDTH}x${HEIGHT}`,
+    '--fps',
+    '10',
+    '--model',
+    TINY_MODEL,
+    '--port',
+    '0',
+    ...more,
+  ];
+
+  it('refuses a --publish-ca it cannot read in one line, before loading the model', async () => {
+    const missing = join(temp.dir, 'no-ca.pem');
+    const { code, stdout, stderr } = await runCli(
+      liveArgs('--publish', front.streamUrl('key'), '--publish-ca', missing),
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(errorLines(stderr)).toEqual([
+      `stylecast: Cannot read \`publishCa\` ${missing}: no such file`,
+    ]);
+  });
+
+  it('logs a refused certificate as such, with the stream key hidden, and goes on', async () => {
+    const live = startCli(liveArgs('--publish', front.streamUrl('SECRET-KEY')));
+    let stderr = '';
+    live.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await until(() => stderr.includes('retry 2'), 'two refused connections in the log');
+    } finally {
+      live.child.kill('SIGINT');
+    }
+    const { code } = await live.result;
+    const refusal = (attempt: number) =>
+      `Publishing to ${front.streamUrl('***')} failed (the server's certificate is not ` +
+      `trusted: Peer certificate failed verification); retry ${attempt} in ${attempt}.0 s`;
+    expect(errorLines(stderr)).toEqual(expect.arrayContaining([refusal(1), refusal(2)]));
+    expect(stderr).not.toContain('SECRET-KEY');
+    expect(code).toBe(130);
   });
 });
