@@ -12,6 +12,7 @@ import type { OptionsOf, ResolvedOptions } from '../options/define-option.js';
 import { liveOptions, poolOptions, styleOptions } from '../options/options.js';
 import { nominalLiveSize, startLive } from '../pipeline/live-pipeline.js';
 import { poolStylizer } from '../pipeline/live-stylizer.js';
+import { loadPublishCa } from '../publish/server-certificate.js';
 import type { PublishStatus } from '../publish/stream-publisher.js';
 import type { SourceStatus } from '../stream/protocol.js';
 import { alphaLevelsProblem } from '../style-values.js';
@@ -129,6 +130,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     .addOption(liveFlags.tlsKey())
     .addOption(liveFlags.record())
     .addOption(liveFlags.publish())
+    .addOption(liveFlags.publishCa())
     .addOption(liveFlags.maxUpload())
     .addOption(liveFlags.quality())
     .addOption(liveFlags.viewerCodec())
@@ -171,11 +173,13 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       for (const line of warningLines(scheduled?.warnings ?? [])) reporter.info(line);
       // Checked before the model loads, as the server will read them.
       const tls = await loadTlsCredentials(flags);
+      if (flags.publishCa !== undefined) await loadPublishCa(flags.publishCa);
       const reads = [
         configFile,
         flags.schedule,
         flags.tlsCert,
         flags.tlsKey,
+        flags.publishCa,
         ...(scheduled?.schedule.images ?? []),
       ].filter((path) => path !== undefined);
       if (flags.record) {
@@ -227,6 +231,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
           bitrate: flags.bitrate,
           record: flags.record,
           publish: flags.publish,
+          publishCa: flags.publishCa,
           onPublish: (status) => reporter.info(describePublish(status)),
           reads,
           signal: context.signal,

@@ -351,6 +351,14 @@ export const liveOptions = {
       });
     },
   }),
+  publishCa: textOption({
+    name: 'publishCa',
+    argument: '<file>',
+    description:
+      "check rtmps:// servers' certificates against the CA certificates in this PEM file instead of the system's (a private CA, a self-signed server)",
+    what: 'a PEM CA certificate file',
+    defaultText: "the system's CAs",
+  }),
   maxUpload: integerOption({
     name: 'maxUpload',
     argument: '<MiB>',

@@ -46,6 +46,7 @@ import { checkOptions, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 import { checkPublishable } from '../publish/ffmpeg-protocols.js';
 import { parsePublishTarget, type PublishTarget } from '../publish/publish-target.js';
+import { loadPublishCa } from '../publish/server-certificate.js';
 import {
   publishSize,
   StreamPublisher,
@@ -66,6 +67,7 @@ const CHECKED_OPTIONS = pickOptions(
   'quality',
   'record',
   'publish',
+  'publishCa',
   'viewerCodec',
   'bitrate',
 );
@@ -120,6 +122,11 @@ export interface LiveOptions {
    * lasts; it never stops the page or the recording.
    */
   publish?: readonly string[];
+  /**
+   * A PEM file of the CAs an rtmps:// target's certificate must come from, in place of the
+   * system's (a private CA, a self-signed server). Checked at the start.
+   */
+  publishCa?: string;
   /** Every change of a publish target's connection (for the CLI's log). */
   onPublish?: (status: PublishStatus) => void;
   /** Files the run reads besides the source and the gallery (a config, a schedule): not `record`. */
@@ -230,9 +237,11 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
     fatal ??= error;
     stopper.abort();
   };
-  // Each target this ffmpeg can write, checked before anything starts.
+  // Each target this ffmpeg can write, and the CAs that check RTMPS servers, before anything starts.
   const targets: PublishTarget[] = (options.publish ?? []).map(parsePublishTarget);
   for (const target of targets) await checkPublishable(target);
+  const caFile =
+    options.publishCa === undefined ? undefined : await loadPublishCa(options.publishCa);
   // The recorder needs the stream's size: it starts when the source first opens, but its file
   // is checked now, before anything runs.
   let recorder: LiveRecorder | undefined;
@@ -250,6 +259,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
         new StreamPublisher({
           target,
           video: { ...publishSize(format), fps: format.fps },
+          caFile,
           firstDelayMs: options.retryDelayMs,
           onStatus: options.onPublish,
           signal,

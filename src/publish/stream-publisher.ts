@@ -10,7 +10,9 @@
  * it) is slower than the stream, only the newest frame waits; older ones are dropped. A target
  * that is down, refuses the stream or drops it is reconnected with back-off (1 s, doubling, up to
  * 30 s) for as long as the run lasts; a connection that takes no frame for `stallMs` is dropped
- * and reconnected the same way.
+ * and reconnected the same way. Over RTMPS the server's certificate is checked
+ * (server-certificate.ts); one that is refused is retried the same way too (the server's
+ * certificate may be renewed meanwhile), its message saying it was the certificate.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scaleFrame } from '../encode/scale-frame.js';
@@ -25,6 +27,7 @@ import { errorText } from '../pipeline/live-source-loop.js';
 import { RetryBudget } from '../pipeline/retry-budget.js';
 import type { Frame } from '../types.js';
 import { redactTarget, type PublishTarget } from './publish-target.js';
+import { certificateCheckArgs, certificateRefusal } from './server-certificate.js';
 
 export interface PublishVideo {
   width: number;
@@ -42,6 +45,11 @@ export interface StreamPublisherOptions {
   target: PublishTarget;
   /** The stream's size and rate; frames of another size are scaled to it. */
   video: PublishVideo;
+  /**
+   * RTMPS: the PEM file of the CAs the server's certificate must come from (`loadPublishCa`);
+   * the system's CAs when absent.
+   */
+  caFile?: string;
   /** Each change of the connection's state, for the log. */
   onStatus?(status: PublishStatus): void;
   /** Wait before the first reconnection; it doubles with each failed one. Default 1 s. */
@@ -78,9 +86,10 @@ export function publishBitrateKbps({ width, height, fps }: PublishVideo): number
 
 /**
  * ffmpeg's arguments: raw RGB frames on stdin, each stamped with the time ffmpeg read it → H.264
- * at a capped bitrate, a keyframe every two seconds of stream time → the target.
+ * at a capped bitrate, a keyframe every two seconds of stream time → the target (whose
+ * certificate is checked, against `caFile`'s CAs if given, over RTMPS).
  */
-export function publishArgs(target: PublishTarget, video: PublishVideo): string[] {
+export function publishArgs(target: PublishTarget, video: PublishVideo, caFile?: string): string[] {
   const { width, height, fps } = video;
   const kbps = publishBitrateKbps(video);
   return [
@@ -123,6 +132,7 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
     '-vsync',
     'vfr',
     ...(target.muxer === 'flv' ? ['-flvflags', 'no_duration_filesize'] : []),
+    ...certificateCheckArgs(target, caFile),
     '-f',
     target.muxer,
     target.url,
@@ -131,9 +141,12 @@ export function publishArgs(target: PublishTarget, video: PublishVideo): string[
 
 /**
  * ffmpeg's last word on why a connection ended, without its log prefixes and the URL it names
- * (`Connection refused`, `Broken pipe`); the wrapper's message when it said nothing.
+ * (`Connection refused`, `Broken pipe`); a refused certificate said as such (ffmpeg's last word
+ * on it is `Input/output error`); the wrapper's message when it said nothing.
  */
 export function endReason(stderrTail: string, target: PublishTarget, fallback: string): string {
+  const refusal = certificateRefusal(stderrTail);
+  if (refusal) return refusal;
   const last = stderrTail
     .split('\n')
     .map((line) => line.replace(/^\[[^\]]*\]\s*/, '').trim())
@@ -233,7 +246,7 @@ export class StreamPublisher {
   /** One connection, from spawning ffmpeg until it fails or the publisher stops: why it ended. */
   private async publishOnce(): Promise<string> {
     const { video } = this.options;
-    const ffmpeg = spawnFfmpeg(publishArgs(this.target, video), {
+    const ffmpeg = spawnFfmpeg(publishArgs(this.target, video, this.options.caFile), {
       task: `publishing to ${this.target.shown}`,
       stdin: true,
     });

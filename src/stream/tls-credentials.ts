@@ -3,9 +3,9 @@
  * and checked before the server starts: each file readable and PEM of the right kind, and the key
  * the certificate's own. Each problem is one line naming the option and the file.
  */
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { badOption } from '../options/define-option.js';
+import { pemCertificate, readOptionFile } from '../options/option-file.js';
 
 export interface TlsFiles {
   /** PEM certificate (the server's, then any intermediates). */
@@ -20,18 +20,6 @@ export interface TlsCredentials {
   key: Buffer;
   /** The DNS names the certificate is for: a browser that opened one of them sends it as `Host`. */
   hostNames: string[];
-}
-
-async function readPem(option: string, path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? 'no such file'
-        : (error as Error).message;
-    throw badOption(`Cannot read \`${option}\` ${path}: ${reason}`, error);
-  }
 }
 
 /** `DNS:a.example, IP Address:127.0.0.1` → `['a.example']`. */
@@ -51,13 +39,11 @@ export async function loadTlsCredentials(files: TlsFiles): Promise<TlsCredential
     const [given, missing] = tlsCert === undefined ? ['tlsKey', 'tlsCert'] : ['tlsCert', 'tlsKey'];
     throw badOption(`\`${given}\` needs \`${missing}\` too: HTTPS takes a certificate and its key`);
   }
-  const [cert, key] = await Promise.all([readPem('tlsCert', tlsCert), readPem('tlsKey', tlsKey)]);
-  let certificate: X509Certificate;
-  try {
-    certificate = new X509Certificate(cert);
-  } catch (error) {
-    throw badOption(`\`tlsCert\` ${tlsCert} is not a PEM certificate`, error);
-  }
+  const [cert, key] = await Promise.all([
+    readOptionFile('tlsCert', tlsCert),
+    readOptionFile('tlsKey', tlsKey),
+  ]);
+  const certificate = pemCertificate('tlsCert', tlsCert, cert);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(key);

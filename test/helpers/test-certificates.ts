@@ -1,6 +1,6 @@
 /**
  * A certificate authority of the test's own and a server certificate it signed, made by `openssl`
- * in a temporary folder, for the HTTPS viewer tests.
+ * in a temporary folder, for the HTTPS viewer and RTMPS publishing tests.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -13,6 +13,8 @@ export interface TestCertificates {
   /** The server's certificate followed by the CA's (a chain, as a real one is served). */
   cert: string;
   key: string;
+  /** The CA's certificate (PEM): what a client that trusts the test's CA is given. */
+  ca: string;
   /** A key that is not the certificate's. */
   otherKey: string;
   /**
@@ -98,6 +100,7 @@ export async function makeTestCertificates(names: string[]): Promise<TestCertifi
       dir,
       cert: chain,
       key: join(dir, 'server.key'),
+      ca: join(dir, 'ca.crt'),
       otherKey: join(dir, 'other.key'),
       caSpkiHash: createHash('sha256').update(spki).digest('base64'),
       remove,

@@ -93,6 +93,53 @@ describe('the publishing encoder', () => {
     expect(endReason('', target, 'ffmpeg quit with code 1')).toBe('ffmpeg quit with code 1');
   });
 
+  it("has ffmpeg check an RTMPS server's certificate, against the system's CAs or a given file", () => {
+    const video = { width: 2, height: 2, fps: 1 };
+    const rtmps = parsePublishTarget('rtmps://live.example/app/key');
+    // Output options before the URL: ffmpeg hands them to the TLS layer under RTMP.
+    expect(publishArgs(rtmps, video).slice(-5)).toEqual([
+      '-tls_verify',
+      '1',
+      '-f',
+      'flv',
+      'rtmps://live.example/app/key',
+    ]);
+    expect(publishArgs(rtmps, video, '/etc/ca.pem').slice(-7, -3)).toEqual([
+      '-tls_verify',
+      '1',
+      '-ca_file',
+      '/etc/ca.pem',
+    ]);
+    for (const plain of ['rtmp://h/live/s', 'srt://h:1']) {
+      const args = publishArgs(parsePublishTarget(plain), video, '/etc/ca.pem');
+      expect(args).not.toContain('-tls_verify');
+      expect(args).not.toContain('-ca_file');
+    }
+  });
+
+  it("says a refused certificate is why, where ffmpeg's last words are an I/O error", () => {
+    const target = parsePublishTarget('rtmps://127.0.0.1:4443/live/key');
+    const tail = (refusal: string): string =>
+      `[tls @ 0x55b10a632b40] ${refusal}\n` +
+      '[rtmps @ 0x55b10a635500] Cannot open connection tls://127.0.0.1:4443\n' +
+      'rtmps://127.0.0.1:4443/live/key: Input/output error\n';
+    // GnuTLS (the bundled ffmpeg and Debian's), then OpenSSL.
+    expect(endReason(tail('Peer certificate failed verification'), target, 'x')).toBe(
+      "the server's certificate is not trusted: Peer certificate failed verification",
+    );
+    expect(
+      endReason(tail("The certificate's owner does not match hostname 127.0.0.1"), target, 'x'),
+    ).toBe(
+      "the server's certificate is not trusted: The certificate's owner does not match hostname 127.0.0.1",
+    );
+    expect(
+      endReason(tail('error:0A000086:SSL routines::certificate verify failed'), target, 'x'),
+    ).toBe(
+      "the server's certificate is not trusted: error:0A000086:SSL routines::certificate verify failed",
+    );
+    expect(endReason(tail('Connection reset by peer'), target, 'x')).toBe('Input/output error');
+  });
+
   it('reads the protocols ffmpeg can write from its listing', () => {
     const listing =
       'Supported file protocols:\nInput:\n  file\n  rtmp\n  srt\nOutput:\n  file\n  rtmp\n  rtmps\n';

@@ -9,23 +9,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { createSocket } from 'node:dgram';
-import { readFile } from 'node:fs/promises';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
+import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
 import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
 import { parsePublishTarget } from '../../src/publish/publish-target.js';
 import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { tempDir } from '../helpers/media.js';
 import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
-import { makeTestCertificates } from '../helpers/test-certificates.js';
-import { errorLines, runCli } from '../helpers/run-cli.js';
+import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
 import { TestViewer, writeStyleImages, type StyleImages } from '../stream/live-test-helpers.js';
+import { startTlsFront, type TlsFront } from './tls-front.js';
 
 const WIDTH = 320;
 const HEIGHT = 180;
@@ -91,22 +89,46 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 let rtmp: TestRtmpServer;
+/** RTMPS to `rtmp`, with a certificate the test's own CA signed: no CA the system trusts did. */
+let front: TlsFront;
 let pool: InferencePool;
 let styleImages: StyleImages;
+let gallery: StyleGallery;
 const temp = tempDir('stylecast-publish-');
 
 beforeAll(async () => {
   rtmp = await startRtmpServer();
+  front = await startTlsFront(rtmp.port);
   pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu', workers: 1 });
   styleImages = await writeStyleImages();
+  gallery = await StyleGallery.fromFiles(styleImages.paths, {
+    maxUploadBytes: 1 << 20,
+    maxUploads: 4,
+  });
 });
 
 afterAll(async () => {
+  await front?.close();
   await rtmp?.remove();
   await pool?.close();
   await styleImages?.remove();
   temp.cleanup();
 });
+
+/** A live run of the test pattern in the red style, publishing to `url`. */
+const liveTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> =>
+  startLive({
+    source: parseLiveSource('testsrc'),
+    size: { width: WIDTH, height: HEIGHT },
+    fps: 15,
+    stylizer: poolStylizer(pool),
+    gallery,
+    settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
+    server: { port: 0 },
+    publish: [url],
+    retryDelayMs: 200,
+    ...more,
+  });
 
 describe('publishing to nginx-rtmp', () => {
   let run: LiveRun | undefined;
@@ -116,19 +138,7 @@ describe('publishing to nginx-rtmp', () => {
     const statuses: PublishStatus[] = [];
     const wentLive = () => statuses.filter((status) => status.state === 'live').length;
     const record = join(temp.dir, 'recorded.mp4');
-    run = await startLive({
-      source: parseLiveSource('testsrc'),
-      size: { width: WIDTH, height: HEIGHT },
-      fps: 15,
-      stylizer: poolStylizer(pool),
-      gallery: await StyleGallery.fromFiles(styleImages.paths, {
-        maxUploadBytes: 1 << 20,
-        maxUploads: 4,
-      }),
-      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
-      server: { port: 0 },
-      publish: [rtmp.streamUrl('cam')],
-      retryDelayMs: 200,
+    run = await liveTo(rtmp.streamUrl('cam'), {
       record,
       onPublish: (status) => statuses.push(status),
     });
@@ -171,74 +181,68 @@ describe('publishing to nginx-rtmp', () => {
 });
 
 describe('publishing over RTMPS', () => {
-  it('reaches nginx-rtmp through a TLS front with a certificate of the test CA', async () => {
-    // nginx-rtmp speaks no TLS: a TLS server here (the test's certificate) hands it the bytes.
-    const certificates = await makeTestCertificates(['localhost']);
-    const front = createTlsServer(
-      { cert: await readFile(certificates.cert), key: await readFile(certificates.key) },
-      (secure) => {
-        const plain = connect(rtmp.port, '127.0.0.1');
-        secure.pipe(plain).pipe(secure);
-        secure.on('error', () => plain.destroy());
-        plain.on('error', () => secure.destroy());
-      },
-    );
-    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
-    const { port } = front.address() as AddressInfo;
+  it('refuses a server whose certificate no trusted CA signed, says so and retries; the page goes on', async () => {
     const statuses: PublishStatus[] = [];
-    let run: LiveRun | undefined;
+    const run = await liveTo(front.streamUrl('untrusted'), {
+      onPublish: (status) => statuses.push(status),
+    });
     try {
-      run = await startLive({
-        source: parseLiveSource('testsrc'),
-        size: { width: WIDTH, height: HEIGHT },
-        fps: 15,
-        stylizer: poolStylizer(pool),
-        gallery: await StyleGallery.fromFiles(styleImages.paths, {
-          maxUploadBytes: 1 << 20,
-          maxUploads: 4,
-        }),
-        settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
-        server: { port: 0 },
-        publish: [`rtmps://127.0.0.1:${port}/live/secure`],
-        retryDelayMs: 200,
-        onPublish: (status) => statuses.push(status),
-      });
+      const viewer = await TestViewer.open(`${run.url.replace(/^http/, 'ws')}ws`);
+      await until(() => statuses.length >= 2, 'two refused connections');
+      expect(statuses.slice(0, 2)).toEqual(
+        [1, 2].map((attempt) => ({
+          target: front.streamUrl('***'),
+          state: 'retrying',
+          attempt,
+          retryInMs: 200 * attempt,
+          message: "the server's certificate is not trusted: Peer certificate failed verification",
+        })),
+      );
+      const before = viewer.frames.length;
+      await viewer.waitFor(() => viewer.frames.length >= before + 10, 'frames after the refusals');
+      viewer.close();
+      expect(run.publishCounts()).toEqual([expect.objectContaining({ connections: 0 })]);
+    } finally {
+      await run.stop();
+    }
+  });
+
+  it('reaches nginx-rtmp when `publishCa` names the CA that signed the certificate', async () => {
+    const statuses: PublishStatus[] = [];
+    const run = await liveTo(front.streamUrl('secure'), {
+      publishCa: front.certificates.ca,
+      onPublish: (status) => statuses.push(status),
+    });
+    try {
       await until(() => statuses.some((status) => status.state === 'live'), 'RTMPS to go live');
+      expect(statuses.filter((status) => status.state === 'retrying')).toEqual([]);
       const pulled = await pull(rtmp.streamUrl('secure'), 8);
       expect(pulled.frames).toBe(8);
       expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.red).toBeGreaterThan(pulled.blue);
     } finally {
-      await run?.stop();
-      front.close();
-      await certificates.remove();
+      await run.stop();
     }
+  });
+
+  it('refuses a `publishCa` that is missing or not a PEM certificate at the start', async () => {
+    const missing = join(temp.dir, 'missing-ca.pem');
+    await expect(liveTo(front.streamUrl('key'), { publishCa: missing })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: `Cannot read \`publishCa\` ${missing}: no such file`,
+    });
+    const { key } = front.certificates;
+    await expect(liveTo(front.streamUrl('key'), { publishCa: key })).rejects.toMatchObject({
+      code: 'BAD_OPTION',
+      message: `\`publishCa\` ${key} is not a PEM certificate`,
+    });
   });
 });
 
 describe('publishing over SRT', () => {
-  const liveWith = (publish: string) =>
-    startLive({
-      source: parseLiveSource('testsrc'),
-      size: { width: WIDTH, height: HEIGHT },
-      fps: 15,
-      stylizer: poolStylizer(pool),
-      gallery,
-      settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
-      server: { port: 0 },
-      publish: [publish],
-      retryDelayMs: 200,
-    });
-  let gallery: StyleGallery;
-  beforeAll(async () => {
-    gallery = await StyleGallery.fromFiles(styleImages.paths, {
-      maxUploadBytes: 1 << 20,
-      maxUploads: 4,
-    });
-  });
-
   it('is refused in one line by an ffmpeg without SRT (the bundled one)', async () => {
     const bundled = ffmpegPath();
-    await expect(liveWith('srt://127.0.0.1:9?streamid=secret')).rejects.toMatchObject({
+    await expect(liveTo('srt://127.0.0.1:9?streamid=secret')).rejects.toMatchObject({
       code: 'BAD_OPTION',
       message:
         `Cannot publish to srt://127.0.0.1:9?***: the ffmpeg at ${bundled} has no srt output; ` +
@@ -254,7 +258,7 @@ describe('publishing over SRT', () => {
       const port = await freeUdpPort();
       // The receiving end listens; the publisher calls it (SRT's default mode), retrying until it is up.
       const received = pull(`srt://127.0.0.1:${port}?mode=listener`, 8);
-      run = await liveWith(`srt://127.0.0.1:${port}`);
+      run = await liveTo(`srt://127.0.0.1:${port}`);
       const pulled = await received;
       expect(pulled.frames).toBe(8);
       expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
@@ -327,5 +331,50 @@ describe('stylecast live --publish', () => {
         'Expected `publish` to be an rtmp://host/app/stream, rtmps://host/app/stream or ' +
         'srt://host:port URL, got `http://media.lan/live/cam` (http protocol)',
     ]);
+  });
+
+  const liveArgs = (...more: string[]): string[] => [
+    'live',
+    '--input',
+    'testsrc',
+    '--size',
+    `${WIDTH}x${HEIGHT}`,
+    '--fps',
+    '10',
+    '--model',
+    TINY_MODEL,
+    '--port',
+    '0',
+    ...more,
+  ];
+
+  it('refuses a --publish-ca it cannot read in one line, before loading the model', async () => {
+    const missing = join(temp.dir, 'no-ca.pem');
+    const { code, stdout, stderr } = await runCli(
+      liveArgs('--publish', front.streamUrl('key'), '--publish-ca', missing),
+    );
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(errorLines(stderr)).toEqual([
+      `stylecast: Cannot read \`publishCa\` ${missing}: no such file`,
+    ]);
+  });
+
+  it('logs a refused certificate as such, with the stream key hidden, and goes on', async () => {
+    const live = startCli(liveArgs('--publish', front.streamUrl('SECRET-KEY')));
+    let stderr = '';
+    live.child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await until(() => stderr.includes('retry 2'), 'two refused connections in the log');
+    } finally {
+      live.child.kill('SIGINT');
+    }
+    const { code } = await live.result;
+    const refusal = (attempt: number) =>
+      `Publishing to ${front.streamUrl('***')} failed (the server's certificate is not ` +
+      `trusted: Peer certificate failed verification); retry ${attempt} in ${attempt}.0 s`;
+    expect(errorLines(stderr)).toEqual(expect.arrayContaining([refusal(1), refusal(2)]));
+    expect(stderr).not.toContain('SECRET-KEY');
+    expect(code).toBe(130);
   });
 });
