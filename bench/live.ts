@@ -38,9 +38,9 @@ import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel, type ModelFiles } from '../src/infer/load-model.js';
-import { startLive } from '../src/pipeline/live-pipeline.js';
-import { percentile } from '../src/pipeline/live-stats.js';
-import { poolStylizer } from '../src/pipeline/live-stylizer.js';
+import { startLive } from '../src/live/live-pipeline.js';
+import { percentile } from '../src/live/live-stats.js';
+import { poolStylizer } from '../src/live/live-stylizer.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
 import { cpuSpent, readChromiumCpu, type CpuReading } from './chromium-cpu.js';
 import { encoderCosts, sourceFrames, type EncoderCost } from './encoder-cost.js';
@@ -52,7 +52,7 @@ import {
   type ViewerCodec,
   type ViewerCodecChoice,
 } from '../src/stream/viewer-transports.js';
-import { sizeLadder } from '../src/pipeline/size-controller.js';
+import { sizeLadder } from '../src/live/size-controller.js';
 import type { Browser, Page } from 'playwright-core';
 
 const { values: args } = parseArgs({

@@ -25,7 +25,7 @@ import { sessionOptions } from '../src/infer/execution-provider.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
 import { StyleCodes } from '../src/infer/style-codes.js';
-import { planRender, renderVideo } from '../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../src/render/render-video.js';
 import { makeClip } from '../test/helpers/media.js';
 import { loadSchedule } from '../src/schedule/load-schedule.js';
 import { createScheduleStyle } from '../src/schedule/schedule-style.js';

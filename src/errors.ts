@@ -45,3 +45,8 @@ export function isAbortError(error: unknown): boolean {
     (error instanceof Error && error.name === 'AbortError')
   );
 }
+
+/** An error's message, or whatever was thrown, as text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

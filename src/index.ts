@@ -34,18 +34,18 @@ export {
   type RenderProgress,
   type RenderVideoOptions,
   type RenderResult,
-} from './pipeline/render-video.js';
-export { renderImage, MAX_IMAGE_PIXELS, type RenderImageOptions } from './pipeline/render-image.js';
+} from './render/render-video.js';
+export { renderImage, MAX_IMAGE_PIXELS, type RenderImageOptions } from './render/render-image.js';
 export {
   startLive,
   type LiveOptions,
   type LiveRun,
   type LiveSummary,
-} from './pipeline/live-pipeline.js';
-export { poolStylizer, type LiveStylizer } from './pipeline/live-stylizer.js';
+} from './live/live-pipeline.js';
+export { poolStylizer, type LiveStylizer } from './live/live-stylizer.js';
 export type { PublishCounts, PublishStatus } from './publish/stream-publisher.js';
 export { StyleGallery } from './stream/style-gallery.js';
-export type { LiveSettings } from './stream/protocol.js';
+export type { LiveSettings } from './live/live-types.js';
 export type { ViewerCodec, ViewerCodecChoice } from './stream/viewer-transports.js';
 export { startStreamServer } from './stream/stream-server.js';
 export { parseLiveSource, liveInputArgs } from './decode/live-source.js';

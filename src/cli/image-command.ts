@@ -3,7 +3,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ResolvedOptions } from '../options/define-option.js';
 import { LIMITS, poolOptions, renderOptions } from '../options/options.js';
-import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
+import { imageWorkingSize, renderImage } from '../render/render-image.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { applyConfigFile } from './config-file.js';
 import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';

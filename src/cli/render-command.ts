@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ResolvedOptions } from '../options/define-option.js';
 import { poolOptions, renderOptions } from '../options/options.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
-import { planRender, renderVideo } from '../pipeline/render-video.js';
+import { planRender, renderVideo } from '../render/render-video.js';
 import type { StyleForFrame } from '../types.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { warningLines } from '../schedule/schedule-problem.js';

@@ -11,7 +11,7 @@ import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
 import { audioArgs, outputFormat, type FormatChoice, type OutputFormat } from './output-format.js';
 import type { OutputFile } from './output-file.js';
-import { ProgressWatchdog } from '../pipeline/progress-watchdog.js';
+import { ProgressWatchdog } from '../progress-watchdog.js';
 
 export interface VideoEncoderOptions extends FormatChoice {
   output: OutputFile;

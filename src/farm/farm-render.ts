@@ -9,7 +9,7 @@
 import { rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
-import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
+import type { RenderPlan, RenderResult } from '../render/render-video.js';
 import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
 import { StylecastError } from '../errors.js';

@@ -17,13 +17,17 @@ import {
   TIMING,
   type Precision,
   type PrecisionChoice,
+  type PrecisionRequest,
   type StylizerPlan,
   type StylizerTimes,
 } from './choose-precision.js';
-import { candidateProviders, INSTALL_HINT, type Provider } from './execution-provider.js';
+import {
+  candidateProviders,
+  INSTALL_HINT,
+  type Device,
+  type Provider,
+} from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
-import { checkOptions, pickOptions, type OptionsOf } from '../options/define-option.js';
-import { poolOptions } from '../options/options.js';
 import { probeProvider } from './probe-provider.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -36,10 +40,17 @@ const DEFAULT_FRAME_SIZE: Size = { width: 1280, height: 720 };
 /** How long `close` waits for running batches before it terminates the workers anyway. */
 const CLOSE_WAIT_MS = 10_000;
 
-const shapeOptions = pickOptions(poolOptions, 'device', 'precision', 'workers', 'threads');
-
-/** `device`, `precision`, `workers`, `threads`: see README.md's option table. */
-export interface PoolOptions extends OptionsOf<typeof shapeOptions> {
+/**
+ * `device`, `precision`, `workers`, `threads`: see README.md's option table. They are taken as
+ * given: `openStylizer` checks them against the table's rules first.
+ */
+export interface PoolOptions {
+  /** Default `auto`. */
+  device?: Device;
+  /** Default `auto`. */
+  precision?: PrecisionRequest;
+  workers?: number;
+  threads?: number;
   /** The frame size the pool will mostly see: where `auto` times fp32 against int8. */
   frameSize?: Size;
   /**
@@ -111,7 +122,11 @@ export class InferencePool {
 
   static async open(model: ModelFiles, given: PoolOptions = {}): Promise<InferencePool> {
     keepOrtOffline();
-    const options = { ...given, ...checkOptions(shapeOptions, given) };
+    const options = {
+      ...given,
+      device: given.device ?? 'auto',
+      precision: given.precision ?? 'auto',
+    };
     const { device, signal } = options;
     const task = `opening model ${model.card.name}`;
     throwIfAborted(signal, task);

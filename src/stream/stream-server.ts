@@ -14,14 +14,8 @@ import { StylecastError } from '../errors.js';
 import { checkOptions, expected, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 import type { LiveControls } from './live-controls.js';
-import {
-  PROTOCOL_VERSION,
-  parseClientMessage,
-  type ServerMessage,
-  type SourceStatus,
-  type StatsSnapshot,
-  type VideoFormat,
-} from './protocol.js';
+import type { SourceStatus, StatsSnapshot, VideoFormat } from '../live/live-types.js';
+import { PROTOCOL_VERSION, parseClientMessage, type ServerMessage } from './protocol.js';
 import { checkAccess, type AccessOptions } from './request-access.js';
 import { loadTlsCredentials } from './tls-credentials.js';
 import type { OutgoingFrame } from './frame-queue.js';

@@ -13,7 +13,7 @@ import {
   renderOptions,
   styleOptions,
 } from '../../src/options/options.js';
-import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../../src/render/render-video.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';

@@ -14,7 +14,7 @@ import { probeMedia } from '../../src/decode/probe.js';
 import { spawnFfmpeg } from '../../src/ffmpeg.js';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
 import { blendCodes, type StyleCodes } from '../../src/infer/style-codes.js';
-import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../../src/render/render-video.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
 import type { StyleForFrame, StyleSettings } from '../../src/types.js';
 import { openTinyPool } from '../helpers/tiny-model.js';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { parseLiveSource } from '../../src/decode/live-source.js';
-import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
-import type { LiveStylizer } from '../../src/pipeline/live-stylizer.js';
+import { startLive, type LiveOptions, type LiveRun } from '../../src/live/live-pipeline.js';
+import type { LiveStylizer } from '../../src/live/live-stylizer.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import type { ServerMessage } from '../../src/stream/protocol.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryBudget } from '../../src/pipeline/retry-budget.js';
+import { RetryBudget } from '../src/retry-budget.js';
 
 describe('RetryBudget', () => {
   it('doubles the wait from the first delay up to the cap, then is spent', () => {

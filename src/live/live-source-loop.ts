@@ -5,10 +5,10 @@
  * is then reopened at once, and that is no failure.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAbortError, StylecastError } from '../errors.js';
-import type { SourceStatus } from '../stream/protocol.js';
+import { errorText, isAbortError, StylecastError } from '../errors.js';
+import type { SourceStatus } from './live-types.js';
 import type { Frame } from '../types.js';
-import type { RetryBudget } from './retry-budget.js';
+import type { RetryBudget } from '../retry-budget.js';
 
 export interface LiveSourceLoopOptions {
   /** The source as messages name it (`testsrc`, `/dev/video0` …). */
@@ -32,11 +32,6 @@ export interface LiveSourceLoopOptions {
   /** After each attempt, before anything else (frames still waiting are stale now). */
   attemptEnded(): void;
   status(status: SourceStatus): void;
-}
-
-/** An error's message, or whatever was thrown, as text. */
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 const isUnopened = (error: unknown): boolean =>

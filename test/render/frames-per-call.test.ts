@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
 import type { StyleCodes } from '../../src/infer/style-codes.js';
-import { framesPerCall } from '../../src/pipeline/frames-per-call.js';
-import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
+import { framesPerCall } from '../../src/render/frames-per-call.js';
+import { planRender, renderVideo } from '../../src/render/render-video.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { openTinyPool, paintingStyle } from '../helpers/tiny-model.js';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
-import { LiveFramePump, type LiveFramePumpOptions } from '../../src/pipeline/live-frame-pump.js';
-import { LiveFrameSlot } from '../../src/pipeline/live-frame-slot.js';
-import { LiveStats } from '../../src/pipeline/live-stats.js';
-import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
+import { LiveFramePump, type LiveFramePumpOptions } from '../../src/live/live-frame-pump.js';
+import { LiveFrameSlot } from '../../src/live/live-frame-slot.js';
+import { LiveStats } from '../../src/live/live-stats.js';
+import { poolStylizer, type LiveStylizer } from '../../src/live/live-stylizer.js';
 import type { Frame, StyleSettings } from '../../src/types.js';
 import { openTinyPool, paintingStyle } from '../helpers/tiny-model.js';
 

@@ -5,7 +5,7 @@
  */
 import type { InferencePool } from '../infer/inference-pool.js';
 import { alphaPerLevel, blendCodes, StyleCodes } from '../infer/style-codes.js';
-import type { LiveSettings } from '../stream/protocol.js';
+import type { LiveSettings } from './live-types.js';
 import type { StyleGallery } from '../stream/style-gallery.js';
 import type { Frame, StyleSettings } from '../types.js';
 

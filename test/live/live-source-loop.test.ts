@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { StylecastError } from '../../src/errors.js';
-import { runLiveSource, type LiveSourceLoopOptions } from '../../src/pipeline/live-source-loop.js';
-import { RetryBudget } from '../../src/pipeline/retry-budget.js';
-import type { SourceStatus } from '../../src/stream/protocol.js';
+import { runLiveSource, type LiveSourceLoopOptions } from '../../src/live/live-source-loop.js';
+import { RetryBudget } from '../../src/retry-budget.js';
+import type { SourceStatus } from '../../src/live/live-types.js';
 import type { Frame } from '../../src/types.js';
 
 const frame = (index: number): Frame => ({

@@ -2,7 +2,7 @@
  * Figures of a live run: source and output frame rates over the last couple of seconds,
  * capture-to-send latency percentiles over the last frames, and drops.
  */
-import type { StatsSnapshot } from '../stream/protocol.js';
+import type { StatsSnapshot } from './live-types.js';
 
 const RATE_WINDOW_MS = 2000;
 const LATENCY_SAMPLES = 120;

@@ -8,7 +8,7 @@ import type { InferencePool } from '../infer/inference-pool.js';
 import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
 import { FrameBudget } from './frame-budget.js';
 import { InOrder } from './in-order.js';
-import { ProgressWatchdog } from './progress-watchdog.js';
+import { ProgressWatchdog } from '../progress-watchdog.js';
 
 export interface StylizeFramesOptions {
   frames: AsyncIterable<Frame>;

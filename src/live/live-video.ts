@@ -4,7 +4,7 @@
  */
 import { probeLiveSource, type LiveSource } from '../decode/live-source.js';
 import { workingSize, type Size } from '../decode/working-size.js';
-import type { VideoFormat } from '../stream/protocol.js';
+import type { VideoFormat } from './live-types.js';
 import { AUTO_LIMIT, SizeController, sizeLadder } from './size-controller.js';
 
 export interface LiveVideoOptions {

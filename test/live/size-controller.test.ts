@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SizeController, sizeLadder, type SizeWindow } from '../../src/pipeline/size-controller.js';
+import { SizeController, sizeLadder, type SizeWindow } from '../../src/live/size-controller.js';
 
 const ladder720 = sizeLadder({ width: 1280, height: 720 }, 16);
 

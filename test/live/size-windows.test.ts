@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SizeController, sizeLadder } from '../../src/pipeline/size-controller.js';
-import { SizeWindows } from '../../src/pipeline/size-windows.js';
+import { SizeController, sizeLadder } from '../../src/live/size-controller.js';
+import { SizeWindows } from '../../src/live/size-windows.js';
 
 const ladder = sizeLadder({ width: 1280, height: 720 }, 16);
 

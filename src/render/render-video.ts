@@ -21,7 +21,7 @@ import {
 } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import type { StyleForFrame } from '../types.js';
-import { defaultStallMs, ProgressWatchdog, watchedFrames } from './progress-watchdog.js';
+import { defaultStallMs, ProgressWatchdog, watchedFrames } from '../progress-watchdog.js';
 import { framesPerCall } from './frames-per-call.js';
 import { stylizeFrames } from './stylize-frames.js';
 

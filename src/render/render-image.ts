@@ -11,7 +11,7 @@ import { assertOpenPool, type InferencePool } from '../infer/inference-pool.js';
 import { checkOptions, requiredText } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import type { StyleSettings } from '../types.js';
-import { defaultStallMs, ProgressWatchdog } from './progress-watchdog.js';
+import { defaultStallMs, ProgressWatchdog } from '../progress-watchdog.js';
 
 const WRITERS: Record<string, (image: Sharp) => Sharp> = {
   '.png': (image) => image.png(),

@@ -8,7 +8,7 @@ import {
   renderVideo,
   type RenderRequest,
   type RenderVideoOptions,
-} from '../../src/pipeline/render-video.js';
+} from '../../src/render/render-video.js';
 import type { StyleSettings } from '../../src/types.js';
 import {
   channelMeans,

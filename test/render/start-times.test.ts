@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/decode/probe.js';
 import { StylecastError } from '../../src/errors.js';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
-import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../../src/render/render-video.js';
 import type { StyleSettings } from '../../src/types.js';
 import { ffmpeg, makeClip, tempDir } from '../helpers/media.js';
 import { openTinyPool, paintingStyle } from '../helpers/tiny-model.js';

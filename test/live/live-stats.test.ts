@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LiveFrameSlot } from '../../src/pipeline/live-frame-slot.js';
-import { timelineSlot } from '../../src/pipeline/live-recorder.js';
-import { LiveStats, percentile } from '../../src/pipeline/live-stats.js';
+import { LiveFrameSlot } from '../../src/live/live-frame-slot.js';
+import { timelineSlot } from '../../src/live/live-recorder.js';
+import { LiveStats, percentile } from '../../src/live/live-stats.js';
 
 describe('LiveFrameSlot', () => {
   it('keeps the newest item and counts the ones it replaced', () => {

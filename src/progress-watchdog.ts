@@ -3,8 +3,8 @@
  * a stage (a frame from the decoder, a write to the encoder, a batch from an inference worker) is
  * watched, and one that sees no progress for the limit stops the run with a line naming the stage.
  */
-import { StylecastError } from '../errors.js';
-import { parseDecimal } from '../style-values.js';
+import { StylecastError } from './errors.js';
+import { parseDecimal } from './style-values.js';
 
 /** Far beyond any healthy wait (a 4K frame through a slow model, a slow preset's final flush). */
 const DEFAULT_LIMIT_MS = 60_000;

@@ -13,8 +13,8 @@ import { probeMedia } from '../../src/decode/probe.js';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import type { LiveOptions, LiveRun } from '../../src/pipeline/live-pipeline.js';
-import { poolStylizer, type LiveStylizer } from '../../src/pipeline/live-stylizer.js';
+import type { LiveOptions, LiveRun } from '../../src/live/live-pipeline.js';
+import { poolStylizer, type LiveStylizer } from '../../src/live/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import {
   meanColour,
