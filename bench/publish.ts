@@ -22,9 +22,9 @@ import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../src/live/live-pipeline.js';
-import { poolStylizer } from '../src/live/live-stylizer.js';
 import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/stream-publisher.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
+import { poolStylizer } from '../src/stylizer/open-stylizer.js';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { startRtmpServer } from '../test/helpers/nginx-rtmp.js';
 
@@ -66,11 +66,10 @@ declare const window: { stylecast: { framesDrawn: number } };
 
 /** Starts a live run, publishing to `publish` (or not). */
 function startPhase(publish: string[]): Promise<LiveRun> {
-  return startLive({
+  return startLive(poolStylizer(pool), {
     source: parseLiveSource('testsrc'),
     size: parseSizeOption(args.size),
     fps: Number(args.fps),
-    stylizer: poolStylizer(pool),
     gallery,
     settings,
     server: { port: 0 },

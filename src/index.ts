@@ -5,15 +5,10 @@
  */
 export type { Frame, StyleSettings, StyleForFrame } from './types.js';
 export { StylecastError, isAbortError, type ErrorCode } from './errors.js';
-export {
-  openStylizer,
-  chosenStyle,
-  SAMPLE_CLIP,
-  SAMPLE_STYLE,
-  type Stylizer,
-  type StylizerOptions,
-  type StyleOptions,
-} from './cli/open-stylizer.js';
+export { openStylizer, poolStylizer, type StylizerOptions } from './stylizer/open-stylizer.js';
+export type { Stylizer } from './stylizer/stylizer.js';
+export { prepareStyle, scheduleStyle, type StyleOptions } from './stylizer/prepare-style.js';
+export { DEFAULT_STYLE } from './stylizer/default-style.js';
 export { parseStyleOption, type StyleChoice } from './infer/parse-style-option.js';
 export { WEIGHT_MAX } from './style-values.js';
 export { probeMedia, type MediaInfo } from './decode/probe.js';
@@ -42,7 +37,7 @@ export {
   type LiveRun,
   type LiveSummary,
 } from './live/live-pipeline.js';
-export { poolStylizer, type LiveStylizer } from './live/live-stylizer.js';
+export { liveStyle } from './live/live-style.js';
 export type { PublishCounts, PublishStatus } from './publish/stream-publisher.js';
 export { StyleGallery } from './stream/style-gallery.js';
 export type { LiveSettings } from './live/live-types.js';

@@ -89,7 +89,7 @@ describe("import from 'stylecast'", () => {
       const stylizer = await openStylizer({ model: ${JSON.stringify(TINY_MODEL)}, device: 'cpu' });
       const plan = await planRender({ input: 'clip.mp4', output: 'stopped.mp4' });
       const stopped = await outcome(
-        renderVideo(plan, { pool: stylizer.pool, styleFor: () => null, signal: AbortSignal.abort() }),
+        renderVideo(stylizer, { ...plan, styleFor: () => null, signal: AbortSignal.abort() }),
       );
       await stylizer.close();
       console.log(JSON.stringify({ missing, overwrite, tooMany, stopped }));

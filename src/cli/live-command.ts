@@ -11,7 +11,6 @@ import { StylecastError } from '../errors.js';
 import type { OptionsOf, ResolvedOptions } from '../options/define-option.js';
 import { liveOptions, poolOptions, styleOptions } from '../options/options.js';
 import { nominalLiveSize, startLive } from '../live/live-pipeline.js';
-import { poolStylizer } from '../live/live-stylizer.js';
 import type { PublishStatus } from '../publish/stream-publisher.js';
 import type { SourceStatus } from '../live/live-types.js';
 import { alphaLevelsProblem } from '../style-values.js';
@@ -20,10 +19,12 @@ import { StyleGallery } from '../stream/style-gallery.js';
 import { loadTlsCredentials } from '../stream/tls-credentials.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { warningLines } from '../schedule/schedule-problem.js';
-import { createScheduleStyle } from '../schedule/schedule-style.js';
 import type { CommandContext } from './command-context.js';
 import { applyConfigFile } from './config-file.js';
-import { describeRuntime, openStylizer, SAMPLE_STYLE } from './open-stylizer.js';
+import { DEFAULT_STYLE, stylesOrDefault } from '../stylizer/default-style.js';
+import { openStylizer } from '../stylizer/open-stylizer.js';
+import { scheduleStyle } from '../stylizer/prepare-style.js';
+import { describeRuntime } from './describe-runtime.js';
 import { liveFlags, options } from './options.js';
 import { Reporter } from './reporter.js';
 
@@ -145,13 +146,13 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
       const configFile = await applyConfigFile(self);
       const flags = self.opts<LiveFlags>();
       const reporter = new Reporter(flags);
-      const choices = flags.style?.length ? flags.style : [{ path: SAMPLE_STYLE, weight: 1 }];
+      const choices = stylesOrDefault(flags.style);
       const chosen = new Set(choices.map((choice) => resolve(choice.path)));
       const paths = [
         ...new Set([
           ...chosen,
           ...(flags.gallery ? await galleryImages(flags.gallery) : []),
-          resolve(SAMPLE_STYLE),
+          resolve(DEFAULT_STYLE),
         ]),
       ];
       // A bad file among the gallery's is left out with a warning; a bad --style is an error.
@@ -189,22 +190,16 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
         signal: context.signal,
       });
       try {
-        const alphaProblem = alphaLevelsProblem(flags.alpha ?? 1, stylizer.pool.model.card.levels);
+        const alphaProblem = alphaLevelsProblem(flags.alpha ?? 1, stylizer.model.card.levels);
         if (alphaProblem) throw new StylecastError('BAD_OPTION', alphaProblem);
-        const styleFor = scheduled
-          ? await createScheduleStyle(scheduled.schedule, {
-              encoder: stylizer.styles,
-              levels: stylizer.pool.model.card.levels,
-            })
-          : undefined;
-        const run = await startLive({
+        const styleFor = scheduled ? await scheduleStyle(stylizer, scheduled.schedule) : undefined;
+        const run = await startLive(stylizer, {
           styleFor,
           source: flags.input,
           loop: flags.loop,
           size: flags.size,
           fps: flags.fps,
           cameraFormat: flags.cameraFormat,
-          stylizer: poolStylizer(stylizer.pool),
           gallery,
           settings: {
             styles: choices.map((choice) => ({ name: nameOf(choice.path), weight: choice.weight })),
@@ -241,7 +236,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
             ? `${width}x${height} at ${fps} fps`
             : `waiting for ${describeLiveSource(flags.input)}`;
         reporter.info(
-          `Live at ${run.url} — ${format}, model ${stylizer.pool.model.card.name} on ${describeRuntime(stylizer.pool)}. Ctrl-C stops.`,
+          `Live at ${run.url} — ${format}, model ${stylizer.model.card.name} on ${describeRuntime(stylizer)}. Ctrl-C stops.`,
         );
         for (const other of networkUrls(run.url, flags.host)) reporter.info(`Also at ${other}`);
         for (const named of certifiedUrls(run.url, tls?.hostNames ?? []))

@@ -1,4 +1,5 @@
 import { basename, extname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ResolvedOptions } from '../options/define-option.js';
 import { poolOptions, renderOptions } from '../options/options.js';
@@ -7,15 +8,10 @@ import { planRender, renderVideo } from '../render/render-video.js';
 import type { StyleForFrame } from '../types.js';
 import { loadSchedule } from '../schedule/load-schedule.js';
 import { warningLines } from '../schedule/schedule-problem.js';
-import { createScheduleStyle } from '../schedule/schedule-style.js';
 import { applyConfigFile } from './config-file.js';
-import {
-  chosenStyle,
-  describeRuntime,
-  openStylizer,
-  SAMPLE_CLIP,
-  type StyleOptions,
-} from './open-stylizer.js';
+import { openStylizer } from '../stylizer/open-stylizer.js';
+import { prepareStyle, scheduleStyle, type StyleOptions } from '../stylizer/prepare-style.js';
+import { describeRuntime } from './describe-runtime.js';
 import { renderFarmCommand } from './farm-render-command.js';
 import { farmOptions } from './farm-options.js';
 import { options } from './options.js';
@@ -37,6 +33,9 @@ type RenderFlags = StyleOptions &
     farmWait: number;
     farmCa?: string;
   };
+
+/** The bundled 6-second 720p clip (assets/sample/clip.mp4): what `render` with no input stylizes. */
+export const SAMPLE_CLIP = fileURLToPath(new URL('../../assets/sample/clip.mp4', import.meta.url));
 
 /** `clip.mp4` → `clip.stylized.mp4` in the current folder (the sample → `stylecast-sample.mp4`). */
 export function defaultVideoOutput(input: string, lossless?: boolean): string {
@@ -113,19 +112,16 @@ export function registerRenderCommand(program: Command, context: CommandContext)
       try {
         let styleFor: StyleForFrame;
         if (scheduled) {
-          styleFor = await createScheduleStyle(scheduled.schedule, {
-            encoder: stylizer.styles,
-            levels: stylizer.pool.model.card.levels,
-          });
+          styleFor = await scheduleStyle(stylizer, scheduled.schedule);
         } else {
-          const style = await chosenStyle(stylizer, flags);
+          const style = await prepareStyle(stylizer, flags);
           styleFor = () => style;
         }
         reporter.info(
-          `Stylizing ${input} with model ${stylizer.pool.model.card.name} on ${describeRuntime(stylizer.pool)}`,
+          `Stylizing ${input} with model ${stylizer.model.card.name} on ${describeRuntime(stylizer)}`,
         );
-        const result = await renderVideo(plan, {
-          pool: stylizer.pool,
+        const result = await renderVideo(stylizer, {
+          ...plan,
           styleFor,
           batch: flags.batch,
           signal: context.signal,
@@ -134,9 +130,9 @@ export function registerRenderCommand(program: Command, context: CommandContext)
         reporter.result(
           {
             ...renderedFields(result),
-            model: stylizer.pool.model.card.name,
-            device: stylizer.pool.provider,
-            precision: stylizer.pool.precision.precision,
+            model: stylizer.model.card.name,
+            device: stylizer.provider,
+            precision: stylizer.precision.precision,
             output: result.output,
             // Worker threads share the process, so this covers inference too (not ffmpeg's).
             peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

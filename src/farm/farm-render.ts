@@ -8,7 +8,6 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
 import type { RenderPlan, RenderResult } from '../render/render-video.js';
 import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
@@ -16,6 +15,7 @@ import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { StyleChoice } from '../infer/parse-style-option.js';
+import { stylesOrDefault } from '../stylizer/default-style.js';
 import { STYLECAST_VERSION, type ChunkJob, type ChunkResult, type FarmStyle } from './chunk-job.js';
 import {
   removeChunk,
@@ -108,9 +108,7 @@ async function farmStyle(
       },
     };
   }
-  const choices = options.style.style?.length
-    ? options.style.style
-    : [{ path: SAMPLE_STYLE, weight: 1 }];
+  const choices = stylesOrDefault(options.style.style);
   return {
     kind: 'fixed',
     images: await Promise.all(

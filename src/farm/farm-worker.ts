@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
-import type { Stylizer } from '../cli/open-stylizer.js';
+import type { Stylizer } from '../stylizer/stylizer.js';
 import { isAbortError, StylecastError } from '../errors.js';
 import {
   CHUNK_QUEUE,
@@ -82,7 +82,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
     try {
       controller.signal.throwIfAborted();
       const chunk = parseChunkJob(job.data);
-      const card = stylizer.pool.model.card;
+      const card = stylizer.model.card;
       if (chunk.version !== STYLECAST_VERSION || chunk.model.digest !== options.modelDigest) {
         throw new StylecastError(
           'FARM_MISMATCH',
@@ -185,9 +185,7 @@ export async function runFarmWorker(options: FarmWorkerOptions): Promise<void> {
     else options.signal.addEventListener('abort', () => stop(), { once: true });
   });
   await worker.waitUntilReady();
-  options.onLine?.(
-    `Worker ${name} ready on ${CHUNK_QUEUE} (model ${stylizer.pool.model.card.name})`,
-  );
+  options.onLine?.(`Worker ${name} ready on ${CHUNK_QUEUE} (model ${stylizer.model.card.name})`);
   void worker.run();
   await stopped;
   holdsClient.disconnect();

@@ -6,10 +6,10 @@
  * frame order (a video codec's frames depend on the ones before).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Stylizer } from '../stylizer/stylizer.js';
 import type { Frame, StyleSettings } from '../types.js';
 import type { LiveFrameSlot } from './live-frame-slot.js';
 import type { LiveStats } from './live-stats.js';
-import type { LiveStylizer } from './live-stylizer.js';
 
 /** Inference failures in a row that end the run (a worker crash fails one frame, then restarts). */
 const MAX_INFERENCE_FAILURES = 5;
@@ -28,7 +28,7 @@ export interface SentFrame {
 }
 
 export interface LiveFramePumpOptions {
-  stylizer: LiveStylizer;
+  stylizer: Stylizer;
   /** Where captured frames wait; it counts the ones dropped there. */
   slot: LiveFrameSlot<Captured>;
   stats: LiveStats;
@@ -107,7 +107,7 @@ export class LiveFramePump {
     let output = frame;
     if (settings) {
       try {
-        output = await stylizer.stylize(frame, settings);
+        [output = frame] = await stylizer.stylize([frame], [settings]);
         this.inferenceFailures = 0;
       } catch (error) {
         if (signal.aborted) return;

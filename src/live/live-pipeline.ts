@@ -32,13 +32,14 @@ import {
   type StreamServer,
   type StreamServerOptions,
 } from '../stream/stream-server.js';
+import { assertOpenStylizer, type Stylizer } from '../stylizer/stylizer.js';
 import type { StyleForFrame, StyleSettings } from '../types.js';
 import { LiveFramePump, type Captured, type SentFrame } from './live-frame-pump.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
 import { startLiveRecorder, type LiveRecorder } from './live-recorder.js';
 import { runLiveSource } from './live-source-loop.js';
 import { LiveStats } from './live-stats.js';
-import type { LiveStylizer } from './live-stylizer.js';
+import { liveStyle } from './live-style.js';
 import { liveSizeController, resolveLiveVideo } from './live-video.js';
 import { RetryBudget } from '../retry-budget.js';
 import { SizeWindows } from './size-windows.js';
@@ -86,7 +87,6 @@ export interface LiveOptions {
   fps?: number;
   /** The pixel format or codec a camera is asked for (`mjpeg`, `yuyv422` …); cameras only. */
   cameraFormat?: string;
-  stylizer: LiveStylizer;
   gallery: StyleGallery;
   /** The style state the run starts with. */
   settings: LiveSettings;
@@ -168,7 +168,7 @@ const DRAIN_MS = 5_000;
 const UNKNOWN_VIDEO: VideoFormat = { width: 0, height: 0, fps: 0 };
 
 /** Opens the source, starts the viewer server and runs until the source ends or `stop()`. */
-export async function startLive(options: LiveOptions): Promise<LiveRun> {
+export async function startLive(stylizer: Stylizer, options: LiveOptions): Promise<LiveRun> {
   options = { ...options, ...checkOptions(CHECKED_OPTIONS, options) };
   if (options.size !== undefined) liveOptions.size.check(options.size);
   const {
@@ -181,7 +181,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   const signal = options.signal
     ? AbortSignal.any([stopper.signal, options.signal])
     : stopper.signal;
-  const { source, stylizer } = options;
+  assertOpenStylizer(stylizer);
+  const { source } = options;
 
   const dshowCamera =
     source.kind === 'webcam' && !source.device && process.platform === 'win32'
@@ -200,7 +201,7 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
       ? liveInputArgs(source, { fps: format.fps, size: format })
       : firstArgs;
   const windowsFor = (opened: VideoFormat): SizeWindows =>
-    new SizeWindows(liveSizeController(options.size, opened, stylizer.sizeMultiple ?? 2));
+    new SizeWindows(liveSizeController(options.size, opened, stylizer.model.card.sizeMultiple));
   let video: VideoFormat | undefined;
   let startError: unknown;
   try {
@@ -220,8 +221,8 @@ export async function startLive(options: LiveOptions): Promise<LiveRun> {
   const controls = await LiveControls.create(
     options.gallery,
     options.settings,
-    (settings, gallery) => stylizer.prepare(settings, gallery),
-    { levels: stylizer.levels },
+    (settings, gallery) => liveStyle(stylizer, settings, gallery),
+    { levels: stylizer.model.card.levels },
   );
   const slot = new LiveFrameSlot<Captured>();
   const stats = new LiveStats(() => slot.dropped);

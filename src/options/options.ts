@@ -137,7 +137,7 @@ export const poolOptions = {
   }),
 };
 
-/** The style a run starts with (`chosenStyle`). */
+/** The style a run starts with (`prepareStyle`). */
 export const styleOptions = {
   style: defineOption<StyleChoice[]>({
     name: 'style',

@@ -7,9 +7,9 @@ import { tooLarge } from '../decode/style-image.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
 import { StylecastError } from '../errors.js';
-import { assertOpenPool, type InferencePool } from '../infer/inference-pool.js';
 import { checkOptions, requiredText } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
+import { assertOpenStylizer, type Stylizer } from '../stylizer/stylizer.js';
 import type { StyleSettings } from '../types.js';
 import { defaultStallMs, ProgressWatchdog } from '../progress-watchdog.js';
 
@@ -49,8 +49,9 @@ export async function imageWorkingSize(input: string, limit?: Size): Promise<Siz
 
 export interface RenderImageOptions {
   input: string;
+  /** A `.png`, `.jpg` or `.webp` file. */
   output: string;
-  pool: InferencePool;
+  /** The style: what `prepareStyle` returns. */
   style: StyleSettings;
   /** Fit inside this size (README.md's option table). */
   size?: Size;
@@ -62,14 +63,23 @@ export interface RenderImageOptions {
   stallMs?: number;
 }
 
+export interface RenderImageResult {
+  width: number;
+  height: number;
+  output: string;
+  seconds: number;
+}
+
+/** Stylizes `input` into `output`, written under a temporary name and renamed when complete. */
 export async function renderImage(
+  stylizer: Stylizer,
   options: RenderImageOptions,
-): Promise<{ width: number; height: number; output: string; seconds: number }> {
+): Promise<RenderImageResult> {
   const started = performance.now();
   const { size } = checkOptions({ size: renderOptions.size }, options);
   requiredText(options, 'input', 'an image file');
   requiredText(options, 'output', 'the file to write');
-  assertOpenPool(options.pool, 'pool');
+  assertOpenStylizer(stylizer);
   await assertReadableFile(options.input);
   const writer = WRITERS[extname(options.output).toLowerCase()];
   if (!writer) {
@@ -108,7 +118,7 @@ export async function renderImage(
   throwIfAborted(options.signal, `stylizing ${options.input}`);
   const [stylized] = await watchdog.watch(
     () => `an inference worker (stylizing ${options.input})`,
-    options.pool.stylize([{ index: 0, ptsMs: 0, width, height, data }], [options.style]),
+    stylizer.stylize([{ index: 0, ptsMs: 0, width, height, data }], [options.style]),
   );
   try {
     throwIfAborted(options.signal, `stylizing ${options.input}`);

@@ -11,7 +11,6 @@ import { outputFormat } from '../encode/output-format.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
 import { ffmpegFile } from '../ffmpeg.js';
-import { assertOpenPool, type InferencePool } from '../infer/inference-pool.js';
 import {
   badOption,
   checkOptions,
@@ -20,6 +19,7 @@ import {
   type OptionsOf,
 } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
+import { assertOpenStylizer, type Stylizer } from '../stylizer/stylizer.js';
 import type { StyleForFrame } from '../types.js';
 import { defaultStallMs, ProgressWatchdog, watchedFrames } from '../progress-watchdog.js';
 import { framesPerCall } from './frames-per-call.js';
@@ -48,8 +48,12 @@ export interface RenderPlan extends RenderRequest {
   outputFile: OutputFile;
 }
 
-export interface RenderVideoOptions {
-  pool: InferencePool;
+/**
+ * A render: the request (`input`, `output`, `size`, `lossless`, `preset`, `reads`), or a plan
+ * `planRender` made of it (spread in: `{ ...plan, styleFor }`), and how to run it.
+ */
+export interface RenderVideoOptions extends RenderRequest {
+  /** Each frame's style: `() => style` for one style, `scheduleStyle(…)` for a schedule. */
   styleFor: StyleForFrame;
   /** Frames per inference call (README.md's option table). */
   batch?: number;
@@ -86,27 +90,35 @@ export async function planRender(
   const frameSize = workingSize({ width: info.width, height: info.height }, request.size);
   outputFormat(request.output, request);
   const outputFile = await prepareOutput(request.output, [request.input, ...(request.reads ?? [])]);
+  planned.add(outputFile);
   return { ...request, info, frameSize, outputFile };
 }
 
-/** What `renderVideo` needs that no option rule covers: a plan, an open pool, a style. */
-function checkRenderCall(plan: RenderPlan, options: RenderVideoOptions): void {
-  if (!plan?.info || !plan.outputFile)
-    throw badOption(`Expected \`plan\` to be what planRender returns, got \`${shown(plan)}\``);
-  assertOpenPool(options.pool, 'pool');
+/** The output files planRender prepared: a request carrying one is planned already. */
+const planned = new WeakSet<OutputFile>();
+
+function isPlanned(request: RenderRequest): request is RenderPlan {
+  const { outputFile } = request as Partial<RenderPlan>;
+  return outputFile !== undefined && planned.has(outputFile);
+}
+
+/**
+ * Stylizes `input` into `output`. A request that `planRender` has not checked yet is planned
+ * first (probed, its output checked): a caller that wants the checks before the model loads
+ * plans first and passes the plan.
+ */
+export async function renderVideo(
+  stylizer: Stylizer,
+  options: RenderVideoOptions,
+): Promise<RenderResult> {
+  const started = performance.now();
+  const checked = checkOptions({ batch }, options ?? {});
+  assertOpenStylizer(stylizer);
   if (typeof options.styleFor !== 'function')
     throw badOption(
       `Expected \`styleFor\` to be a function of the frame, got \`${shown(options.styleFor)}\``,
     );
-}
-
-export async function renderVideo(
-  plan: RenderPlan,
-  options: RenderVideoOptions,
-): Promise<RenderResult> {
-  const started = performance.now();
-  const checked = checkOptions({ batch }, options);
-  checkRenderCall(plan, options);
+  const plan = isPlanned(options) ? options : await planRender(options, { signal: options.signal });
   const { info, frameSize: size, outputFile: output } = plan;
 
   const controller = new AbortController();
@@ -142,7 +154,7 @@ export async function renderVideo(
         watchdog,
         (decoded) => `the decoder (ffmpeg, reading ${plan.input}, at frame ${decoded})`,
       ),
-      pool: options.pool,
+      stylizer,
       styleFor: options.styleFor,
       batchSize: framesPerCall(checked.batch, size),
       signal: controller.signal,

@@ -1,10 +1,10 @@
 /**
  * The lossless core of a file render: every frame from `frames` is stylized exactly once and
- * handed to `write` in order. A bounded p-queue feeds the inference pool; a frame budget pauses
+ * handed to `write` in order. A bounded p-queue feeds the stylizer; a frame budget pauses
  * the decoder while the queue, the workers or the sink are full.
  */
 import PQueue from 'p-queue';
-import type { InferencePool } from '../infer/inference-pool.js';
+import type { Stylizer } from '../stylizer/stylizer.js';
 import type { Frame, StyleForFrame, StyleSettings } from '../types.js';
 import { FrameBudget } from './frame-budget.js';
 import { InOrder } from './in-order.js';
@@ -12,7 +12,7 @@ import { ProgressWatchdog } from '../progress-watchdog.js';
 
 export interface StylizeFramesOptions {
   frames: AsyncIterable<Frame>;
-  pool: InferencePool;
+  stylizer: Stylizer;
   styleFor: StyleForFrame;
   write: (frame: Frame) => Promise<void>;
   /** Frames per inference call. */
@@ -25,10 +25,10 @@ export interface StylizeFramesOptions {
 }
 
 export async function stylizeFrames(options: StylizeFramesOptions): Promise<number> {
-  const { pool, signal } = options;
+  const { stylizer, signal } = options;
   const watchdog = options.watchdog ?? ProgressWatchdog.off;
   const batchSize = options.batchSize ?? 1;
-  const concurrency = pool.workerCount;
+  const concurrency = stylizer.concurrency;
   // Enough frames to keep every worker busy with one batch queued behind it, plus the sink's.
   const budget = new FrameBudget(concurrency * batchSize * 2 + 4);
   const queue = new PQueue({ concurrency });
@@ -62,7 +62,7 @@ export async function stylizeFrames(options: StylizeFramesOptions): Promise<numb
         const first = frames[0]!.index;
         return watchdog.watch(
           () => `an inference worker (frames ${first} to ${first + frames.length - 1})`,
-          pool.stylize(frames, chosen),
+          stylizer.stylize(frames, chosen),
         );
       })
       .then((done) => done?.forEach((frame) => inOrder.put(frame)))
@@ -99,7 +99,7 @@ export async function stylizeFrames(options: StylizeFramesOptions): Promise<numb
     return count;
   } finally {
     await iterator.return?.();
-    // On failure too: batches already handed to workers finish before anyone closes the pool.
+    // On failure too: batches already handed to workers finish before anyone closes the stylizer.
     await queue.onIdle();
   }
 }

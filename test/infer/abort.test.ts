@@ -73,14 +73,13 @@ describe('AbortSignal', () => {
       ),
     ).rejects.toMatchObject(aborted);
 
-    const { pool, styles } = await openTinyPool({ workers: 1 });
+    const { pool, stylizer, styles } = await openTinyPool({ workers: 1 });
     try {
       const output = join(temp.dir, 'out.png');
       await expect(
-        renderImage({
+        renderImage(stylizer, {
           input: PAINTING,
           output,
-          pool,
           style: await paintingStyle(styles),
           signal: AbortSignal.abort(),
         }),

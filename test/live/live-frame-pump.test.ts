@@ -1,22 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { InferencePool } from '../../src/infer/inference-pool.js';
 import { LiveFramePump, type LiveFramePumpOptions } from '../../src/live/live-frame-pump.js';
 import { LiveFrameSlot } from '../../src/live/live-frame-slot.js';
 import { LiveStats } from '../../src/live/live-stats.js';
-import { poolStylizer, type LiveStylizer } from '../../src/live/live-stylizer.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import type { Frame, StyleSettings } from '../../src/types.js';
 import { openTinyPool, paintingStyle } from '../helpers/tiny-model.js';
 
-let pool: InferencePool;
+let tiny: Stylizer;
 let style: StyleSettings;
 
 beforeAll(async () => {
   const opened = await openTinyPool({ workers: 2 });
-  pool = opened.pool;
+  tiny = opened.stylizer;
   style = await paintingStyle(opened.styles);
 });
 
-afterAll(() => pool?.close());
+afterAll(() => tiny?.close());
 
 const frame = (index: number): Frame => ({
   index,
@@ -30,7 +29,7 @@ const frame = (index: number): Frame => ({
  * The real two-worker stylizer, with each frame's result held until the test lets it go: the
  * order results arrive in is the test's to choose.
  */
-function gatedStylizer(stylizer: LiveStylizer) {
+function gatedStylizer(stylizer: Stylizer) {
   const gates = new Map<number, () => void>();
   const waiting = new Map<number, Promise<void>>();
   const gate = (index: number): Promise<void> => {
@@ -49,19 +48,20 @@ function gatedStylizer(stylizer: LiveStylizer) {
     },
     stylizer: {
       ...stylizer,
-      async stylize(input: Frame, settings: StyleSettings): Promise<Frame> {
+      async stylize(frames: Frame[], settings: StyleSettings[]): Promise<Frame[]> {
+        const input = frames[0]!;
         started.push(input.index);
         starts.get(input.index)?.();
-        const output = await stylizer.stylize(input, settings);
+        const output = await stylizer.stylize(frames, settings);
         await gate(input.index);
         return output;
       },
-    } satisfies LiveStylizer,
+    } satisfies Stylizer,
   };
 }
 
 /** A pump whose deliveries are recorded; `sentCount(n)` resolves once `n` have gone out. */
-function pumpWith(stylizer: LiveStylizer, overrides: Partial<LiveFramePumpOptions> = {}) {
+function pumpWith(stylizer: Stylizer, overrides: Partial<LiveFramePumpOptions> = {}) {
   const slot = new LiveFrameSlot<{ frame: Frame; captureMs: number }>();
   const stats = new LiveStats(() => slot.dropped);
   const sent: { index: number; tagged: number; width: number }[] = [];
@@ -95,7 +95,7 @@ const put = (pump: LiveFramePump, index: number) =>
 
 describe('LiveFramePump', () => {
   it('stylizes up to one frame per worker; the newest waiting frame wins, older ones drop', async () => {
-    const gated = gatedStylizer(poolStylizer(pool));
+    const gated = gatedStylizer(tiny);
     const { pump, slot, sent, stats, sentCount } = pumpWith(gated.stylizer);
     put(pump, 0);
     put(pump, 1);
@@ -120,7 +120,7 @@ describe('LiveFramePump', () => {
   });
 
   it('drops a frame that finishes after a newer one went out, rather than show it late', async () => {
-    const gated = gatedStylizer(poolStylizer(pool));
+    const gated = gatedStylizer(tiny);
     const { pump, sent, sentCount, stats } = pumpWith(gated.stylizer);
     put(pump, 0);
     put(pump, 1);
@@ -133,7 +133,7 @@ describe('LiveFramePump', () => {
   });
 
   it('times how long each stylized frame holds its place, up to delivery or its late drop', async () => {
-    const gated = gatedStylizer(poolStylizer(pool));
+    const gated = gatedStylizer(tiny);
     const timed: { index: number; ms: number; sentBefore: number }[] = [];
     const { pump, sent, sentCount } = pumpWith(gated.stylizer, {
       timed: (ms, output) => timed.push({ index: output.index, ms, sentBefore: sent.length }),
@@ -154,7 +154,7 @@ describe('LiveFramePump', () => {
   });
 
   it('spends nothing on frames no one would see', async () => {
-    const gated = gatedStylizer(poolStylizer(pool));
+    const gated = gatedStylizer(tiny);
     const { pump, sent, slot } = pumpWith(gated.stylizer, { wanted: () => false });
     put(pump, 0);
     put(pump, 1);
@@ -165,7 +165,7 @@ describe('LiveFramePump', () => {
   });
 
   it('sends frames unstyled when there is no style, without inference', async () => {
-    const gated = gatedStylizer(poolStylizer(pool));
+    const gated = gatedStylizer(tiny);
     const { pump, sent, sentCount } = pumpWith(gated.stylizer, { styleFor: () => null });
     put(pump, 0);
     await sentCount(1);
@@ -174,14 +174,13 @@ describe('LiveFramePump', () => {
   });
 
   it('skips a frame whose inference fails, and fails the run after five in a row', async () => {
-    const real = poolStylizer(pool);
     let failing = true;
-    const flaky: LiveStylizer = {
-      ...real,
+    const flaky: Stylizer = {
+      ...tiny,
       concurrency: 1,
-      async stylize(input, settings) {
-        if (failing) throw new Error(`worker crashed on frame ${input.index}`);
-        return real.stylize(input, settings);
+      async stylize(frames, settings) {
+        if (failing) throw new Error(`worker crashed on frame ${frames[0]!.index}`);
+        return tiny.stylize(frames, settings);
       },
     };
     const { pump, sent, failures } = pumpWith(flaky);

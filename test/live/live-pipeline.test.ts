@@ -14,8 +14,9 @@ import { ffmpegPath } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import type { LiveOptions, LiveRun } from '../../src/live/live-pipeline.js';
-import { poolStylizer, type LiveStylizer } from '../../src/live/live-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import {
   meanColour,
   slowedStylizer,
@@ -29,7 +30,7 @@ import {
 const SIZE = { width: 320, height: 180 };
 
 let pool: InferencePool;
-let stylizer: LiveStylizer;
+let stylizer: Stylizer;
 let styleImages: StyleImages;
 let stylePaths: string[];
 const work = tempDir('stylecast-live-pipeline-');
@@ -48,8 +49,8 @@ afterAll(async () => {
   work.cleanup();
 });
 
-const start = (overrides: Partial<LiveOptions> = {}): Promise<LiveRun> =>
-  startTestLive(stylizer, stylePaths, { size: SIZE, ...overrides });
+const start = (overrides: Partial<LiveOptions> = {}, using = stylizer): Promise<LiveRun> =>
+  startTestLive(using, stylePaths, { size: SIZE, ...overrides });
 
 const watch = watchLive;
 
@@ -265,13 +266,12 @@ describe('live pipeline', () => {
   });
 
   it('stops every stage when inference keeps failing, and says why', async () => {
-    const broken: LiveStylizer = {
+    const broken: Stylizer = {
+      ...stylizer,
       concurrency: 1,
-      levels: stylizer.levels,
-      prepare: stylizer.prepare,
       stylize: () => Promise.reject(new Error('worker crashed')),
     };
-    const run = await start({ stylizer: broken });
+    const run = await start({}, broken);
     const viewer = await watch(run);
     await expect(run.done).rejects.toThrow('worker crashed');
     await viewer.waitFor(() => viewer.closeCode, 'close');
@@ -281,7 +281,7 @@ describe('live pipeline', () => {
   it('with size auto, settles at a smaller size when the stylizer cannot keep up, and tells every viewer', async () => {
     const slowed = slowedStylizer(stylizer);
     const record = join(workDir, 'auto.mp4');
-    const run = await start({ stylizer: slowed, size: 'auto', fps: 30, record });
+    const run = await start({ size: 'auto', fps: 30, record }, slowed);
     try {
       expect(run.video).toMatchObject({ width: 1280, height: 720, fps: 30 });
       const viewers = [await watch(run), await watch(run)];

@@ -6,7 +6,7 @@ import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { StyleCodes } from '../../src/infer/style-codes.js';
 import { startLive } from '../../src/live/live-pipeline.js';
-import { poolStylizer } from '../../src/live/live-stylizer.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
@@ -55,11 +55,10 @@ describe('live with a schedule', () => {
       maxUploadBytes: 1 << 20,
       maxUploads: 4,
     });
-    const run = await startLive({
+    const run = await startLive(poolStylizer(pool), {
       source: parseLiveSource('testsrc'),
       size: { width: 160, height: 90 },
       fps: 15,
-      stylizer: poolStylizer(pool),
       gallery,
       settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
       styleFor,

@@ -3,7 +3,7 @@ import { spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import type { LiveOptions, LiveRun } from '../../src/live/live-pipeline.js';
-import { poolStylizer } from '../../src/live/live-stylizer.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { readH264Frame, type H264FrameMessage } from '../../src/stream/h264-frame-message.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';

@@ -16,7 +16,7 @@ import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../../src/live/live-pipeline.js';
-import { poolStylizer } from '../../src/live/live-stylizer.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { parsePublishTarget } from '../../src/publish/publish-target.js';
 import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
@@ -116,11 +116,10 @@ describe('publishing to nginx-rtmp', () => {
     const statuses: PublishStatus[] = [];
     const wentLive = () => statuses.filter((status) => status.state === 'live').length;
     const record = join(temp.dir, 'recorded.mp4');
-    run = await startLive({
+    run = await startLive(poolStylizer(pool), {
       source: parseLiveSource('testsrc'),
       size: { width: WIDTH, height: HEIGHT },
       fps: 15,
-      stylizer: poolStylizer(pool),
       gallery: await StyleGallery.fromFiles(styleImages.paths, {
         maxUploadBytes: 1 << 20,
         maxUploads: 4,
@@ -188,11 +187,10 @@ describe('publishing over RTMPS', () => {
     const statuses: PublishStatus[] = [];
     let run: LiveRun | undefined;
     try {
-      run = await startLive({
+      run = await startLive(poolStylizer(pool), {
         source: parseLiveSource('testsrc'),
         size: { width: WIDTH, height: HEIGHT },
         fps: 15,
-        stylizer: poolStylizer(pool),
         gallery: await StyleGallery.fromFiles(styleImages.paths, {
           maxUploadBytes: 1 << 20,
           maxUploads: 4,
@@ -217,11 +215,10 @@ describe('publishing over RTMPS', () => {
 
 describe('publishing over SRT', () => {
   const liveWith = (publish: string) =>
-    startLive({
+    startLive(poolStylizer(pool), {
       source: parseLiveSource('testsrc'),
       size: { width: WIDTH, height: HEIGHT },
       fps: 15,
-      stylizer: poolStylizer(pool),
       gallery,
       settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
       server: { port: 0 },

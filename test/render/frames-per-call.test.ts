@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import type { StyleCodes } from '../../src/infer/style-codes.js';
 import { framesPerCall } from '../../src/render/frames-per-call.js';
 import { planRender, renderVideo } from '../../src/render/render-video.js';
@@ -27,9 +28,10 @@ describe('framesPerCall', () => {
 describe('renderVideo --batch 16 at 4096x2048', () => {
   const temp = tempDir();
   let pool: InferencePool;
+  let stylizer: Stylizer;
   let styles: StyleCodes;
   beforeAll(async () => {
-    ({ pool, styles } = await openTinyPool({ workers: 1 }));
+    ({ pool, stylizer, styles } = await openTinyPool({ workers: 1 }));
   });
   afterAll(async () => {
     await pool.close();
@@ -50,7 +52,7 @@ describe('renderVideo --batch 16 at 4096x2048', () => {
     };
     const style = await paintingStyle(styles);
     const plan = await planRender({ input, output: join(temp.dir, 'wide.out.mp4') });
-    const result = await renderVideo(plan, { pool, styleFor: () => style, batch: 16 });
+    const result = await renderVideo(stylizer, { ...plan, styleFor: () => style, batch: 16 });
     expect(result.frames).toBe(5);
     expect(calls).toEqual([1, 1, 1, 1, 1]);
   });

@@ -1,14 +1,9 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/decode/probe.js';
-import type { InferencePool } from '../../src/infer/inference-pool.js';
 import type { StyleCodes } from '../../src/infer/style-codes.js';
-import {
-  planRender,
-  renderVideo,
-  type RenderRequest,
-  type RenderVideoOptions,
-} from '../../src/render/render-video.js';
+import { planRender, renderVideo, type RenderVideoOptions } from '../../src/render/render-video.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import type { StyleSettings } from '../../src/types.js';
 import {
   channelMeans,
@@ -22,27 +17,23 @@ import {
 } from '../helpers/media.js';
 import { openTinyPool, PAINTING, paintingStyle } from '../helpers/tiny-model.js';
 
-let pool: InferencePool;
+let stylizer: Stylizer;
 let styles: StyleCodes;
 let style: StyleSettings;
 const temp = tempDir();
 
 beforeAll(async () => {
-  ({ pool, styles } = await openTinyPool());
+  ({ stylizer, styles } = await openTinyPool());
   style = await paintingStyle(styles);
 });
 afterAll(async () => {
-  await pool.close();
+  await stylizer.close();
   temp.cleanup();
 });
 
-async function render(
-  input: string,
-  output: string,
-  extra: Partial<RenderRequest & RenderVideoOptions> = {},
-) {
+async function render(input: string, output: string, extra: Partial<RenderVideoOptions> = {}) {
   const plan = await planRender({ input, output, ...extra });
-  return renderVideo(plan, { pool, styleFor: () => style, ...extra });
+  return renderVideo(stylizer, { ...plan, styleFor: () => style, ...extra });
 }
 
 describe('renderVideo', () => {

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeMedia } from '../../src/decode/probe.js';
 import { StylecastError } from '../../src/errors.js';
-import type { InferencePool } from '../../src/infer/inference-pool.js';
 import { planRender, renderVideo } from '../../src/render/render-video.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import type { StyleSettings } from '../../src/types.js';
 import { ffmpeg, makeClip, tempDir } from '../helpers/media.js';
 import { openTinyPool, paintingStyle } from '../helpers/tiny-model.js';
 
-let pool: InferencePool;
+let stylizer: Stylizer;
 let style: StyleSettings;
 let silent: string;
 let withAudio: string;
@@ -26,7 +26,7 @@ const copy = (input: string, output: string, before: string[], after: string[] =
 
 beforeAll(async () => {
   let styles;
-  ({ pool, styles } = await openTinyPool({ workers: 1 }));
+  ({ stylizer, styles } = await openTinyPool({ workers: 1 }));
   style = await paintingStyle(styles);
   // 2 s at 25 fps: 50 frames, one keyframe (x264's default interval is longer than the clip).
   silent = await makeClip(join(temp.dir, 'silent.mp4'), {
@@ -38,14 +38,14 @@ beforeAll(async () => {
   withAudio = await makeClip(join(temp.dir, 'audio.mp4'), { seconds: 2, width: 160, height: 120 });
 });
 afterAll(async () => {
-  await pool.close();
+  await stylizer.close();
   temp.cleanup();
 });
 
 async function render(input: string, name: string) {
   const output = join(temp.dir, name);
   const plan = await planRender({ input, output, lossless: true });
-  const result = await renderVideo(plan, { pool, styleFor: () => style });
+  const result = await renderVideo(stylizer, { ...plan, styleFor: () => style });
   const written = await probeMedia(output, { countFrames: true });
   return { plan, result, written };
 }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import type { LiveOptions, LiveRun } from '../../src/live/live-pipeline.js';
-import { poolStylizer } from '../../src/live/live-stylizer.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { viewerDirectory } from '../../src/stream/viewer-files.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';

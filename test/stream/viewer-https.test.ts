@@ -9,7 +9,7 @@ import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../../src/live/live-pipeline.js';
-import { poolStylizer } from '../../src/live/live-stylizer.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
@@ -53,11 +53,10 @@ describe('the viewer over HTTPS', () => {
   });
 
   it('serves the page and the socket over TLS; Chromium trusting the test CA draws frames', async () => {
-    run = await startLive({
+    run = await startLive(poolStylizer(pool), {
       source: parseLiveSource('testsrc'),
       size: { width: 160, height: 96 },
       fps: 10,
-      stylizer: poolStylizer(pool),
       gallery,
       settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
       server: { port: 0, token: 'secret', tlsCert: certificates.cert, tlsKey: certificates.key },
