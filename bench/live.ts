@@ -38,7 +38,7 @@ import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel, type ModelFiles } from '../src/infer/load-model.js';
-import { startLive } from '../src/live/live-pipeline.js';
+import { startLive } from '../src/live/live-run.js';
 import { percentile } from '../src/live/live-stats.js';
 import { liveStyle } from '../src/live/live-style.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';

@@ -21,7 +21,7 @@ import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../src/live/live-pipeline.js';
+import { startLive, type LiveRun } from '../src/live/live-run.js';
 import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/stream-publisher.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
 import { poolStylizer } from '../src/stylizer/open-stylizer.js';

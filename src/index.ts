@@ -31,12 +31,8 @@ export {
   type RenderResult,
 } from './render/render-video.js';
 export { renderImage, MAX_IMAGE_PIXELS, type RenderImageOptions } from './render/render-image.js';
-export {
-  startLive,
-  type LiveOptions,
-  type LiveRun,
-  type LiveSummary,
-} from './live/live-pipeline.js';
+export { startLive, LiveRun, type LiveRunState } from './live/live-run.js';
+export type { LiveOptions, LiveSummary } from './live/live-options.js';
 export { liveStyle } from './live/live-style.js';
 export type { PublishCounts, PublishStatus } from './publish/stream-publisher.js';
 export { StyleGallery } from './stream/style-gallery.js';

@@ -5,7 +5,7 @@ import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import { StyleCodes } from '../../src/infer/style-codes.js';
-import { startLive } from '../../src/live/live-pipeline.js';
+import { startLive } from '../../src/live/live-run.js';
 import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';

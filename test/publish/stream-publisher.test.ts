@@ -15,7 +15,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../../src/live/live-pipeline.js';
+import { startLive, type LiveRun } from '../../src/live/live-run.js';
 import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { parsePublishTarget } from '../../src/publish/publish-target.js';
 import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';

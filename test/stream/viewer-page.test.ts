@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../../src/live/live-pipeline.js';
+import { startLive, type LiveRun } from '../../src/live/live-run.js';
 import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';

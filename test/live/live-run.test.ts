@@ -13,7 +13,8 @@ import { probeMedia } from '../../src/decode/probe.js';
 import { ffmpegPath } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import type { LiveOptions, LiveRun } from '../../src/live/live-pipeline.js';
+import type { LiveRun } from '../../src/live/live-run.js';
+import type { LiveOptions } from '../../src/live/live-options.js';
 import { readJpegFrameTag } from '../../src/stream/jpeg-frame-tag.js';
 import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import type { Stylizer } from '../../src/stylizer/stylizer.js';
@@ -59,9 +60,10 @@ function framesAfter(viewer: TestViewer, index: number): Buffer[] {
   return viewer.frames.filter((frame) => (readJpegFrameTag(frame)?.index ?? -1) > index);
 }
 
-describe('live pipeline', () => {
+describe('a live run', () => {
   it('streams stylized, tagged JPEG frames and applies a style change from a viewer', async () => {
     const run = await start();
+    expect(run.state).toBe('live');
     try {
       const viewer = await watch(run);
       expect(viewer.ofType('hello')[0]).toMatchObject({ ...SIZE, fps: 15 });
@@ -94,6 +96,7 @@ describe('live pipeline', () => {
       const summary = await run.stop();
       expect(summary.reason).toBe('stopped');
       expect(summary.sentFrames).toBeGreaterThan(0);
+      expect(run.state).toBe('stopped');
     }
   });
 
@@ -206,6 +209,7 @@ describe('live pipeline', () => {
         onSource: (status) => sources.push(status.state),
       });
       expect(run.video).toEqual({ width: 0, height: 0, fps: 0 });
+      expect(run.state).toBe('opening');
       const viewer = await watch(run);
       const hello = viewer.ofType('hello')[0]!;
       expect(hello).toMatchObject({ width: 0, height: 0, fps: 0 });
@@ -221,6 +225,7 @@ describe('live pipeline', () => {
       expect(video).toMatchObject({ ...SIZE, fps: 15 });
       expect(run.video).toEqual({ ...SIZE, fps: 15 });
       await viewer.waitFor(() => viewer.frames.length >= 3, 'frames once the stream is up');
+      expect(run.state).toBe('live');
       expect(viewer.ofType('source').map((m) => m.source.state)).toContain('live');
       expect(sources.slice(0, 3)).toEqual(['retrying', 'retrying', 'retrying']);
       await run.stop();
