@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { parseLiveSource } from '../src/decode/live-source.js';
-import { parseSizeOption } from '../src/decode/working-size.js';
+import { parseSizeOption, SIZE_720P } from '../src/decode/working-size.js';
 import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
@@ -548,7 +548,7 @@ try {
     log('timing the encoders at each rung of the size ladder…');
     const styleSettings = await liveStyle(stylizer, settings, gallery);
     encoders = await encoderCosts(
-      sizeLadder({ width: 1280, height: 720 }, pool.model.card.sizeMultiple),
+      sizeLadder(SIZE_720P, pool.model.card.sizeMultiple),
       async (frame) =>
         styleSettings ? (await stylizer.stylize([frame], [styleSettings]))[0]! : frame,
       { frames: 60, quality: Number(args.quality), bitrate: parseBitrate(args.bitrate), fps: 30 },

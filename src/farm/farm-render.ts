@@ -10,6 +10,7 @@ import { rm, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { RenderPlan, RenderResult } from '../render/render-video.js';
 import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
+import { DEFAULT_PRESET } from '../encode/output-formats.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
@@ -181,7 +182,7 @@ export async function renderOnFarm(
       input,
       fps: info.fps,
       ...frameSize,
-      format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? 'veryfast' },
+      format: { ext, lossless: Boolean(plan.lossless), preset: plan.preset ?? DEFAULT_PRESET },
       model: { name: options.model.card.name, digest },
       style,
     };

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { decodeFrames } from '../decode/decode-frames.js';
 import { prepareOutput } from '../encode/output-file.js';
-import { outputFormat } from '../encode/output-format.js';
+import { outputFormat } from '../encode/output-formats.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
 import { framesPerCall } from '../render/frames-per-call.js';

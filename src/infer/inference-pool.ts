@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Size } from '../decode/working-size.js';
+import { SIZE_720P, type Size } from '../decode/working-size.js';
 import { abortError, throwIfAborted } from '../abort.js';
 import { StylecastError } from '../errors.js';
 import type { Frame, StyleSettings } from '../types.js';
@@ -36,7 +36,7 @@ const PRESERVE_COLOR_GRAPH = fileURLToPath(
 );
 const MAX_RESTARTS = 3;
 /** What `auto` times at when the caller does not know the frame size yet. */
-const DEFAULT_FRAME_SIZE: Size = { width: 1280, height: 720 };
+const DEFAULT_FRAME_SIZE = SIZE_720P;
 /** How long `close` waits for running batches before it terminates the workers anyway. */
 const CLOSE_WAIT_MS = 10_000;
 

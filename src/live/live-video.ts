@@ -3,7 +3,7 @@
  * ladder of sizes to step along (`SizeController`); and the best guess before a source opens.
  */
 import { probeLiveSource, type LiveSource } from '../decode/live-source.js';
-import { workingSize, type Size } from '../decode/working-size.js';
+import { SIZE_720P, workingSize, type Size } from '../decode/working-size.js';
 import type { VideoFormat } from './live-types.js';
 import { AUTO_LIMIT, SizeController, sizeLadder } from './size-controller.js';
 
@@ -20,9 +20,7 @@ export interface LiveVideoOptions {
  */
 export function nominalLiveSize(limit?: Size | 'auto'): Size {
   if (limit === 'auto') return AUTO_LIMIT;
-  return limit && Number.isFinite(limit.width)
-    ? limit
-    : workingSize({ width: 1280, height: 720 }, limit);
+  return limit && Number.isFinite(limit.width) ? limit : workingSize(SIZE_720P, limit);
 }
 
 /** The source's own size and rate (fitted to a fixed `size`); `auto` fits it later. */

@@ -9,12 +9,12 @@
  * functions of the measured windows it is given — no timers, no clocks — and need several windows
  * in a row (more to go up than down), so the size does not oscillate.
  */
-import type { Size } from '../decode/working-size.js';
+import { SIZE_720P, type Size } from '../decode/working-size.js';
 
 /** Heights of the ladder, largest first; rungs above the start size are left out. */
 export const LADDER_HEIGHTS = [720, 540, 432, 360] as const;
 /** Largest start size for `auto`. */
-export const AUTO_LIMIT: Size = { width: 1280, height: 720 };
+export const AUTO_LIMIT: Size = SIZE_720P;
 
 /** What the pipeline measured over one window (a couple of seconds) at the current size. */
 export interface SizeWindow {

@@ -1,11 +1,11 @@
 /** Stylizes one still image (any format sharp reads) to PNG, JPEG or WebP. */
-import { extname } from 'node:path';
 import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import { assertReadableFile } from '../decode/probe.js';
 import { throwIfAborted } from '../abort.js';
 import { tooLarge } from '../decode/style-image.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput } from '../encode/output-file.js';
+import { imageFormat, type ImageWriter } from '../encode/output-formats.js';
 import { StylecastError } from '../errors.js';
 import { checkOptions, requiredText } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
@@ -13,11 +13,11 @@ import { assertOpenStylizer, type Stylizer } from '../stylizer/stylizer.js';
 import type { StyleSettings } from '../types.js';
 import { defaultStallMs, ProgressWatchdog } from '../progress-watchdog.js';
 
-const WRITERS: Record<string, (image: Sharp) => Sharp> = {
-  '.png': (image) => image.png(),
-  '.jpg': (image) => image.jpeg({ quality: 92 }),
-  '.jpeg': (image) => image.jpeg({ quality: 92 }),
-  '.webp': (image) => image.webp({ quality: 92 }),
+/** Each image format's sharp writer (the formats: src/encode/output-formats.ts). */
+const WRITERS: Record<ImageWriter, (image: Sharp) => Sharp> = {
+  png: (image) => image.png(),
+  jpeg: (image) => image.jpeg({ quality: 92 }),
+  webp: (image) => image.webp({ quality: 92 }),
 };
 
 export { MAX_IMAGE_PIXELS } from '../decode/style-image.js';
@@ -81,13 +81,7 @@ export async function renderImage(
   requiredText(options, 'output', 'the file to write');
   assertOpenStylizer(stylizer);
   await assertReadableFile(options.input);
-  const writer = WRITERS[extname(options.output).toLowerCase()];
-  if (!writer) {
-    throw new StylecastError(
-      'OUTPUT_INVALID',
-      `Unsupported image output \`${extname(options.output) || options.output}\`: use .png, .jpg or .webp`,
-    );
-  }
+  const writer = WRITERS[imageFormat(options.output).writer];
   const output = await prepareOutput(options.output, [options.input, ...(options.reads ?? [])]);
   const watchdog = new ProgressWatchdog(options.stallMs ?? defaultStallMs(), () => {});
   let decoded: { data: Buffer; info: OutputInfo };

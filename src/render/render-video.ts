@@ -7,7 +7,7 @@ import { probeMedia, type MediaInfo } from '../decode/probe.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput, type OutputFile } from '../encode/output-file.js';
-import { outputFormat } from '../encode/output-format.js';
+import { outputFormat } from '../encode/output-formats.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
 import { ffmpegFile } from '../ffmpeg.js';
