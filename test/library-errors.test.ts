@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   openStylizer,
   prepareStyle,
-  planRender,
   renderImage,
   renderVideo,
   StylecastError,
   type Stylizer,
 } from '../src/index.js';
+import { planRender } from '../src/advanced.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { PAINTING, TINY_MODEL } from './helpers/tiny-model.js';
 

@@ -20,8 +20,10 @@ export const X264_PRESETS = [
   'veryslow',
 ] as const;
 
+export type X264Preset = (typeof X264_PRESETS)[number];
+
 /** x264 'veryfast': what encodes 720p in step with a real-time model on two cores (npm run bench). */
-export const DEFAULT_PRESET = 'veryfast';
+export const DEFAULT_PRESET: X264Preset = 'veryfast';
 
 type Size = { width: number; height: number };
 

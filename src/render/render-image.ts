@@ -48,12 +48,16 @@ export async function imageWorkingSize(input: string, limit?: Size): Promise<Siz
 }
 
 export interface RenderImageOptions {
+  /** The image to stylize: any format sharp reads, up to 40 megapixels. */
   input: string;
   /** A `.png`, `.jpg` or `.webp` file. */
   output: string;
   /** The style: what `prepareStyle` returns. */
   style: StyleSettings;
-  /** Fit inside this size (README.md's option table). */
+  /**
+   * Fit inside this size, aspect kept (README.md's option table).
+   * @default the image's own size
+   */
   size?: Size;
   /** Other files the run reads (style images, a config): the output may be none of them. */
   reads?: readonly string[];

@@ -7,17 +7,11 @@ import { probeMedia, type MediaInfo } from '../decode/probe.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
 import { workingSize, type Size } from '../decode/working-size.js';
 import { prepareOutput, type OutputFile } from '../encode/output-file.js';
-import { outputFormat } from '../encode/output-formats.js';
+import { outputFormat, type X264Preset } from '../encode/output-formats.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
 import { ffmpegFile } from '../ffmpeg.js';
-import {
-  badOption,
-  checkOptions,
-  requiredText,
-  shown,
-  type OptionsOf,
-} from '../options/define-option.js';
+import { badOption, checkOptions, requiredText, shown } from '../options/define-option.js';
 import { renderOptions } from '../options/options.js';
 import { assertOpenStylizer, type Stylizer } from '../stylizer/stylizer.js';
 import type { StyleForFrame } from '../types.js';
@@ -26,17 +20,43 @@ import { framesPerCall } from './frames-per-call.js';
 import { stylizeFrames } from './stylize-frames.js';
 
 export interface RenderProgress {
+  /** Frames written so far. */
   frames: number;
+  /** Frames the input has (counted when it was probed). */
   totalFrames: number;
   elapsedMs: number;
 }
 
 const { batch, ...requestOptions } = renderOptions;
 
-/** `size`, `lossless` and `preset`: see README.md's option table. */
-export interface RenderRequest extends OptionsOf<typeof requestOptions> {
+/**
+ * What to render: `size`, `lossless` and `preset` are the option table's (README.md; src/options
+ * holds their rules, and test/api.test.ts holds these types to it).
+ */
+export interface RenderRequest {
+  /** The video file to stylize. */
   input: string;
+  /**
+   * The file to write: its extension chooses the format (src/encode/output-formats.ts). Written
+   * under a temporary name and renamed when complete; never one of the files the run reads.
+   */
   output: string;
+  /**
+   * The working size, aspect kept: `{ width, height }` fits inside it; a width of `Infinity` sets
+   * the height (`720p`). 2 to 8192 pixels a side.
+   * @default the input's size
+   */
+  size?: Size;
+  /**
+   * Every pixel exact: FFV1 in Matroska (name the output `.mkv`).
+   * @default false
+   */
+  lossless?: boolean;
+  /**
+   * The x264 preset of an H.264 output.
+   * @default 'veryfast'
+   */
+  preset?: X264Preset;
   /** Other files the run reads (style images, a schedule, a config): the output may be none. */
   reads?: readonly string[];
 }
@@ -55,9 +75,14 @@ export interface RenderPlan extends RenderRequest {
 export interface RenderVideoOptions extends RenderRequest {
   /** Each frame's style: `() => style` for one style, `scheduleStyle(…)` for a schedule. */
   styleFor: StyleForFrame;
-  /** Frames per inference call (README.md's option table). */
+  /**
+   * Frames per inference call, 1 to 16 (fewer for large frames: at most 8 megapixels a call).
+   * @default 1
+   */
   batch?: number;
+  /** Stops the render: it rejects with an `ABORTED` error and leaves no output. */
   signal?: AbortSignal;
+  /** Called after each frame is written. */
   onProgress?: (progress: RenderProgress) => void;
   /**
    * A stage (decoder, inference, encoder) that makes no progress for this long fails the render

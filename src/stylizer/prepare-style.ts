@@ -3,7 +3,8 @@
  * weight, with an alpha for every model level — or, for a schedule, a style for each frame.
  */
 import { alphaPerLevel, blendCodes } from '../infer/style-codes.js';
-import { asOptionError, checkOptions, type OptionsOf } from '../options/define-option.js';
+import type { StyleChoice } from '../infer/parse-style-option.js';
+import { asOptionError, checkOptions } from '../options/define-option.js';
 import { styleOptions } from '../options/options.js';
 import { createScheduleStyle, type ScheduleStyleOptions } from '../schedule/schedule-style.js';
 import type { Schedule } from '../schedule/schedule.js';
@@ -11,8 +12,24 @@ import type { StyleForFrame, StyleSettings } from '../types.js';
 import { stylesOrDefault } from './default-style.js';
 import { assertOpenStylizer, type Stylizer } from './stylizer.js';
 
-/** `style`, `alpha`, `preserveColor`: see README.md's option table. */
-export type StyleOptions = OptionsOf<typeof styleOptions>;
+/** A run's style: the option table's `style`, `alpha` and `preserveColor` (README.md). */
+export interface StyleOptions {
+  /**
+   * Style images, blended by weight (each above 0, at most 1000; weights are relative).
+   * @default the bundled sample style (`DEFAULT_STYLE`)
+   */
+  style?: StyleChoice[];
+  /**
+   * Style strength from 0 (the content) to 1: one number, or one per model level (`[0.2, 0.6, 1]`).
+   * @default 1
+   */
+  alpha?: number | number[];
+  /**
+   * Keep the content's colours: the stylized luma with the source's chroma.
+   * @default false
+   */
+  preserveColor?: boolean;
+}
 
 /**
  * The settings for `style` (the default style when none is given), `alpha` and `preserveColor`.
