@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { badOption } from '../options/define-option.js';
+import { badOption } from '../errors.js';
 
 export interface TlsFiles {
   /** PEM certificate (the server's, then any intermediates). */

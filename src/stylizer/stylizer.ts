@@ -4,12 +4,12 @@
  * `openStylizer` opens one on a pool of inference workers (src/infer). It is a plain object, so a
  * test can wrap one (`{ ...stylizer, stylize }`) to slow it or break it.
  */
-import { StylecastError } from '../errors.js';
+import { badOption, StylecastError } from '../errors.js';
 import type { PrecisionChoice } from '../infer/choose-precision.js';
 import type { Provider } from '../infer/execution-provider.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import type { StyleCodes } from '../infer/style-codes.js';
-import { badOption, shown } from '../options/define-option.js';
+import { shown } from '../options/define-option.js';
 import type { Frame, StyleSettings } from '../types.js';
 
 export interface Stylizer {
