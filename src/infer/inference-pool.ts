@@ -41,17 +41,33 @@ const DEFAULT_FRAME_SIZE = SIZE_720P;
 const CLOSE_WAIT_MS = 10_000;
 
 /**
- * `device`, `precision`, `workers`, `threads`: see README.md's option table. They are taken as
- * given: `openStylizer` checks them against the table's rules first.
+ * How the pool runs the model: the option table's `device`, `precision`, `workers` and `threads`
+ * (README.md). They are taken as given here: `openStylizer` checks them by the table's rules.
  */
 export interface PoolOptions {
-  /** Default `auto`. */
+  /**
+   * The execution provider: `auto` tries TensorRT, CUDA, WebGPU, then the CPU, and uses the first
+   * that loads; a named one that cannot load is an error saying what is missing.
+   * @default 'auto'
+   */
   device?: Device;
-  /** Default `auto`. */
+  /**
+   * Which stylizer graph runs: `fp32`, the model's `int8` variant (CPU only), or `auto`: int8
+   * where it measured faster on this CPU (timed once, remembered).
+   * @default 'auto'
+   */
   precision?: PrecisionRequest;
+  /**
+   * Inference worker threads, 1 to 64.
+   * @default one per core on the CPU (fewer with `threads`), one on a GPU
+   */
   workers?: number;
+  /**
+   * ONNX Runtime threads per worker, 1 to 64.
+   * @default 1
+   */
   threads?: number;
-  /** The frame size the pool will mostly see: where `auto` times fp32 against int8. */
+  /** The frame size the pool will mostly see: where `auto` times fp32 against int8 (1280×720). */
   frameSize?: Size;
   /**
    * Stops opening: `open` rejects with an `ABORTED` error once the workers reach a point where
