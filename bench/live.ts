@@ -42,6 +42,7 @@ import { startLive } from '../src/live/live-run.js';
 import { percentile } from '../src/live/live-stats.js';
 import { liveStyle } from '../src/live/live-style.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
+import { DEFAULT_STYLE } from '../src/stylizer/default-style.js';
 import { poolStylizer } from '../src/stylizer/open-stylizer.js';
 import { cpuSpent, readChromiumCpu, type CpuReading } from './chromium-cpu.js';
 import { encoderCosts, sourceFrames, type EncoderCost } from './encoder-cost.js';
@@ -81,7 +82,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const SAMPLE_STYLE = fileURLToPath(new URL('../assets/sample/style.jpg', import.meta.url));
 const TINY = fileURLToPath(new URL('../test/fixtures/models/tiny', import.meta.url));
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
@@ -103,7 +103,7 @@ const pool = await InferencePool.open(model, {
   workers: args.workers === undefined ? undefined : Number(args.workers),
   threads: args.threads === undefined ? undefined : Number(args.threads),
 });
-const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
+const gallery = await StyleGallery.fromFiles([DEFAULT_STYLE], {
   maxUploadBytes: 1 << 20,
   maxUploads: 1,
 });
@@ -534,7 +534,7 @@ try {
     log('scoring the style at the settled size against 1280x720…');
     // A missing Python or VGG must not cost the figures measured above.
     try {
-      style = await styleAtSize(settled, SAMPLE_STYLE, async (frame) => {
+      style = await styleAtSize(settled, DEFAULT_STYLE, async (frame) => {
         const [out] = await stylizer.stylize([{ index: 0, ptsMs: 0, ...frame }], [styleSettings]);
         return out!.data;
       });
