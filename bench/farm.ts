@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { percentile } from '../src/pipeline/live-stats.js';
+import { percentile } from '../src/live/live-stats.js';
 import { makeClip } from '../test/helpers/media.js';
 import { startRedis } from '../test/helpers/redis-server.js';
 import { runCli, startCli } from '../test/helpers/run-cli.js';

@@ -33,15 +33,17 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { parseLiveSource } from '../src/decode/live-source.js';
-import { parseSizeOption } from '../src/decode/working-size.js';
+import { parseSizeOption, SIZE_720P } from '../src/decode/working-size.js';
 import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel, type ModelFiles } from '../src/infer/load-model.js';
-import { startLive } from '../src/pipeline/live-pipeline.js';
-import { percentile } from '../src/pipeline/live-stats.js';
-import { poolStylizer } from '../src/pipeline/live-stylizer.js';
+import { startLive } from '../src/live/live-run.js';
+import { percentile } from '../src/live/live-stats.js';
+import { liveStyle } from '../src/live/live-style.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
+import { DEFAULT_STYLE } from '../src/stylizer/default-style.js';
+import { poolStylizer } from '../src/stylizer/open-stylizer.js';
 import { cpuSpent, readChromiumCpu, type CpuReading } from './chromium-cpu.js';
 import { encoderCosts, sourceFrames, type EncoderCost } from './encoder-cost.js';
 import { styleAtSize, type StyleAtSize } from './style-at-size.js';
@@ -52,7 +54,7 @@ import {
   type ViewerCodec,
   type ViewerCodecChoice,
 } from '../src/stream/viewer-transports.js';
-import { sizeLadder } from '../src/pipeline/size-controller.js';
+import { sizeLadder } from '../src/live/size-controller.js';
 import type { Browser, Page } from 'playwright-core';
 
 const { values: args } = parseArgs({
@@ -80,7 +82,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const SAMPLE_STYLE = fileURLToPath(new URL('../assets/sample/style.jpg', import.meta.url));
 const TINY = fileURLToPath(new URL('../test/fixtures/models/tiny', import.meta.url));
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
@@ -102,7 +103,7 @@ const pool = await InferencePool.open(model, {
   workers: args.workers === undefined ? undefined : Number(args.workers),
   threads: args.threads === undefined ? undefined : Number(args.threads),
 });
-const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
+const gallery = await StyleGallery.fromFiles([DEFAULT_STYLE], {
   maxUploadBytes: 1 << 20,
   maxUploads: 1,
 });
@@ -113,11 +114,10 @@ const settings = {
   preserveColor: false,
 };
 const sent: { captureMs: number; sentMs: number }[] = [];
-const run = await startLive({
+const run = await startLive(stylizer, {
   source: parseLiveSource('testsrc'),
   size: args.size === 'auto' ? 'auto' : parseSizeOption(args.size),
   fps: Number(args.fps),
-  stylizer,
   gallery,
   settings,
   server: { port: 0, viewerDirectory: args.viewer },
@@ -470,7 +470,7 @@ async function throttledPhase(
 
 /** The pool alone at `size`: frames in memory, one per worker at a time, for `ms`. */
 async function modelOnlyFps(size: { width: number; height: number }, ms: number): Promise<number> {
-  const styleSettings = await stylizer.prepare(settings, gallery);
+  const styleSettings = await liveStyle(stylizer, settings, gallery);
   if (!styleSettings) return 0;
   const [frame] = await sourceFrames(size, 1, 30);
   let frames = 0;
@@ -479,7 +479,7 @@ async function modelOnlyFps(size: { width: number; height: number }, ms: number)
   await Promise.all(
     Array.from({ length: pool.workerCount }, async () => {
       while (performance.now() < until) {
-        await stylizer.stylize({ ...frame!, data: frame!.data.slice() }, styleSettings);
+        await stylizer.stylize([{ ...frame!, data: frame!.data.slice() }], [styleSettings]);
         frames++;
       }
     }),
@@ -529,14 +529,14 @@ try {
     log(`model only at ${settled.width}x${settled.height}: ${modelOnly} fps`);
   let style: StyleAtSize | undefined;
   let styleNote = '';
-  const styleSettings = await stylizer.prepare(settings, gallery);
+  const styleSettings = await liveStyle(stylizer, settings, gallery);
   if (styleSettings && !args['no-style-score']) {
     log('scoring the style at the settled size against 1280x720…');
     // A missing Python or VGG must not cost the figures measured above.
     try {
-      style = await styleAtSize(settled, SAMPLE_STYLE, async (frame) => {
-        const out = await stylizer.stylize({ index: 0, ptsMs: 0, ...frame }, styleSettings);
-        return out.data;
+      style = await styleAtSize(settled, DEFAULT_STYLE, async (frame) => {
+        const [out] = await stylizer.stylize([{ index: 0, ptsMs: 0, ...frame }], [styleSettings]);
+        return out!.data;
       });
     } catch (error) {
       styleNote = `style distance not measured: ${(error as Error).message.split('\n')[0]}`;
@@ -546,10 +546,11 @@ try {
   let encoders: EncoderCost[] | undefined;
   if (!args['no-encoder-cost']) {
     log('timing the encoders at each rung of the size ladder…');
-    const styleSettings = await stylizer.prepare(settings, gallery);
+    const styleSettings = await liveStyle(stylizer, settings, gallery);
     encoders = await encoderCosts(
-      sizeLadder({ width: 1280, height: 720 }, pool.model.card.sizeMultiple),
-      (frame) => (styleSettings ? stylizer.stylize(frame, styleSettings) : Promise.resolve(frame)),
+      sizeLadder(SIZE_720P, pool.model.card.sizeMultiple),
+      async (frame) =>
+        styleSettings ? (await stylizer.stylize([frame], [styleSettings]))[0]! : frame,
       { frames: 60, quality: Number(args.quality), bitrate: parseBitrate(args.bitrate), fps: 30 },
     );
   }

@@ -12,7 +12,6 @@
  *                             [--size 1280x720] [--fps 30] [--json]
  */
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseLiveSource } from '../src/decode/live-source.js';
 import { parseSizeOption } from '../src/decode/working-size.js';
@@ -21,10 +20,11 @@ import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../src/pipeline/live-pipeline.js';
-import { poolStylizer } from '../src/pipeline/live-stylizer.js';
+import { startLive, type LiveRun } from '../src/live/live-run.js';
 import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/stream-publisher.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
+import { DEFAULT_STYLE } from '../src/stylizer/default-style.js';
+import { poolStylizer } from '../src/stylizer/open-stylizer.js';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { startRtmpServer } from '../test/helpers/nginx-rtmp.js';
 
@@ -40,7 +40,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const SAMPLE_STYLE = fileURLToPath(new URL('../assets/sample/style.jpg', import.meta.url));
 const seconds = Number(args.seconds);
 const warmup = Number(args.warmup);
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -49,7 +48,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const model = await loadModel(args.model);
 const pool = await InferencePool.open(model, { device: parseDevice(args.device) });
-const gallery = await StyleGallery.fromFiles([SAMPLE_STYLE], {
+const gallery = await StyleGallery.fromFiles([DEFAULT_STYLE], {
   maxUploadBytes: 1 << 20,
   maxUploads: 1,
 });
@@ -66,11 +65,10 @@ declare const window: { stylecast: { framesDrawn: number } };
 
 /** Starts a live run, publishing to `publish` (or not). */
 function startPhase(publish: string[]): Promise<LiveRun> {
-  return startLive({
+  return startLive(poolStylizer(pool), {
     source: parseLiveSource('testsrc'),
     size: parseSizeOption(args.size),
     fps: Number(args.fps),
-    stylizer: poolStylizer(pool),
     gallery,
     settings,
     server: { port: 0 },

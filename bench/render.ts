@@ -25,7 +25,8 @@ import { sessionOptions } from '../src/infer/execution-provider.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
 import { StyleCodes } from '../src/infer/style-codes.js';
-import { planRender, renderVideo } from '../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../src/render/render-video.js';
+import { poolStylizer } from '../src/stylizer/open-stylizer.js';
 import { makeClip } from '../test/helpers/media.js';
 import { loadSchedule } from '../src/schedule/load-schedule.js';
 import { createScheduleStyle } from '../src/schedule/schedule-style.js';
@@ -83,7 +84,7 @@ async function pipelineFps(
 ): Promise<number> {
   const plan = await planRender({ input: clip, output: join(dir, 'pipeline.mp4') });
   const started = performance.now();
-  const result = await renderVideo(plan, { pool, styleFor });
+  const result = await renderVideo(poolStylizer(pool), { ...plan, styleFor });
   return result.frames / ((performance.now() - started) / 1000);
 }
 

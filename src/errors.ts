@@ -39,9 +39,19 @@ export class StylecastError extends Error {
   }
 }
 
+/** A value a caller or a user gave that no rule allows (`BAD_OPTION`). */
+export function badOption(message: string, cause?: unknown): StylecastError {
+  return new StylecastError('BAD_OPTION', message, { cause });
+}
+
 export function isAbortError(error: unknown): boolean {
   return (
     (error instanceof StylecastError && error.code === 'ABORTED') ||
     (error instanceof Error && error.name === 'AbortError')
   );
+}
+
+/** An error's message, or whatever was thrown, as text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

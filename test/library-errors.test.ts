@@ -6,14 +6,14 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  chosenStyle,
   openStylizer,
-  planRender,
+  prepareStyle,
   renderImage,
   renderVideo,
   StylecastError,
   type Stylizer,
 } from '../src/index.js';
+import { planRender } from '../src/advanced.js';
 import { makeClip, tempDir } from './helpers/media.js';
 import { PAINTING, TINY_MODEL } from './helpers/tiny-model.js';
 
@@ -66,39 +66,45 @@ describe('a library call given what it cannot use', () => {
       'StylecastError BAD_OPTION: Expected `input` to be a video file, got `7`',
     ],
     [
-      'chosenStyle(null)',
-      () => chosenStyle(null as never, { style: [{ path: PAINTING, weight: 1 }] }),
-      "StylecastError BAD_OPTION: Expected `stylizer.pool` to be an open inference pool (openStylizer's `pool`), got `nothing`",
+      'prepareStyle(null)',
+      () => prepareStyle(null as never, { style: [{ path: PAINTING, weight: 1 }] }),
+      'StylecastError BAD_OPTION: Expected `stylizer` to be an open stylizer (what openStylizer returns), got `null`',
     ],
     [
-      'renderImage without pool',
+      'renderImage without a stylizer',
       () =>
-        renderImage({ input: PAINTING, output: join(temp.dir, 'out.png'), style: null } as never),
-      "StylecastError BAD_OPTION: Expected `pool` to be an open inference pool (openStylizer's `pool`), got `nothing`",
+        renderImage(undefined as never, {
+          input: PAINTING,
+          output: join(temp.dir, 'out.png'),
+          style: null as never,
+        }),
+      'StylecastError BAD_OPTION: Expected `stylizer` to be an open stylizer (what openStylizer returns), got `nothing`',
     ],
   ])('%s', async (_name, call, message) => {
     expect(await failure(call)).toBe(message);
     expect(outputs()).toEqual([]);
   });
 
-  it('renderVideo without pool, with a batch as text, or after the pool is closed', async () => {
+  it('renderVideo without a stylizer, with a batch as text, or after the stylizer is closed', async () => {
     const plan = await planRender({ input: clip, output: join(temp.dir, 'out.mp4') });
-    const style = await chosenStyle(stylizer, { style: [{ path: PAINTING, weight: 1 }] });
-    expect(await failure(() => renderVideo(plan, { styleFor: () => style } as never))).toBe(
-      "StylecastError BAD_OPTION: Expected `pool` to be an open inference pool (openStylizer's `pool`), got `nothing`",
+    const style = await prepareStyle(stylizer, { style: [{ path: PAINTING, weight: 1 }] });
+    expect(
+      await failure(() => renderVideo(undefined as never, { ...plan, styleFor: () => style })),
+    ).toBe(
+      'StylecastError BAD_OPTION: Expected `stylizer` to be an open stylizer (what openStylizer returns), got `nothing`',
     );
     expect(
       await failure(() =>
-        renderVideo(plan, { pool: stylizer.pool, styleFor: () => style, batch: '2' as never }),
+        renderVideo(stylizer, { ...plan, styleFor: () => style, batch: '2' as never }),
       ),
     ).toBe(
       'StylecastError BAD_OPTION: Expected `batch` to be an integer from 1 to 16, got the string `"2"`',
     );
     const closed = await openStylizer({ model: TINY_MODEL, device: 'cpu', workers: 1 });
     await closed.close();
-    expect(
-      await failure(() => renderVideo(plan, { pool: closed.pool, styleFor: () => style })),
-    ).toBe('StylecastError ABORTED: The inference pool is closed');
+    expect(await failure(() => renderVideo(closed, { ...plan, styleFor: () => style }))).toBe(
+      'StylecastError ABORTED: The inference pool is closed',
+    );
     expect(outputs()).toEqual([]);
   });
 });

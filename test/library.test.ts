@@ -76,7 +76,8 @@ describe("import from 'stylecast'", () => {
 
   it('fails with a StylecastError and a stable code; an aborted signal stops a render', async () => {
     const printed = await runScript(`
-      import { isAbortError, openStylizer, planRender, renderVideo, StylecastError } from 'stylecast';
+      import { isAbortError, openStylizer, renderVideo, StylecastError } from 'stylecast';
+      import { planRender } from 'stylecast/advanced';
 
       const outcome = async (promise) =>
         promise.then(
@@ -89,7 +90,7 @@ describe("import from 'stylecast'", () => {
       const stylizer = await openStylizer({ model: ${JSON.stringify(TINY_MODEL)}, device: 'cpu' });
       const plan = await planRender({ input: 'clip.mp4', output: 'stopped.mp4' });
       const stopped = await outcome(
-        renderVideo(plan, { pool: stylizer.pool, styleFor: () => null, signal: AbortSignal.abort() }),
+        renderVideo(stylizer, { ...plan, styleFor: () => null, signal: AbortSignal.abort() }),
       );
       await stylizer.close();
       console.log(JSON.stringify({ missing, overwrite, tooMany, stopped }));
@@ -103,12 +104,53 @@ describe("import from 'stylecast'", () => {
     expect(existsSync(join(temp.dir, 'stopped.mp4'))).toBe(false);
   });
 
+  it("resolves 'stylecast/advanced', with its types, beside the front door", async () => {
+    const printed = await runScript(`
+      import * as front from 'stylecast';
+      import { InferencePool, planRender, VIDEO_FORMATS } from 'stylecast/advanced';
+      console.log(JSON.stringify({
+        front: Object.keys(front).length,
+        advanced: [typeof InferencePool.open, typeof planRender, Object.keys(VIDEO_FORMATS)[0]],
+      }));
+    `);
+    expect(JSON.parse(printed)).toEqual({
+      front: expect.any(Number),
+      advanced: ['function', 'function', '.mp4'],
+    });
+    const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types: string; default: string }>;
+    };
+    for (const entry of Object.values(manifest.exports)) {
+      expect(existsSync(join(installed, entry.types)), entry.types).toBe(true);
+      expect(existsSync(join(installed, entry.default)), entry.default).toBe(true);
+    }
+    // A TypeScript user's imports of both entry points type-check against the shipped .d.ts.
+    const typed = join(temp.dir, 'typed.ts');
+    writeFileSync(
+      typed,
+      [
+        "import { openStylizer, type RenderVideoOptions } from 'stylecast';",
+        "import { InferencePool } from 'stylecast/advanced';",
+        "const options: Partial<RenderVideoOptions> = { preset: 'fast', batch: 2 };",
+        'export const used = [openStylizer, InferencePool, options];',
+      ].join('\n'),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    await run(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', typed],
+      { cwd: temp.dir },
+    );
+  });
+
   it('ships what users run: the code, the models, the sample, the viewer, the docs; no training or tests', async () => {
     const files = filesUnder(installed);
     for (const needed of [
       'bin/stylecast.js',
       'dist/index.js',
       'dist/index.d.ts',
+      'dist/advanced.js',
+      'dist/advanced.d.ts',
       'dist/infer/infer-worker.js',
       'models/paint/model.json',
       'models/paint/stylizer.int8.onnx',

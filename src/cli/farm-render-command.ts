@@ -4,7 +4,7 @@ import { StylecastError } from '../errors.js';
 import { renderOnFarm } from '../farm/farm-render.js';
 import { loadModel } from '../infer/load-model.js';
 import type { StyleChoice } from '../infer/parse-style-option.js';
-import type { RenderPlan } from '../pipeline/render-video.js';
+import type { RenderPlan } from '../render/render-video.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { Reporter } from './reporter.js';
 import { renderedFields, wroteLine } from './render-summary.js';

@@ -3,10 +3,11 @@ import { basename, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { ResolvedOptions } from '../options/define-option.js';
 import { LIMITS, poolOptions, renderOptions } from '../options/options.js';
-import { imageWorkingSize, renderImage } from '../pipeline/render-image.js';
+import { imageWorkingSize, renderImage } from '../render/render-image.js';
 import { refuseInputAsOutput } from '../encode/output-file.js';
 import { applyConfigFile } from './config-file.js';
-import { chosenStyle, openStylizer, type StyleOptions } from './open-stylizer.js';
+import { openStylizer } from '../stylizer/open-stylizer.js';
+import { prepareStyle, type StyleOptions } from '../stylizer/prepare-style.js';
 import { options } from './options.js';
 import { Reporter } from './reporter.js';
 import type { CommandContext } from './command-context.js';
@@ -53,11 +54,10 @@ export function registerImageCommand(program: Command, context: CommandContext):
         signal: context.signal,
       });
       try {
-        const style = await chosenStyle(stylizer, flags);
-        const result = await renderImage({
+        const style = await prepareStyle(stylizer, flags);
+        const result = await renderImage(stylizer, {
           input,
           output,
-          pool: stylizer.pool,
           style,
           size: flags.size,
           reads: reads.filter((path) => path !== undefined),
@@ -69,9 +69,9 @@ export function registerImageCommand(program: Command, context: CommandContext):
             seconds: Number(result.seconds.toFixed(3)),
             width: result.width,
             height: result.height,
-            model: stylizer.pool.model.card.name,
-            device: stylizer.pool.provider,
-            precision: stylizer.pool.precision.precision,
+            model: stylizer.model.card.name,
+            device: stylizer.provider,
+            precision: stylizer.precision.precision,
             output: result.output,
           },
           `Wrote ${result.output} (${result.width}x${result.height}, ${result.seconds.toFixed(2)} s)`,

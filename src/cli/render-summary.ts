@@ -1,5 +1,5 @@
 /** What a finished video render reports, the same for a local and a farm render. */
-import type { RenderResult } from '../pipeline/render-video.js';
+import type { RenderResult } from '../render/render-video.js';
 
 /** The `--json` fields every video render shares, rounded as printed. */
 export function renderedFields(result: RenderResult) {

@@ -8,7 +8,8 @@ import type { ResolvedOptions } from '../options/define-option.js';
 import type { poolOptions, renderOptions } from '../options/options.js';
 import type { CommandContext } from './command-context.js';
 import { farmOptions } from './farm-options.js';
-import { describeRuntime, openStylizer } from './open-stylizer.js';
+import { openStylizer } from '../stylizer/open-stylizer.js';
+import { describeRuntime } from './describe-runtime.js';
 import { options } from './options.js';
 import { stat } from 'node:fs/promises';
 
@@ -50,12 +51,12 @@ export function registerWorkerCommand(program: Command, context: CommandContext)
         if (!flags.quiet) process.stderr.write(`${line}\n`);
       };
       try {
-        say(`Rendering chunks on ${describeRuntime(stylizer.pool)}`);
+        say(`Rendering chunks on ${describeRuntime(stylizer)}`);
         await runFarmWorker({
           farm: flags.farm!,
           farmDir,
           stylizer,
-          modelDigest: await modelDigest(stylizer.pool.model),
+          modelDigest: await modelDigest(stylizer.model),
           concurrency: flags.concurrency,
           batchSize: flags.batch,
           stallMs: flags.stallSeconds * 1000,

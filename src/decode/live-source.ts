@@ -15,7 +15,7 @@ import { ffmpegFile, ffmpegLog, spawnFfmpeg } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import { parseProbe } from './parse-probe.js';
 import { assertReadableFile } from './probe.js';
-import type { Size } from './working-size.js';
+import { SIZE_720P, type Size } from './working-size.js';
 
 export type LiveSource =
   | { kind: 'webcam'; device?: string }
@@ -168,7 +168,7 @@ export function liveInputArgs(source: LiveSource, options: LiveInputOptions = {}
         source.url,
       ];
     case 'testsrc': {
-      const { width, height } = options.size ?? { width: 1280, height: 720 };
+      const { width, height } = options.size ?? SIZE_720P;
       if (!Number.isFinite(width) || !Number.isFinite(height)) {
         throw new RangeError('Expected `size` to give both width and height for `testsrc`');
       }

@@ -5,6 +5,12 @@ export interface Size {
   height: number;
 }
 
+/**
+ * 1280×720, the size stylecast is tuned for: a live run's largest `auto` size and its guess before
+ * the source opens, a test pattern's default, and what precisions are timed at (at most).
+ */
+export const SIZE_720P: Readonly<Size> = Object.freeze({ width: 1280, height: 720 });
+
 const EXPLICIT = /^(\d+)x(\d+)$/;
 const LINES = /^(\d+)p$/;
 

@@ -9,9 +9,9 @@ import {
 } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
-import { audioArgs, outputFormat, type FormatChoice, type OutputFormat } from './output-format.js';
+import { audioArgs, outputFormat, type FormatChoice, type OutputFormat } from './output-formats.js';
 import type { OutputFile } from './output-file.js';
-import { ProgressWatchdog } from '../pipeline/progress-watchdog.js';
+import { ProgressWatchdog } from '../progress-watchdog.js';
 
 export interface VideoEncoderOptions extends FormatChoice {
   output: OutputFile;

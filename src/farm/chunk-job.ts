@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { VIDEO_EXTENSIONS } from '../encode/output-formats.js';
 import { StylecastError } from '../errors.js';
 import { SIDE_MAX } from '../options/options.js';
 
@@ -65,7 +66,7 @@ export const chunkJobSchema = z.object({
   height: z.number().int().min(2).max(SIDE_MAX),
   /** The output's extension and encoding choices: chunks are encoded as the output will be. */
   format: z.object({
-    ext: z.enum(['.mp4', '.m4v', '.mov', '.mkv', '.webm']),
+    ext: z.enum(VIDEO_EXTENSIONS),
     lossless: z.boolean(),
     preset: z.string().regex(/^[a-z]+$/),
   }),

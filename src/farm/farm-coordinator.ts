@@ -12,8 +12,9 @@ import { rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { keyframeTimes, seeksToKeyframes } from '../decode/keyframes.js';
 import { refuseCutShort } from '../decode/promised-frames.js';
+import { DEFAULT_PRESET } from '../encode/output-formats.js';
 import { StylecastError } from '../errors.js';
-import type { RenderPlan } from '../pipeline/render-video.js';
+import type { RenderPlan } from '../render/render-video.js';
 import { STYLECAST_VERSION, type ChunkJob, type FarmStyle } from './chunk-job.js';
 import { ChunkFollower, type Followed } from './chunk-follower.js';
 import { removeChunk, removeUnfinished, wholeChunk } from './chunk-record.js';
@@ -163,7 +164,7 @@ export class FarmCoordinator {
       format: {
         ext: extname(render.output).toLowerCase() as ChunkJob['format']['ext'],
         lossless: Boolean(render.lossless),
-        preset: render.preset ?? 'veryfast',
+        preset: render.preset ?? DEFAULT_PRESET,
       },
       model: { name: options.model.card.name, digest: staged.modelDigest },
       style: staged.style,

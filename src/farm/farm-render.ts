@@ -4,7 +4,7 @@
  * `farm-coordinator.ts`) for the render.
  */
 import { stat } from 'node:fs/promises';
-import type { RenderPlan, RenderResult } from '../pipeline/render-video.js';
+import type { RenderPlan, RenderResult } from '../render/render-video.js';
 import { StylecastError } from '../errors.js';
 import type { ModelFiles } from '../infer/load-model.js';
 import { sweepOldChunks } from './chunk-record.js';

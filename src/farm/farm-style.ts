@@ -2,7 +2,7 @@
  * The style a chunk job carries: the render's style images, or its schedule's, copied into the
  * farm folder (see `place-in-farm.ts`) and named there, so every worker reads the same bytes.
  */
-import { SAMPLE_STYLE } from '../cli/open-stylizer.js';
+import { stylesOrDefault } from '../stylizer/default-style.js';
 import type { StyleChoice } from '../infer/parse-style-option.js';
 import type { Schedule } from '../schedule/schedule.js';
 import type { FarmStyle } from './chunk-job.js';
@@ -37,9 +37,7 @@ export async function farmStyle(
       },
     };
   }
-  const choices = options.style.style?.length
-    ? options.style.style
-    : [{ path: SAMPLE_STYLE, weight: 1 }];
+  const choices = stylesOrDefault(options.style.style);
   return {
     kind: 'fixed',
     images: await Promise.all(

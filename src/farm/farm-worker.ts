@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Stylizer } from '../cli/open-stylizer.js';
+import type { Stylizer } from '../stylizer/stylizer.js';
 import { isAbortError, StylecastError } from '../errors.js';
 import {
   CHUNK_QUEUE,
@@ -115,7 +115,7 @@ export class FarmWorker {
     else signal.addEventListener('abort', () => this.stop(), { once: true });
     await this.worker.waitUntilReady();
     this.options.onLine?.(
-      `Worker ${this.name} ready on ${CHUNK_QUEUE} (model ${stylizer.pool.model.card.name})`,
+      `Worker ${this.name} ready on ${CHUNK_QUEUE} (model ${stylizer.model.card.name})`,
     );
     void this.worker.run();
     await this.stopped;
@@ -190,7 +190,7 @@ export class FarmWorker {
     if (chunk.version === STYLECAST_VERSION && chunk.model.digest === modelDigest) return;
     throw new StylecastError(
       'FARM_MISMATCH',
-      `it runs stylecast ${STYLECAST_VERSION} with model ${stylizer.pool.model.card.name} (${modelDigest.slice(0, 12)}), the render needs stylecast ${chunk.version} with model ${chunk.model.name} (${chunk.model.digest.slice(0, 12)})`,
+      `it runs stylecast ${STYLECAST_VERSION} with model ${stylizer.model.card.name} (${modelDigest.slice(0, 12)}), the render needs stylecast ${chunk.version} with model ${chunk.model.name} (${chunk.model.digest.slice(0, 12)})`,
     );
   }
 

@@ -6,7 +6,7 @@
 import { unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { OutputFile } from '../encode/output-file.js';
-import { audioArgs, outputFormat, type FormatChoice } from '../encode/output-format.js';
+import { audioArgs, outputFormat, type FormatChoice } from '../encode/output-formats.js';
 import { countFrames } from '../decode/probe.js';
 import { StylecastError } from '../errors.js';
 import { spawnFfmpeg } from '../ffmpeg.js';

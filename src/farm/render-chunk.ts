@@ -6,17 +6,16 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Stylizer } from '../cli/open-stylizer.js';
-import { chosenStyle } from '../cli/open-stylizer.js';
 import { decodeFrames } from '../decode/decode-frames.js';
 import { prepareOutput } from '../encode/output-file.js';
-import { outputFormat } from '../encode/output-format.js';
+import { outputFormat } from '../encode/output-formats.js';
 import { VideoEncoder } from '../encode/video-encoder.js';
 import { StylecastError } from '../errors.js';
-import { framesPerCall } from '../pipeline/frames-per-call.js';
-import { stylizeFrames } from '../pipeline/stylize-frames.js';
-import { createScheduleStyle } from '../schedule/schedule-style.js';
+import { framesPerCall } from '../render/frames-per-call.js';
+import { stylizeFrames } from '../render/stylize-frames.js';
 import type { Schedule } from '../schedule/schedule.js';
+import { prepareStyle, scheduleStyle } from '../stylizer/prepare-style.js';
+import type { Stylizer } from '../stylizer/stylizer.js';
 import type { StyleForFrame } from '../types.js';
 import type { ChunkJob } from './chunk-job.js';
 import { writeChunkRecord } from './chunk-record.js';
@@ -33,7 +32,7 @@ export interface RenderChunkOptions {
 async function styleForJob(job: ChunkJob, options: RenderChunkOptions): Promise<StyleForFrame> {
   const { farmDir, stylizer } = options;
   if (job.style.kind === 'fixed') {
-    const style = await chosenStyle(stylizer, {
+    const style = await prepareStyle(stylizer, {
       style: await Promise.all(
         job.style.images.map(async (image, i) => ({
           path: await existingInsideFarm(farmDir, image.path, `style.images.${i}.path`),
@@ -68,10 +67,7 @@ async function styleForJob(job: ChunkJob, options: RenderChunkOptions): Promise<
         }) ?? null,
     })),
   };
-  return createScheduleStyle(schedule, {
-    encoder: stylizer.styles,
-    levels: stylizer.pool.model.card.levels,
-  });
+  return scheduleStyle(stylizer, schedule);
 }
 
 /** Renders `job` into its chunk file and returns the number of frames written. */
@@ -113,7 +109,7 @@ export async function renderChunk(job: ChunkJob, options: RenderChunkOptions): P
         range: job.range,
         signal,
       }),
-      pool: stylizer.pool,
+      stylizer,
       styleFor,
       batchSize: framesPerCall(options.batchSize ?? 1, job),
       firstIndex: job.range.start,

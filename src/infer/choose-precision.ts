@@ -6,7 +6,7 @@
  * pool supplies the timing.
  */
 import { StylecastError } from '../errors.js';
-import type { Size } from '../decode/working-size.js';
+import { SIZE_720P, type Size } from '../decode/working-size.js';
 import type { Device } from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
 import { precisionCacheKey, readCachedPrecision, writeCachedPrecision } from './precision-cache.js';
@@ -90,7 +90,7 @@ export const TIMING = { warmup: 2, rounds: 5, minRounds: 3, budgetMs: 1500 } as 
 export const INT8_MARGIN = 1.05;
 
 /** The larger frames get, the longer timing takes; the ratio between the graphs hardly moves. */
-const MAX_TIMED_PIXELS = 1280 * 720;
+const MAX_TIMED_PIXELS = SIZE_720P.width * SIZE_720P.height;
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('Expected at least one value for a median');

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Size } from '../decode/working-size.js';
+import { SIZE_720P, type Size } from '../decode/working-size.js';
 import { abortError, throwIfAborted } from '../abort.js';
 import { StylecastError } from '../errors.js';
 import type { Frame, StyleSettings } from '../types.js';
@@ -17,13 +17,17 @@ import {
   TIMING,
   type Precision,
   type PrecisionChoice,
+  type PrecisionRequest,
   type StylizerPlan,
   type StylizerTimes,
 } from './choose-precision.js';
-import { candidateProviders, INSTALL_HINT, type Provider } from './execution-provider.js';
+import {
+  candidateProviders,
+  INSTALL_HINT,
+  type Device,
+  type Provider,
+} from './execution-provider.js';
 import type { ModelFiles } from './load-model.js';
-import { checkOptions, pickOptions, type OptionsOf } from '../options/define-option.js';
-import { poolOptions } from '../options/options.js';
 import { probeProvider } from './probe-provider.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
@@ -32,15 +36,38 @@ const PRESERVE_COLOR_GRAPH = fileURLToPath(
 );
 const MAX_RESTARTS = 3;
 /** What `auto` times at when the caller does not know the frame size yet. */
-const DEFAULT_FRAME_SIZE: Size = { width: 1280, height: 720 };
+const DEFAULT_FRAME_SIZE = SIZE_720P;
 /** How long `close` waits for running batches before it terminates the workers anyway. */
 const CLOSE_WAIT_MS = 10_000;
 
-const shapeOptions = pickOptions(poolOptions, 'device', 'precision', 'workers', 'threads');
-
-/** `device`, `precision`, `workers`, `threads`: see README.md's option table. */
-export interface PoolOptions extends OptionsOf<typeof shapeOptions> {
-  /** The frame size the pool will mostly see: where `auto` times fp32 against int8. */
+/**
+ * How the pool runs the model: the option table's `device`, `precision`, `workers` and `threads`
+ * (README.md). They are taken as given here: `openStylizer` checks them by the table's rules.
+ */
+export interface PoolOptions {
+  /**
+   * The execution provider: `auto` tries TensorRT, CUDA, WebGPU, then the CPU, and uses the first
+   * that loads; a named one that cannot load is an error saying what is missing.
+   * @default 'auto'
+   */
+  device?: Device;
+  /**
+   * Which stylizer graph runs: `fp32`, the model's `int8` variant (CPU only), or `auto`: int8
+   * where it measured faster on this CPU (timed once, remembered).
+   * @default 'auto'
+   */
+  precision?: PrecisionRequest;
+  /**
+   * Inference worker threads, 1 to 64.
+   * @default one per core on the CPU (fewer with `threads`), one on a GPU
+   */
+  workers?: number;
+  /**
+   * ONNX Runtime threads per worker, 1 to 64.
+   * @default 1
+   */
+  threads?: number;
+  /** The frame size the pool will mostly see: where `auto` times fp32 against int8 (1280×720). */
   frameSize?: Size;
   /**
    * Stops opening: `open` rejects with an `ABORTED` error once the workers reach a point where
@@ -111,7 +138,11 @@ export class InferencePool {
 
   static async open(model: ModelFiles, given: PoolOptions = {}): Promise<InferencePool> {
     keepOrtOffline();
-    const options = { ...given, ...checkOptions(shapeOptions, given) };
+    const options = {
+      ...given,
+      device: given.device ?? 'auto',
+      precision: given.precision ?? 'auto',
+    };
     const { device, signal } = options;
     const task = `opening model ${model.card.name}`;
     throwIfAborted(signal, task);

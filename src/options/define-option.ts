@@ -3,7 +3,7 @@
  * config file's value and a library caller's value all go through the same rule, and a bad one
  * is refused with the same words, as a `StylecastError` with code `BAD_OPTION`.
  */
-import { StylecastError } from '../errors.js';
+import { badOption, type StylecastError } from '../errors.js';
 import { parseDecimal, parseWhole } from '../style-values.js';
 
 export interface OptionDefinition<T, D extends T | undefined = T | undefined> {
@@ -51,10 +51,6 @@ export function shown(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') return String(value);
   return JSON.stringify(value) ?? String(value);
-}
-
-export function badOption(message: string, cause?: unknown): StylecastError {
-  return new StylecastError('BAD_OPTION', message, { cause });
 }
 
 /** `Expected \`workers\` to be an integer from 1 to 64, got \`500\``. */

@@ -6,6 +6,7 @@
  */
 import { parseCameraFormat, parseLiveSource, type LiveSource } from '../decode/live-source.js';
 import { parseSizeOption, type Size } from '../decode/working-size.js';
+import { DEFAULT_PRESET, X264_PRESETS } from '../encode/output-formats.js';
 import { parsePublishTarget, PUBLISH_RULE } from '../publish/publish-target.js';
 import { PRECISIONS } from '../infer/choose-precision.js';
 import { DEVICES } from '../infer/execution-provider.js';
@@ -137,7 +138,7 @@ export const poolOptions = {
   }),
 };
 
-/** The style a run starts with (`chosenStyle`). */
+/** The style a run starts with (`prepareStyle`). */
 export const styleOptions = {
   style: defineOption<StyleChoice[]>({
     name: 'style',
@@ -208,18 +209,8 @@ export const renderOptions = {
   preset: choiceOption({
     name: 'preset',
     description: 'x264 preset for H.264 outputs',
-    choices: [
-      'ultrafast',
-      'superfast',
-      'veryfast',
-      'faster',
-      'fast',
-      'medium',
-      'slow',
-      'slower',
-      'veryslow',
-    ],
-    default: 'veryfast',
+    choices: X264_PRESETS,
+    default: DEFAULT_PRESET,
   }),
 };
 

@@ -4,7 +4,7 @@
  * in one line rather than retried forever.
  */
 import { ffmpegPath, spawnFfmpeg } from '../ffmpeg.js';
-import { badOption } from '../options/define-option.js';
+import { badOption } from '../errors.js';
 import type { PublishTarget } from './publish-target.js';
 
 const byBinary = new Map<string, Promise<Set<string>>>();

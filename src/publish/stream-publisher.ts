@@ -23,8 +23,8 @@ import {
   writeWithBackpressure,
   type FfmpegProcess,
 } from '../ffmpeg.js';
-import { errorText } from '../pipeline/live-source-loop.js';
-import { RetryBudget } from '../pipeline/retry-budget.js';
+import { errorText } from '../errors.js';
+import { RetryBudget } from '../retry-budget.js';
 import type { Frame } from '../types.js';
 import { redactTarget, type PublishTarget } from './publish-target.js';
 import { certificateCheckArgs, certificateRefusal } from './server-certificate.js';

@@ -332,8 +332,39 @@ function validateDocument(
     isRecord(document) && Array.isArray(document.segments) ? (document.segments as unknown[]) : [];
   const baseDir = path.dirname(path.resolve(options.path));
   result.imageRefs = namedImages(rawSegments, baseDir);
+  const { spans, levelsSeen } = checkSegments(rawSegments, baseDir, placed, result);
+  const problem = (field: string, message: string): void => {
+    placed.push({ field, message, order: [2] });
+  };
+  checkLevels(levelsSeen, options.levels, problem);
+  checkOverlaps(spans, problem);
+  if (options.durationMs !== undefined) {
+    checkAgainstDuration(spans, options.durationMs, (field, message) =>
+      result.warnings.push({ field, message }),
+    );
+  }
+  result.problems = placed.sort(byOrder).map(({ field, message }) => ({ field, message }));
+  if (!parsed.success || result.problems.length > 0) return;
+  const { segments, images, transitionMs } = scheduleOf(parsed.data, rawSegments, baseDir);
+  result.schedule = {
+    segments,
+    images,
+    loop: parsed.data.loop ?? false,
+    levels: options.levels ?? levelsSeen[0]?.count,
+    transitionMs,
+  };
+}
 
-  // What needs more than one field, on each segment whose fields allow it.
+/**
+ * What needs more than one field, on each segment whose fields allow it: end after start, an
+ * image named once per blend, alpha's length, fields that an unstyled segment ignores.
+ */
+function checkSegments(
+  rawSegments: readonly unknown[],
+  baseDir: string,
+  placed: Placed[],
+  result: ScheduleParseResult,
+): { spans: SegmentSpan[]; levelsSeen: { field: string; count: number }[] } {
   const spans: SegmentSpan[] = [];
   const levelsSeen: { field: string; count: number }[] = [];
   rawSegments.forEach((raw, index) => {
@@ -377,27 +408,22 @@ function validateDocument(
       }
     }
   });
-  const problem = (field: string, message: string): void => {
-    placed.push({ field, message, order: [2] });
-  };
-  checkLevels(levelsSeen, options.levels, problem);
-  checkOverlaps(spans, problem);
-  if (options.durationMs !== undefined) {
-    checkAgainstDuration(spans, options.durationMs, (field, message) =>
-      result.warnings.push({ field, message }),
-    );
-  }
-  result.problems = placed.sort(byOrder).map(({ field, message }) => ({ field, message }));
-  if (!parsed.success || result.problems.length > 0) return;
+  return { spans, levelsSeen };
+}
 
-  // Every field is valid: the schedule, its images shared by index in order of first use.
+/** A document whose every field is valid, as segments in time order; images shared by index. */
+function scheduleOf(
+  document: z.infer<typeof documentSchema>,
+  rawSegments: readonly unknown[],
+  baseDir: string,
+): Pick<Schedule, 'segments' | 'images' | 'transitionMs'> {
   const images: string[] = [];
   const imageIndex = (resolved: string): number => {
     if (!images.includes(resolved)) images.push(resolved);
     return images.indexOf(resolved);
   };
-  const transitionMs = secondsToMs(parsed.data.transition ?? DEFAULT_TRANSITION_SECONDS);
-  const segments = parsed.data.segments.map((segment, index): ScheduleSegment => {
+  const transitionMs = secondsToMs(document.transition ?? DEFAULT_TRANSITION_SECONDS);
+  const segments = document.segments.map((segment, index): ScheduleSegment => {
     const at = `segments[${index}]`;
     let blend: ScheduleStyleImage[] | null = null;
     if (segment.style) {
@@ -428,13 +454,7 @@ function validateDocument(
     };
   });
   segments.sort((a, b) => a.startMs - b.startMs);
-  result.schedule = {
-    segments,
-    images,
-    loop: parsed.data.loop ?? false,
-    levels: options.levels ?? levelsSeen[0]?.count,
-    transitionMs,
-  };
+  return { segments, images, transitionMs };
 }
 
 /** Every style image the file names, resolved, even where other fields have problems. */

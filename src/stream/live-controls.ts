@@ -6,7 +6,8 @@
  * and the gallery as they were. Changes apply one at a time. A per-level alpha must have one value
  * per model level (`levels`).
  */
-import type { LiveSettings, ProtocolErrorCode, StyleMessage } from './protocol.js';
+import type { LiveSettings } from '../live/live-types.js';
+import type { ProtocolErrorCode, StyleMessage } from './protocol.js';
 import { StylecastError } from '../errors.js';
 import type { PreparedUpload, StyleGallery } from './style-gallery.js';
 import { alphaLevelsProblem } from '../style-values.js';

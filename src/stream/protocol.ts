@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { WEIGHT_MAX } from '../style-values.js';
+import type { LiveSettings, SourceStatus, VideoFormat } from '../live/live-types.js';
 import type { ViewerCodec } from './viewer-transports.js';
 
 export const PROTOCOL_VERSION = 2;
@@ -76,47 +77,11 @@ export type ClientMessage = z.infer<typeof clientMessageSchema>;
 export type StyleMessage = Exclude<ClientMessage, { type: 'codecs' | 'ack' }>;
 export type StyleEntry = z.infer<typeof styleEntry>;
 
-/** The style state every viewer sees: a blend of gallery styles, strength and colour mode. */
-export interface LiveSettings {
-  styles: { name: string; weight: number }[];
-  /** 0 (content) to 1 (full style): one for every level, or one per model level. */
-  alpha: number | number[];
-  preserveColor: boolean;
-}
-
 export interface GalleryItem {
   name: string;
   /** A small JPEG as a `data:` URL, so the page needs no second, authenticated request. */
   thumbnail: string;
   uploaded: boolean;
-}
-
-/** The stream's frame size and rate; all 0 while a source that failed at the start is retried. */
-export interface VideoFormat {
-  width: number;
-  height: number;
-  fps: number;
-}
-
-export type SourceState = 'live' | 'lost' | 'retrying' | 'ended';
-
-export interface SourceStatus {
-  state: SourceState;
-  /** Retry attempt (1-based) while `retrying`. */
-  attempt?: number;
-  retryInMs?: number;
-  message?: string;
-}
-
-export interface StatsSnapshot {
-  /** Stylized frames per second leaving the pipeline. */
-  fps: number;
-  /** Frames per second the source delivered. */
-  sourceFps: number;
-  /** Capture to send, over the last few seconds (server side). */
-  latencyMs: { p50: number; p95: number };
-  /** Stale frames dropped because inference fell behind (since start). */
-  drops: number;
 }
 
 export type ServerMessage =

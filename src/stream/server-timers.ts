@@ -4,7 +4,7 @@
  * stats tick, which sends each viewer the pipeline's figures beside its own send rate and the
  * frames it skipped.
  */
-import type { StatsSnapshot } from './protocol.js';
+import type { StatsSnapshot } from '../live/live-types.js';
 import type { ViewerConnection } from './viewer-connection.js';
 
 export interface ServerTimerOptions {

@@ -7,7 +7,7 @@
 import { expected, checkOptions, pickOptions } from '../options/define-option.js';
 import { liveOptions } from '../options/options.js';
 import type { LiveControls } from './live-controls.js';
-import type { StatsSnapshot, VideoFormat } from './protocol.js';
+import type { StatsSnapshot, VideoFormat } from '../live/live-types.js';
 import type { AccessOptions } from './request-access.js';
 import { loadTlsCredentials, type TlsCredentials } from './tls-credentials.js';
 import type { ViewerConnectionOptions } from './viewer-connection.js';

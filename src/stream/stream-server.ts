@@ -16,12 +16,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { StylecastError } from '../errors.js';
 import { ControlChannel, forwardControlChanges } from './control-channel.js';
 import type { OutgoingFrame } from './frame-queue.js';
-import {
-  PROTOCOL_VERSION,
-  type ServerMessage,
-  type SourceStatus,
-  type VideoFormat,
-} from './protocol.js';
+import type { SourceStatus, VideoFormat } from '../live/live-types.js';
+import { PROTOCOL_VERSION, type ServerMessage } from './protocol.js';
 import { checkAccess, refuseUpgrade, requestUrl, SOCKET_PATH } from './request-access.js';
 import { ServerTimers } from './server-timers.js';
 import {

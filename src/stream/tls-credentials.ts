@@ -4,7 +4,7 @@
  * the certificate's own. Each problem is one line naming the option and the file.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { badOption } from '../options/define-option.js';
+import { badOption } from '../errors.js';
 import { pemCertificate, readOptionFile } from '../options/option-file.js';
 
 export interface TlsFiles {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { networkUrls, registerLiveCommand } from '../../src/cli/live-command.js';
+import { registerLiveCommand } from '../../src/cli/live-command.js';
+import { networkUrls } from '../../src/cli/live-lines.js';
 import { parseOrigin } from '../../src/options/options.js';
 import { StylecastError } from '../../src/errors.js';
 import { TestViewer } from '../stream/live-test-helpers.js';

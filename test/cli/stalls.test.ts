@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StylecastError } from '../../src/errors.js';
 import { ffmpegPath } from '../../src/ffmpeg.js';
-import { defaultStallMs, ProgressWatchdog } from '../../src/pipeline/progress-watchdog.js';
-import { stylizeFrames } from '../../src/pipeline/stylize-frames.js';
+import { defaultStallMs, ProgressWatchdog } from '../../src/progress-watchdog.js';
+import { stylizeFrames } from '../../src/render/stylize-frames.js';
 import type { Frame } from '../../src/types.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
@@ -99,7 +99,7 @@ describe('a stage that makes no progress', () => {
   });
 
   it('an inference worker that holds a batch past the limit; the pool still closes', async () => {
-    const { pool, styles } = await openTinyPool({ workers: 1 });
+    const { pool, stylizer, styles } = await openTinyPool({ workers: 1 });
     const style = await paintingStyle(styles);
     const controller = new AbortController();
     const watchdog = new ProgressWatchdog(1, (stall) => controller.abort(stall));
@@ -111,7 +111,7 @@ describe('a stage that makes no progress', () => {
     }
     const failure = await stylizeFrames({
       frames: frames(),
-      pool,
+      stylizer,
       styleFor: () => style,
       write: async () => {},
       signal: controller.signal,

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { InferencePool, type PoolOptions } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { StyleCodes } from '../../src/infer/style-codes.js';
+import type { StyleCodes } from '../../src/infer/style-codes.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import type { StyleSettings } from '../../src/types.js';
 
 /** The random-weight colour model that test/fixtures/build_tiny_model.py builds. */
@@ -15,11 +17,13 @@ export const PAINTING_2 = fileURLToPath(
   new URL('../../../shared/data/paintings/gcompris/gcompris_details_118.jpg', import.meta.url),
 );
 
+/** The tiny model on the CPU: its pool, and the stylizer (and style codes) on that pool. */
 export async function openTinyPool(
   options: PoolOptions = {},
-): Promise<{ pool: InferencePool; styles: StyleCodes }> {
+): Promise<{ pool: InferencePool; stylizer: Stylizer; styles: StyleCodes }> {
   const pool = await InferencePool.open(await loadModel(TINY_MODEL), { device: 'cpu', ...options });
-  return { pool, styles: new StyleCodes(pool) };
+  const stylizer = poolStylizer(pool);
+  return { pool, stylizer, styles: stylizer.styles };
 }
 
 export async function paintingStyle(

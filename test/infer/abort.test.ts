@@ -8,8 +8,8 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { renderImage } from '../../src/pipeline/render-image.js';
-import { planRender } from '../../src/pipeline/render-video.js';
+import { renderImage } from '../../src/render/render-image.js';
+import { planRender } from '../../src/render/render-video.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { openTinyPool, PAINTING, paintingStyle, TINY_MODEL } from '../helpers/tiny-model.js';
 
@@ -73,14 +73,13 @@ describe('AbortSignal', () => {
       ),
     ).rejects.toMatchObject(aborted);
 
-    const { pool, styles } = await openTinyPool({ workers: 1 });
+    const { pool, stylizer, styles } = await openTinyPool({ workers: 1 });
     try {
       const output = join(temp.dir, 'out.png');
       await expect(
-        renderImage({
+        renderImage(stylizer, {
           input: PAINTING,
           output,
-          pool,
           style: await paintingStyle(styles),
           signal: AbortSignal.abort(),
         }),

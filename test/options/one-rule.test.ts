@@ -5,7 +5,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chosenStyle, openStylizer, type Stylizer } from '../../src/cli/open-stylizer.js';
 import { StylecastError } from '../../src/errors.js';
 import {
   liveOptions,
@@ -13,7 +12,10 @@ import {
   renderOptions,
   styleOptions,
 } from '../../src/options/options.js';
-import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
+import { planRender, renderVideo } from '../../src/render/render-video.js';
+import { openStylizer } from '../../src/stylizer/open-stylizer.js';
+import { prepareStyle } from '../../src/stylizer/prepare-style.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import { makeClip, tempDir } from '../helpers/media.js';
 import { errorLines, runCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
@@ -74,16 +76,17 @@ const cases: {
     option: 'alpha',
     flag: '1.5',
     config: 1.5,
-    library: () => chosenStyle(stylizer, { alpha: 1.5 }),
+    library: () => prepareStyle(stylizer, { alpha: 1.5 }),
     message: 'Expected `alpha` to be a number from 0 to 1, got `1.5`',
   },
   {
     option: 'batch',
     flag: '256',
     config: 256,
-    library: async () =>
-      renderVideo(await planRender({ input: join(temp.dir, 'clip.mp4'), output: 'x.mp4' }), {
-        pool: stylizer.pool,
+    library: () =>
+      renderVideo(stylizer, {
+        input: join(temp.dir, 'clip.mp4'),
+        output: 'x.mp4',
         styleFor: () => null,
         batch: 256,
       }),

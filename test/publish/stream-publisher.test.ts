@@ -13,8 +13,9 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
-import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
+import type { LiveOptions } from '../../src/live/live-options.js';
+import { startLive, type LiveRun } from '../../src/live/live-run.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { parsePublishTarget } from '../../src/publish/publish-target.js';
 import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
@@ -117,11 +118,10 @@ afterAll(async () => {
 
 /** A live run of the test pattern in the red style, publishing to `url`. */
 const liveTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> =>
-  startLive({
+  startLive(poolStylizer(pool), {
     source: parseLiveSource('testsrc'),
     size: { width: WIDTH, height: HEIGHT },
     fps: 15,
-    stylizer: poolStylizer(pool),
     gallery,
     settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
     server: { port: 0 },

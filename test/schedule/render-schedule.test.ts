@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFrames } from '../../src/decode/decode-frames.js';
 import { probeMedia } from '../../src/decode/probe.js';
 import { spawnFfmpeg } from '../../src/ffmpeg.js';
-import type { InferencePool } from '../../src/infer/inference-pool.js';
 import { blendCodes, type StyleCodes } from '../../src/infer/style-codes.js';
-import { planRender, renderVideo } from '../../src/pipeline/render-video.js';
+import { renderVideo } from '../../src/render/render-video.js';
 import { openSchedule } from '../../src/schedule/open-schedule.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import type { StyleForFrame, StyleSettings } from '../../src/types.js';
 import { openTinyPool } from '../helpers/tiny-model.js';
 const WIDTH = 64;
@@ -24,7 +24,7 @@ const FPS = 10;
 
 let dir: string;
 let source: string;
-let pool: InferencePool;
+let stylizer: Stylizer;
 let codes: StyleCodes;
 
 beforeAll(async () => {
@@ -51,11 +51,11 @@ beforeAll(async () => {
   await sharp({ create: { width: 32, height: 32, channels: 3, background: '#20e040' } })
     .png()
     .toFile(path.join(dir, 'green.png'));
-  ({ pool, styles: codes } = await openTinyPool({ workers: 1 }));
+  ({ stylizer, styles: codes } = await openTinyPool({ workers: 1 }));
 });
 
 afterAll(async () => {
-  await pool?.close();
+  await stylizer?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -82,7 +82,7 @@ async function render(
   fps = FPS,
 ): Promise<Uint8Array[]> {
   const output = path.join(dir, name);
-  await renderVideo(await planRender({ input, output, lossless: true }), { pool, styleFor });
+  await renderVideo(stylizer, { input, output, lossless: true, styleFor });
   return decodeAll(output, fps);
 }
 
@@ -116,7 +116,7 @@ describe('render with a schedule', () => {
     );
     const { styleFor, warnings } = await openSchedule(scheduleFile, {
       encoder: codes,
-      levels: pool.model.card.levels,
+      levels: stylizer.model.card.levels,
       durationMs: 3000,
     });
     expect(warnings).toEqual([]);
@@ -134,7 +134,7 @@ describe('render with a schedule', () => {
       (settings: StyleSettings): StyleForFrame =>
       () =>
         settings;
-    const levels = pool.model.card.levels;
+    const levels = stylizer.model.card.levels;
     const redOnly = await render(
       'red.mkv',
       constant({ code: red, alpha: new Float32Array(levels).fill(1), preserveColor: false }),
@@ -194,7 +194,7 @@ describe('render with a schedule', () => {
     );
     const { styleFor } = await openSchedule(file, {
       encoder: codes,
-      levels: pool.model.card.levels,
+      levels: stylizer.model.card.levels,
     });
     const sourceFrames = await decodeAll(clip, fps);
     const out = await render(`cut-${path.basename(clip)}`, styleFor, clip, fps);
@@ -278,7 +278,7 @@ describe('render with a schedule', () => {
         ],
       }),
     );
-    const levels = pool.model.card.levels;
+    const levels = stylizer.model.card.levels;
     const { styleFor } = await openSchedule(file, { encoder: codes, levels });
     const out = await render('crossfade.mkv', styleFor, still);
     const settings = async (image: string, alpha: number): Promise<StyleSettings> => ({

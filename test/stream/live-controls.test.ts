@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveControls } from '../../src/stream/live-controls.js';
-import type { LiveSettings } from '../../src/stream/protocol.js';
+import type { LiveSettings } from '../../src/live/live-types.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import { pngBase64, writeStyleImages, type StyleImages } from './live-test-helpers.js';
 

@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { parseLiveSource } from '../../src/decode/live-source.js';
-import { startLive, type LiveOptions, type LiveRun } from '../../src/pipeline/live-pipeline.js';
-import type { LiveStylizer } from '../../src/pipeline/live-stylizer.js';
+import { startLive, type LiveRun } from '../../src/live/live-run.js';
+import type { LiveOptions } from '../../src/live/live-options.js';
+import type { Stylizer } from '../../src/stylizer/stylizer.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import type { ServerMessage } from '../../src/stream/protocol.js';
 
@@ -134,15 +135,15 @@ export class TestViewer {
  * 960x544, 68 at 1280x720 (real inference, padded to that time), one frame at a time — it keeps
  * up with 30 fps only at 432p or below.
  */
-export function slowedStylizer(stylizer: LiveStylizer): LiveStylizer {
+export function slowedStylizer(stylizer: Stylizer): Stylizer {
   return {
     ...stylizer,
     concurrency: 1,
-    sizeMultiple: 16,
-    async stylize(frame, settings) {
+    model: { ...stylizer.model, card: { ...stylizer.model.card, sizeMultiple: 16 } },
+    async stylize(frames, settings) {
       const startedMs = performance.now();
-      const output = await stylizer.stylize(frame, settings);
-      const targetMs = (frame.width * frame.height) / 13_500;
+      const output = await stylizer.stylize(frames, settings);
+      const targetMs = (frames[0]!.width * frames[0]!.height * frames.length) / 13_500;
       await new Promise((resolve) =>
         setTimeout(resolve, Math.max(0, targetMs - (performance.now() - startedMs))),
       );
@@ -153,7 +154,7 @@ export function slowedStylizer(stylizer: LiveStylizer): LiveStylizer {
 
 /** A live run of the test pattern at 320x180, 15 fps, in the gallery's 'red' style, on a free port. */
 export async function startTestLive(
-  stylizer: LiveStylizer,
+  stylizer: Stylizer,
   stylePaths: readonly string[],
   overrides: Partial<LiveOptions> = {},
 ): Promise<LiveRun> {
@@ -161,11 +162,10 @@ export async function startTestLive(
     maxUploadBytes: 1 << 20,
     maxUploads: 4,
   });
-  return startLive({
+  return startLive(stylizer, {
     source: parseLiveSource('testsrc'),
     size: { width: 320, height: 180 },
     fps: 15,
-    stylizer,
     gallery,
     settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
     server: { port: 0, statsIntervalMs: 250 },

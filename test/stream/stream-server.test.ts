@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LiveControls } from '../../src/stream/live-controls.js';
-import type { LiveSettings } from '../../src/stream/protocol.js';
+import type { LiveSettings } from '../../src/live/live-types.js';
 import { readJpegFrameTag, tagJpegFrame } from '../../src/stream/jpeg-frame-tag.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
 import {

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
-import { startLive, type LiveRun } from '../../src/pipeline/live-pipeline.js';
-import { poolStylizer } from '../../src/pipeline/live-stylizer.js';
+import { startLive, type LiveRun } from '../../src/live/live-run.js';
+import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { LiveControls } from '../../src/stream/live-controls.js';
 import { startStreamServer } from '../../src/stream/stream-server.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
@@ -56,11 +56,10 @@ beforeAll(async () => {
     maxUploadBytes: 1 << 20,
     maxUploads: 4,
   });
-  run = await startLive({
+  run = await startLive(poolStylizer(pool), {
     source: parseLiveSource('testsrc'),
     size: { width: 320, height: 180 },
     fps: 15,
-    stylizer: poolStylizer(pool),
     gallery,
     settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
     server: { port: 0, token: 'tok en/+', statsIntervalMs: 250 },
@@ -149,11 +148,10 @@ describe('viewer page in Chromium', () => {
       maxUploadBytes: 1 << 20,
       maxUploads: 4,
     });
-    const auto = await startLive({
+    const auto = await startLive(slowedStylizer(poolStylizer(pool)), {
       source: parseLiveSource('testsrc'),
       size: 'auto',
       fps: 30,
-      stylizer: slowedStylizer(poolStylizer(pool)),
       gallery,
       settings: { styles: [{ name: 'red', weight: 1 }], alpha: 1, preserveColor: false },
       server: { port: 0 },
