@@ -93,11 +93,13 @@ describe('stylecast render --farm', () => {
   it('takes up again the chunk of a worker killed mid-chunk; the output is still exact', async () => {
     const farmDir = path.join(temp.dir, 'farm-kill');
     mkdirSync(farmDir);
-    startWorkers(2, farmDir);
-    const victim = workers[0]!;
+    // The victim works alone until it is killed, so chunks are left for it to hold: once it has
+    // finished one it holds another (or has not yet handed the first in). A second worker, started
+    // after the kill, takes the held chunk up again once its lock expires.
+    startWorkers(1, farmDir);
+    const victim = workers.at(-1)!;
     const output = path.join(temp.dir, 'farm-kill.mkv');
     const render = farmRender(['--lossless', '--chunk-seconds', '0.4', '-o', output], farmDir);
-    // Once the victim has finished one chunk it has taken the next: kill it in the middle of it.
     await new Promise<void>((resolve) => {
       const onData = (chunk: Buffer): void => {
         if (!chunk.toString().includes('done')) return;
@@ -107,6 +109,7 @@ describe('stylecast render --farm', () => {
       };
       victim.child.stderr!.on('data', onData);
     });
+    startWorkers(1, farmDir);
     const run = await render.result;
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as { frames: number; retries: number };
