@@ -12,8 +12,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from data import Paintings, Photos, to_chw
-from losses import feature_stats, random_flow, warp
+from models.importers.magenta import load_magenta
+from models.train.paint.data import Paintings, Photos, to_chw
+from models.train.paint.losses import random_flow, warp
+from models.train.vgg import feature_stats
 
 STYLE_SIDE = 256  # the student's and the teacher's style encoders read 256x256
 
@@ -76,10 +78,6 @@ class Teacher:
     """The Magenta network as a labeller (no gradients): style vectors and stylizations."""
 
     def __init__(self, weights_dir):
-        import sys
-        from pathlib import Path
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "import"))
-        from magenta import load_magenta
         self.predictor, self.transformer = load_magenta(weights_dir)
 
     @torch.no_grad()

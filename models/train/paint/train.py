@@ -1,6 +1,6 @@
 """Train the `paint` student on the CPU, stage by stage, as models/train/paint/config.json says.
 
-  nice -n 15 /usr/bin/python3 models/train/paint/train.py [--config C] [--until-minutes M]
+  nice -n 15 /usr/bin/python3 -m models.train.paint.train [--config C] [--until-minutes M]
 
 The run folder (config paths.run) keeps last.pt (model, EMA, optimiser, RNG states, step: written
 atomically every few minutes), train.log and val.csv (held-out style/content every val_every
@@ -29,7 +29,6 @@ import math
 import os
 import random
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -38,13 +37,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from models.train.paint.data import Paintings, Photos, load_config, open_cache
+from models.train.paint.export import net_from
+from models.train.paint.losses import random_flow, temporal_error, unpack_stats, warp
+from models.train.paint.net import blocks_to_nhwc
+from models.train.paint.online import OnlineBatches, Teacher, view_targets
+from models.train.vgg import VGG, content_distance, feature_stats, style_distance
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from data import Paintings, Photos, load_config, open_cache  # noqa: E402
-from export import net_from  # noqa: E402
-from losses import VGG, content_distance, feature_stats, random_flow, style_distance, temporal_error, unpack_stats, warp  # noqa: E402
-from net import blocks_to_nhwc  # noqa: E402
-from online import OnlineBatches, Teacher, view_targets  # noqa: E402
 
 def log(run, msg):
     line = time.strftime("%H:%M:%S ") + msg
@@ -246,7 +246,7 @@ def cached_terms(net, code_head, vgg, src, w, tc, rng, gen, step):
         if src.style_targets is None:
             st = src.cache.style_targets()
             if st is None or len(st) < len(src.paintings):
-                raise SystemExit("the cache's style targets are incomplete: run teacher_cache.py to finish them")
+                raise SystemExit("the cache's style targets are incomplete: run `python3 -m models.train.paint.teacher_cache` to finish them")
             src.style_targets = torch.from_numpy(st)
         xv, yv, big = vgg_input(net, x, y, code, tc, rng)
         nv = len(xv)
