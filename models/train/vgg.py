@@ -6,7 +6,8 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "vgg19-normalised-relu3_1" / "vgg_normalised_conv3_1.pth"
+SHARED_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights"
+WEIGHTS = SHARED_WEIGHTS / "vgg19-normalised-relu3_1" / "vgg_normalised_conv3_1.pth"
 
 
 class VGG(nn.Module):

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from models.train.paint.data import Paintings, load_config
-from models.train.paint.export import net_from
+from models.train.paint.net import net_from
 from models.train.paint.online import Teacher, square
 
 HERE = Path(__file__).resolve().parent

@@ -12,7 +12,7 @@ import onnx
 import torch
 
 from models.train.paint.data import load_config
-from models.train.paint.net import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph
+from models.train.paint.net import STYLE_SIZE, StyleEncoderGraph, StylizerGraph, net_from
 
 OPSET = 17
 SIZE_MULTIPLE = 16
@@ -47,11 +47,6 @@ def export(net, out, meta=None):
     manifest.update(meta or {})
     (out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
-
-
-def net_from(cfg):
-    m = cfg["model"]
-    return Net(tuple(m["widths"]), m["blocks"], tuple(m["style_widths"]), m["code_size"])
 
 
 def main():

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 
 from models.train.paint.data import load_config
-from models.train.paint.export import net_from
+from models.train.paint.net import net_from
 
 HERE = Path(__file__).resolve().parent
 

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from onnx import helper, numpy_helper
 
 from models.train.paint.data import Paintings, Photos, load_config
-from models.train.paint.export import net_from
+from models.train.paint.net import net_from
 
 HERE = Path(__file__).resolve().parent
 
@@ -213,7 +213,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt", required=True)
     p.add_argument("--model", required=True, help="the exported model folder (its stylizer.onnx is read)")
-    p.add_argument("--weights", choices=("ema", "model"), default="ema", help="as export.py's --weights")
+    p.add_argument("--weights", choices=("ema", "model"), default="ema", help="as export's --weights")
     a = p.parse_args()
     ck = torch.load(a.ckpt, map_location="cpu")
     cfg = load_config(HERE / "config.json")

@@ -1,5 +1,5 @@
-"""Score a checkpoint's EMA and raw weights on the held-out validation sets (train.py's Validation),
-to choose which to export when a stage is shorter than the EMA's memory.
+"""Score a checkpoint's EMA and raw weights on the held-out validation sets (validation.py, the
+measure training logs), to choose which to export when a stage is shorter than the EMA's memory.
 
   /usr/bin/python3 -m models.train.paint.validate [--ckpt models/train/paint/run/last.pt]
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 from models.train.paint.data import load_config
-from models.train.paint.export import net_from
-from models.train.paint.train import Validation
+from models.train.paint.net import net_from
+from models.train.paint.validation import Validation
 from models.train.vgg import VGG
 
 HERE = Path(__file__).resolve().parent
