@@ -1,6 +1,6 @@
 """Train stylecast's `fast` model on the CPU (Debian python3-torch).
 
-  nice -n 10 /usr/bin/python3 -m models.train.train --run models/train/runs/fast --seed 1 --steps 1000
+  nice -n 10 /usr/bin/python3 -m models.train.fast.train --run models/train/runs/fast --seed 1 --steps 1000
   ... add --resume to continue a run from its last checkpoint (same command otherwise).
 
 Losses (VGG-19 relu1_1..relu3_1 from ../shared/weights, the network behind stylemetrics.py, used
@@ -30,12 +30,12 @@ import torch
 from PIL import Image
 
 from models.importers.magenta import load_magenta
+from models.train.fast.net import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw
 from models.train.held_out import held_out
-from models.train.model import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw
 from models.train.vgg import VGG, WEIGHTS, feature_stats, instance_norm, style_distance
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[2] / "shared"
+SHARED = HERE.parents[3] / "shared"
 DEFAULT_DATA = SHARED / "data"
 DEFAULT_TEACHER = SHARED / "weights" / "magenta-arbitrary-v1-256-int8"
 STYLE_SIDE = 512  # stylemetrics reads a style at this longer side
@@ -183,9 +183,45 @@ def validate(net, vgg, val_photos, val_styles, seed=123):
     return float(np.mean(S)), float(np.mean(C))
 
 
-def main():
+SHIFT_PAD = 4  # the shift term moves the content by 1..SHIFT_PAD px
+
+
+def step_losses(net, vgg, teacher, photos, styles, target_cache, a, rng):
+    """One step's batch and its loss: (the weighted sum, {term: value}), the terms as the top says."""
+    big = content_batch(photos, a.batch, a.size, SHIFT_PAD, rng)
+    dy, dx = rng.randint(1, SHIFT_PAD), rng.randint(1, SHIFT_PAD)
+    x = big[:, :, :a.size, :a.size]
+    xs = big[:, :, dy:dy + a.size, dx:dx + a.size]
+    idx = [rng.randrange(len(styles)) for _ in range(a.batch)]
+    code_imgs, crops = style_batch(styles, idx, a.style_crop, rng)
+    targets = style_targets(vgg, crops, idx, target_cache)
+
+    code = net.encode_style(nchw_to_rows(code_imgs))
+    ones = torch.ones(a.batch, net.levels)
+    y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, ones))
+    yc = y.clamp(0, 255) / 255.0
+    fo = vgg(yc)
+    with torch.no_grad():
+        fc = vgg(x / 255.0)
+    l_style = style_distance(feature_stats(fo), targets).mean()
+    l_content = ((instance_norm(fo[2]) - instance_norm(fc[2])) ** 2).mean()
+    loss = l_style + a.content_weight * l_content
+    ys = rows_to_nchw(net.stylize(nchw_to_rows(xs), code, ones))
+    l_shift = (y[:, :, dy:, dx:] - ys[:, :, :a.size - dy, :a.size - dx]).abs().mean()
+    loss = loss + a.shift_weight * l_shift
+    l_distill = torch.zeros(())
+    if teacher is not None:
+        l_distill = (y - teacher(x, code_imgs, idx)).abs().mean()
+        loss = loss + a.distill_weight * l_distill
+    r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, net.levels)))
+    l_recon = (r - x).abs().mean()
+    loss = loss + a.recon_weight * l_recon
+    return loss, {"style": l_style, "content": l_content, "distill": l_distill, "shift": l_shift, "recon": l_recon}
+
+
+def arguments():
     p = argparse.ArgumentParser()
-    p.add_argument("--run", default=str(HERE / "runs" / "fast"))
+    p.add_argument("--run", default=str(HERE.parent / "runs" / "fast"))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--batch", type=int, default=2)
@@ -207,8 +243,11 @@ def main():
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--stop-at", type=int, default=None, help="save and stop at this step (a segment of a longer schedule)")
-    a = p.parse_args()
+    return p.parse_args()
 
+
+def main():
+    a = arguments()
     torch.set_num_threads(a.threads)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
@@ -252,41 +291,13 @@ def main():
 
     t_start, t_save = time.time(), time.time()
     avg = {}
-    target_cache = {}
-    shift_pad = 4
+    target_cache = {}  # each style's VGG statistics, computed once
     stop = min(a.steps, a.stop_at or a.steps)
     while step < stop:
         lr = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        big = content_batch(photos, a.batch, a.size, shift_pad, rng)
-        dy, dx = rng.randint(1, shift_pad), rng.randint(1, shift_pad)
-        x = big[:, :, :a.size, :a.size]
-        xs = big[:, :, dy:dy + a.size, dx:dx + a.size]
-        idx = [rng.randrange(len(styles)) for _ in range(a.batch)]
-        code_imgs, crops = style_batch(styles, idx, a.style_crop, rng)
-        targets = style_targets(vgg, crops, idx, target_cache)
-
-        code = net.encode_style(nchw_to_rows(code_imgs))
-        ones = torch.ones(a.batch, net.levels)
-        y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, ones))
-        yc = y.clamp(0, 255) / 255.0
-        fo = vgg(yc)
-        with torch.no_grad():
-            fc = vgg(x / 255.0)
-        l_style = style_distance(feature_stats(fo), targets).mean()
-        l_content = ((instance_norm(fo[2]) - instance_norm(fc[2])) ** 2).mean()
-        loss = l_style + a.content_weight * l_content
-        ys = rows_to_nchw(net.stylize(nchw_to_rows(xs), code, ones))
-        l_shift = (y[:, :, dy:, dx:] - ys[:, :, :a.size - dy, :a.size - dx]).abs().mean()
-        loss = loss + a.shift_weight * l_shift
-        l_distill = torch.zeros(())
-        if teacher is not None:
-            l_distill = (y - teacher(x, code_imgs, idx)).abs().mean()
-            loss = loss + a.distill_weight * l_distill
-        r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, net.levels)))
-        l_recon = (r - x).abs().mean()
-        loss = loss + a.recon_weight * l_recon
+        loss, terms = step_losses(net, vgg, teacher, photos, styles, target_cache, a, rng)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
@@ -296,7 +307,7 @@ def main():
             for pe, pn in zip(ema.parameters(), net.parameters()):
                 pe.mul_(d).add_(pn, alpha=1 - d)
         step += 1
-        for k, v in (("loss", loss), ("style", l_style), ("content", l_content), ("distill", l_distill), ("shift", l_shift), ("recon", l_recon)):
+        for k, v in [("loss", loss)] + list(terms.items()):
             avg[k] = 0.98 * avg.get(k, float(v)) + 0.02 * float(v)
         if step % 10 == 0:
             tt = elapsed + time.time() - t_start

@@ -1,7 +1,7 @@
 """Export a checkpoint (or random weights) to the stylecast model contract.
 
-  /usr/bin/python3 -m models.train.export --ckpt models/train/runs/fast/last.pt --out models/fast
-  /usr/bin/python3 -m models.train.export --random --widths 16,32,64 --blocks 2 --out /tmp/cand
+  /usr/bin/python3 -m models.train.fast.export --ckpt models/train/runs/fast/last.pt --out models/fast
+  /usr/bin/python3 -m models.train.fast.export --random --widths 16,32,64 --blocks 2 --out /tmp/cand
 """
 import argparse
 import copy
@@ -11,7 +11,7 @@ from pathlib import Path
 import onnx
 import torch
 
-from models.train.model import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph
+from models.train.fast.net import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph
 
 OPSET = 17
 
