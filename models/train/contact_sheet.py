@@ -1,7 +1,7 @@
 """Contact sheet: one row per eval pair, content | style | one column per model.
 
-  /usr/bin/python3 models/train/contact_sheet.py OUT.png "teacher (Magenta)=DIR" "fast=DIR" "paint=DIR" ...
-(each DIR is evaluate.py's OUT/pairs: eN.content.jpg, eN.style.jpg, eN.out.png; content and style
+  /usr/bin/python3 -m models.train.contact_sheet OUT.png "teacher (Magenta)=DIR" "fast=DIR" "paint=DIR" ...
+(each DIR is evaluate's OUT/pairs: eN.content.jpg, eN.style.jpg, eN.out.png; content and style
 are read from the first).
 """
 import sys

@@ -1,7 +1,7 @@
 """Measure a stylecast model folder the way issue 4 asks (render through onnxruntime-node, score with
 ../shared/tools/stylemetrics.py):
 
-  /usr/bin/python3 models/train/evaluate.py MODEL_DIR OUT_DIR [--alpha 1] [--frames 30] [--no-video]
+  /usr/bin/python3 -m models.train.evaluate MODEL_DIR OUT_DIR [--alpha 1] [--frames 30] [--no-video]
 
 - pairs: every ../shared/data/eval/eN.content.jpg (1280x720) with eN.style.jpg -> OUT_DIR/pairs,
   `stylemetrics.py pairs` -> mean style / content distance;

@@ -1,27 +1,22 @@
-#!/usr/bin/python3
 """How much of a style's texture an output carries: per VGG layer (relu1_1, relu2_1, relu3_1), the
 mean over channels of log(std of the output's feature / std of the style's), read as stylemetrics
 reads them (the output at its own size, the style at a longer side of 512).
 
-    /usr/bin/python3 models/train/feature_spread.py STYLE IMAGE [IMAGE ...]
+    /usr/bin/python3 -m models.train.feature_spread STYLE IMAGE [IMAGE ...]
 
 Prints one JSON object: {IMAGE: [r1, r2, r3], ...}. 0 is the style's own spread; a tint that keeps
 palette and edges but not strokes sits well below it (-0.2 and lower), blurry textures likewise.
 """
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-VGG_WEIGHTS = SHARED / "weights" / "vgg19-normalised-relu3_1" / "vgg_normalised_conv3_1.pth"
-STYLE_SIDE = 512
+from models.train.vgg import VGG
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "paint"))
-from losses import VGG  # noqa: E402
+STYLE_SIDE = 512
 
 
 def read(path, longest=None):
@@ -41,7 +36,7 @@ def main():
     if len(sys.argv) < 3:
         raise SystemExit(__doc__)
     torch.set_num_threads(2)
-    vgg = VGG(str(VGG_WEIGHTS))
+    vgg = VGG()
     style = spreads(vgg, read(sys.argv[1], STYLE_SIDE))
     out = {}
     for path in sys.argv[2:]:

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from adain_reference import decoder_relu4_1, vgg_normalised  # noqa: E402
+from adain_reference import decoder_relu4_1, vgg_normalised  # beside this script, on its path
 
 
 def main():

@@ -9,6 +9,7 @@ import {
   readRaw,
   readRgb,
   runPython,
+  runPythonModule,
   tempDir,
   writePng,
   type ModelJson,
@@ -16,7 +17,7 @@ import {
 
 // Python (torch) starts and VGG runs share two cores with model training: be patient, not flaky.
 const HEAVY = 600_000;
-const IMPORTER = 'models/import/adain.py';
+const IMPORTER = 'models.importers.adain';
 const VGG = path.join(SHARED, 'weights/vgg19-normalised-relu3_1');
 const ENCODER_3 = path.join(VGG, 'vgg_normalised_conv3_1.pth');
 const DECODER_3 = path.join(VGG, 'feature_invertor_conv3_1.pth');
@@ -79,7 +80,7 @@ describe('adain importer on the relu3_1 VGG-19 weights', { timeout: HEAVY }, () 
   beforeAll(async () => {
     tmp = await tempDir('adain3');
     modelDir = path.join(tmp.dir, 'adain-relu3_1');
-    const r = await runPython(IMPORTER, [
+    const r = await runPythonModule(IMPORTER, [
       '--encoder',
       ENCODER_3,
       '--decoder',
@@ -141,7 +142,7 @@ describe('adain importer on relu4_1 weights (random, in the release layout)', { 
     const w = await runPython('test/models/adain_random_weights.py', [weights]);
     expect(w.code, w.stderr).toBe(0);
     modelDir = path.join(tmp.dir, 'model');
-    const r = await runPython(IMPORTER, [
+    const r = await runPythonModule(IMPORTER, [
       '--encoder',
       path.join(weights, 'vgg_normalised.pth'),
       '--decoder',
@@ -208,7 +209,7 @@ describe('adain importer on bad weights', { timeout: HEAVY }, () => {
 
   async function importFails(encoder: string, decoder: string, message: RegExp): Promise<void> {
     const out = path.join(tmp.dir, 'out', path.basename(encoder) + path.basename(decoder));
-    const r = await runPython(IMPORTER, ['--encoder', encoder, '--decoder', decoder, '--out', out]);
+    const r = await runPythonModule(IMPORTER, ['--encoder', encoder, '--decoder', decoder, '--out', out]);
     await expectImportFailure(r, out, message);
   }
 

@@ -26,13 +26,26 @@ export interface PythonResult {
   stderr: string;
 }
 
-/** Runs a Python script at low priority (training shares the CPU); never throws on exit status. */
+/**
+ * Runs a Python script at low priority (training shares the CPU) from the repository root, where
+ * the `models` package imports (`PYTHONPATH` for scripts, as `-m` gives a module); never throws on
+ * exit status.
+ */
 export async function runPython(script: string, args: string[]): Promise<PythonResult> {
+  return runPythonArgs([script, ...args]);
+}
+
+/** Runs a module of the repository's `models` package (`python3 -m models.importers.adain`), as runPython. */
+export async function runPythonModule(module: string, args: string[]): Promise<PythonResult> {
+  return runPythonArgs(['-m', module, ...args]);
+}
+
+async function runPythonArgs(args: string[]): Promise<PythonResult> {
   try {
-    const { stdout, stderr } = await execFileAsync('nice', ['-n', '10', PYTHON, script, ...args], {
+    const { stdout, stderr } = await execFileAsync('nice', ['-n', '10', PYTHON, ...args], {
       cwd: REPO,
       maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, OMP_NUM_THREADS: '2', PYTHONWARNINGS: 'ignore' },
+      env: { ...process.env, OMP_NUM_THREADS: '2', PYTHONWARNINGS: 'ignore', PYTHONPATH: REPO },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

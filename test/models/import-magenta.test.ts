@@ -11,6 +11,7 @@ import {
   readRaw,
   readRgb,
   runPython,
+  runPythonModule,
   tempDir,
   writePng,
   type ModelJson,
@@ -19,7 +20,7 @@ import {
 
 // Python (torch) starts and VGG runs share two cores with model training: be patient, not flaky.
 const HEAVY = 600_000;
-const IMPORTER = 'models/import/magenta.py';
+const IMPORTER = 'models.importers.magenta';
 const WEIGHTS = path.join(SHARED, 'weights/magenta-arbitrary-v1-256-int8');
 const CONTENT = path.join(SHARED, 'data/eval/e1.content.jpg');
 const STYLE = path.join(SHARED, 'data/eval/e1.style.jpg');
@@ -34,7 +35,7 @@ describe('magenta importer', { timeout: HEAVY }, () => {
   beforeAll(async () => {
     tmp = await tempDir('magenta');
     modelDir = path.join(tmp.dir, 'models', 'magenta');
-    const r = await runPython(IMPORTER, ['--weights', WEIGHTS, '--out', modelDir]);
+    const r = await runPythonModule(IMPORTER, ['--weights', WEIGHTS, '--out', modelDir]);
     expect(r.stderr.trim().split('\n').at(-1) ?? '', 'importer failed').not.toMatch(/^error/);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(modelDir);
@@ -172,7 +173,7 @@ describe('magenta importer on bad weights', { timeout: HEAVY }, () => {
 
   async function importFails(dir: string, message: RegExp): Promise<void> {
     const out = path.join(tmp.dir, 'out', path.basename(dir));
-    const r = await runPython(IMPORTER, ['--weights', dir, '--out', out]);
+    const r = await runPythonModule(IMPORTER, ['--weights', dir, '--out', out]);
     await expectImportFailure(r, out, message);
   }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reproduce the Magenta teacher's eval figures with the imported network (a check, not a test).
 
-    /usr/bin/python3 test/models/magenta_figures.py WEIGHTS_DIR EVAL_DIR OUT_DIR [--quantize] [--resize bilinear|bicubic|antialias]
+    PYTHONPATH=. /usr/bin/python3 test/models/magenta_figures.py WEIGHTS_DIR EVAL_DIR OUT_DIR [--quantize] [--resize bilinear|bicubic|antialias]
 
 Stylizes each EVAL_DIR/eN.content.jpg (full size) with eN.style.jpg resized to 256×256, writes
 OUT_DIR/eN.out.png beside links to the pair, and prints stylemetrics.py's `pairs` figures, which
@@ -16,8 +16,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models" / "import"))
-from magenta import load_magenta  # noqa: E402
+from models.importers.magenta import load_magenta
 
 
 def to_tensor(img):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The imported Magenta network run in torch, to compare with its ONNX export.
 
-    /usr/bin/python3 test/models/magenta_reference.py WEIGHTS_DIR CONTENT.png STYLE.png ALPHA OUT.raw
+    PYTHONPATH=. /usr/bin/python3 test/models/magenta_reference.py WEIGHTS_DIR CONTENT.png STYLE.png ALPHA OUT.raw
 
 STYLE.png is already at the style size. Writes the stylized content as packed RGB bytes to OUT.raw
 and prints {"code": [...]} — the same modules magenta.py exports, run eagerly.
@@ -14,8 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "models" / "import"))
-from magenta import StyleEncoder, Stylizer, load_magenta  # noqa: E402
+from models.importers.magenta import StyleEncoder, Stylizer, load_magenta
 
 
 def frames(path):

@@ -15,7 +15,7 @@ const data = join(root, '..', 'shared', 'data');
 const photo = join(data, 'photos', 'skimage', 'skimage_astronaut.jpg');
 const painting = join(data, 'paintings', 'gcompris', 'gcompris_details_030.jpg');
 const stylemetrics = join(root, '..', 'shared', 'tools', 'stylemetrics.py');
-const featureSpreadScript = join(root, 'models', 'train', 'feature_spread.py');
+const featureSpreadModule = 'models.train.feature_spread'; // run from the repository root
 
 
 interface Rgb {
@@ -125,7 +125,8 @@ async function featureSpread(image: Rgb, style: string): Promise<number[]> {
     await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
       .png()
       .toFile(out);
-    const { stdout } = await promisify(execFile)('/usr/bin/python3', [featureSpreadScript, style, out], {
+    const { stdout } = await promisify(execFile)('/usr/bin/python3', ['-m', featureSpreadModule, style, out], {
+      cwd: root,
       timeout: 120_000,
     });
     const spread = (JSON.parse(stdout) as Record<string, number[]>)[out];

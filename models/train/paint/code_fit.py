@@ -2,24 +2,23 @@
 linear read-out of the code (training-only `code_head`) against the Magenta teacher's 100-d style
 vector, on held-out paintings (sharp and other) and on the eval styles.
 
-  /usr/bin/python3 models/train/paint/code_fit.py [--ckpt models/train/paint/run/last.pt]
+  /usr/bin/python3 -m models.train.paint.code_fit [--ckpt models/train/paint/run/last.pt]
 
 Prints one JSON object: {set: {"r2": .., "images": n}}. Measures only: nothing here trains.
 """
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
+from models.train.paint.data import Paintings, load_config
+from models.train.paint.net import net_from
+from models.train.paint.online import Teacher, square
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from data import Paintings, load_config  # noqa: E402
-from export import net_from  # noqa: E402
-from online import Teacher, square  # noqa: E402
 
 
 def r2(pred, target):

@@ -1,7 +1,7 @@
 """The learning curve as a PNG: held-out style and content distance against step, from val.csv
 (at the training scale and, from when each was added, at 1280x720 and at 1280x720 with sharp styles).
 
-  /usr/bin/python3 models/train/paint/curve.py models/train/paint/val.csv models/paint/learning-curve.png
+  /usr/bin/python3 -m models.train.paint.curve models/train/paint/run/val.csv models/paint/learning-curve.png
 (PIL only: Debian's python3 here has no matplotlib.) Stage boundaries are drawn as grey lines.
 """
 import csv

@@ -1,6 +1,5 @@
 """Data for the `paint` student: the config, photos and paintings (with the held-out split) and
 the memory-mapped teacher cache."""
-import hashlib
 import json
 import math
 import os
@@ -9,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+
+from models.train.held_out import split
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent.parent
@@ -20,15 +21,6 @@ def load_config(path):
     cfg = json.loads(Path(path).read_text())
     cfg["paths"] = {k: str((REPO / v).resolve()) for k, v in cfg["paths"].items()}
     return cfg
-
-
-def held_out(path):
-    """3% of photos and paintings, by file-name hash, never train: validation reads them."""
-    return int(hashlib.md5(path.name.encode()).hexdigest(), 16) % 100 < 3
-
-
-def split(paths, part):
-    return [p for p in paths if held_out(p) == (part == "val")]
 
 
 def crop_letterbox(img):

@@ -1,19 +1,18 @@
 """Export a `paint` checkpoint (its EMA weights) to the stylecast model contract.
 
-  /usr/bin/python3 models/train/paint/export.py --ckpt models/train/runs/paint/last.pt --out models/paint
-  /usr/bin/python3 models/train/paint/export.py --random --out /tmp/cand      (speed probes)
+  /usr/bin/python3 -m models.train.paint.export --ckpt models/train/paint/run/last.pt --out models/paint
+  /usr/bin/python3 -m models.train.paint.export --random --out /tmp/cand      (speed probes)
 """
 import argparse
 import copy
 import json
-import sys
 from pathlib import Path
 
 import onnx
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from net import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph  # noqa: E402
+from models.train.paint.data import load_config
+from models.train.paint.net import STYLE_SIZE, StyleEncoderGraph, StylizerGraph, net_from
 
 OPSET = 17
 SIZE_MULTIPLE = 16
@@ -50,11 +49,6 @@ def export(net, out, meta=None):
     return manifest
 
 
-def net_from(cfg):
-    m = cfg["model"]
-    return Net(tuple(m["widths"]), m["blocks"], tuple(m["style_widths"]), m["code_size"])
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt")
@@ -70,8 +64,6 @@ def main():
         net = net_from(ck["config"])
         net.load_state_dict(ck[a.weights])
     else:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from data import load_config
         torch.manual_seed(0)
         net = net_from(load_config(a.config))
     meta = json.loads(Path(a.meta).read_text()) if a.meta else None

@@ -1,39 +1,129 @@
-"""Losses for the `paint` student. The VGG terms are stylemetrics' own measures (VGG-19 relu1_1,
-relu2_1, relu3_1 of ../shared/weights, used only as the loss network)."""
+"""The `paint` student's loss: each step's terms, summed with its stage's weights (config.json).
+
+  distill       L1 (0..1) to the Magenta teacher's output for the same crop and painting
+  teacher_code  MSE between a linear read-out of the student's code (`code_head`, training only)
+                and the teacher's style vector
+  style         stylemetrics' style distance to the painting (VGG relu1_1..relu3_1 mean/std)
+  teacher_style the same distance to the teacher's output for the crop (its texture, not its pixels:
+                L1 alone regresses to a blur of the teacher's strokes)
+  content       stylemetrics' content distance to the crop (instance-normalised relu3_1)
+  recon         L1 between the alpha-0 output and the crop (alpha 0 must give the frame back)
+  temporal      L1 between the output of a crop moved by a small smooth random warp (with pixel noise)
+                and the output of the crop moved the same way (no flicker when the camera moves;
+                costs nothing at run time)
+On a share (config train.enlarge_share) of the steps with VGG terms, style and content are taken
+on crops enlarged 1.5-3x instead (smooth content like a 720p frame; teacher_style is skipped there).
+Stages 1-2 take crops, teacher outputs and paintings from the teacher cache; from stage `sharp` the
+batches are made online and the teacher labels them as training runs (sources.py says which).
+"""
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
+from models.train.paint.motion import warp
+from models.train.paint.online import view_targets
+from models.train.vgg import content_distance, feature_stats, style_distance
 
-class VGG(nn.Module):
-    """VGG-19 (normalised) to relu3_1, frozen: float [N,3,H,W] in 0..1 -> [relu1_1, relu2_1, relu3_1]."""
-
-    TAPS = (3, 10, 17)
-
-    def __init__(self, weights):
-        super().__init__()
-        pad, conv = (lambda: nn.ReflectionPad2d(1)), (lambda i, o: nn.Conv2d(i, o, 3))
-        self.layers = nn.Sequential(
-            nn.Conv2d(3, 3, 1), pad(), conv(3, 64), nn.ReLU(),
-            pad(), conv(64, 64), nn.ReLU(), nn.MaxPool2d(2, 2, ceil_mode=True),
-            pad(), conv(64, 128), nn.ReLU(),
-            pad(), conv(128, 128), nn.ReLU(), nn.MaxPool2d(2, 2, ceil_mode=True),
-            pad(), conv(128, 256), nn.ReLU(),
-        )
-        self.layers.load_state_dict(torch.load(weights, map_location="cpu"))
-        self.requires_grad_(False).eval()
-
-    def forward(self, x):
-        out = []
-        for i, layer in enumerate(self.layers):
-            x = layer(x)
-            if i in self.TAPS:
-                out.append(x)
-        return out
+VGG_TERMS = ("style", "teacher_style", "content")
 
 
-def feature_stats(feats):
-    return [(f.flatten(2).mean(2), f.flatten(2).std(2, unbiased=False)) for f in feats]
+def weighted_sum(terms, weights):
+    """The step's loss: the terms a stage weighs (in the terms' order: the sum is the same to the bit)."""
+    return sum(weights.get(k, 0) * v for k, v in terms.items())
+
+
+class Objective:
+    """The loss terms of one step for the student `net` and its `code_head`, with `vgg` as the loss
+    network and `tc` the config's `train` section (batch sizes, enlarged share)."""
+
+    def __init__(self, net, code_head, vgg, tc):
+        self.net, self.code_head, self.vgg, self.tc = net, code_head, vgg, tc
+
+    def terms(self, sources, weights, rng, gen, step):
+        """{term: value} of one step, from the stage's batches (`sources`)."""
+        if sources.online:
+            return self.online_terms(sources, rng, gen)
+        return self.cached_terms(sources, weights, rng, gen, step)
+
+    def cached_terms(self, src, weights, rng, gen, step):
+        """Stages 1-2: crops, teacher outputs and paintings from the teacher cache."""
+        net, tc = self.net, self.tc
+        if step % 200 == 0:
+            src.cache.refresh()
+        x, moved, teacher, idx, grid = src.batches(tc["batch"], rng, gen)
+        code = net.encode_style(torch.stack([src.paintings.square(int(i)) for i in idx]))
+        y, terms = self.base_terms(x, moved, grid, code)
+        terms["distill"] = (y - teacher).abs().mean() / 255.0
+        terms["teacher_code"] = ((self.code_head(code) - src.teacher_codes[idx]) ** 2).mean()
+        if any(weights.get(k, 0) > 0 for k in VGG_TERMS):
+            style_targets = src.painting_style_targets()
+            xv, yv, big = self.vgg_input(x, y, code, rng)
+            nv = len(xv)
+            terms.update(self.vgg_terms(yv, xv, unpack_stats(style_targets[idx[:nv]]), None if big else teacher[:nv]))
+        return terms
+
+    def online_terms(self, src, rng, gen):
+        """From stage `sharp`: photo crops and painting views made now, labelled by the teacher now
+        (on the VGG part of the batch), style targets from each view at its own resolution."""
+        net, tc = self.net, self.tc
+        x, moved, grid, squares, views = src.online_batches(tc["batch"], rng, gen)
+        extra = src.online_batches.encoder_views(src.encoder_views, rng) if src.encoder_views else squares[:0]
+        codes = net.encode_style(torch.cat([squares, extra]))
+        code = codes[:len(x)]
+        y, terms = self.base_terms(x, moved, grid, code)
+        nv = tc["vgg_batch"]
+        labelled = torch.cat([squares[:nv], extra])
+        teacher_code = src.teacher.code(labelled)
+        terms["teacher_code"] = ((self.code_head(torch.cat([code[:nv], codes[len(x):]])) - teacher_code) ** 2).mean()
+        teacher = src.teacher.stylize(x[:nv], teacher_code[:nv])
+        terms["distill"] = (y[:nv] - teacher).abs().mean() / 255.0
+        xv, yv, big = self.vgg_input(x, y, code, rng)
+        terms.update(self.vgg_terms(yv, xv, view_targets(self.vgg, views[:nv]), None if big else teacher))
+        return terms
+
+    def base_terms(self, x, moved, grid, code):
+        """The stylized batch y and the terms every stage has: recon (alpha 0) and temporal."""
+        net, b = self.net, len(x)
+        nr = max(1, b // 4)  # alpha-0 reconstruction on a quarter of the batch
+        alpha = torch.cat([torch.ones(2 * b, net.levels), torch.zeros(nr, net.levels)])
+        out = net.stylize_nhwc(torch.cat([x, moved, x[:nr]]), torch.cat([code, code, code[:nr]]), alpha)
+        y, ym, yr = out[:b], out[b:2 * b], out[2 * b:]
+        return y, {"recon": (yr - x[:nr]).abs().mean() / 255.0, "temporal": temporal_error(y, ym, grid) / 255.0}
+
+    def vgg_input(self, x, y, code, rng):
+        """The part of the batch the VGG terms see: as it is, or (a share of steps) its content
+        enlarged; and whether it was."""
+        tc, nv = self.tc, self.tc["vgg_batch"]
+        if rng.random() < tc["enlarge_share"]:
+            xv = enlarged(x[:nv], rng, tc["enlarge_most"])
+            return xv, self.net.stylize_nhwc(xv, code[:nv], torch.ones(nv, self.net.levels)), True
+        return x[:nv], y[:nv], False
+
+    def vgg_terms(self, yv, xv, targets, teacher_out):
+        """style (to the targets), content (to xv) and, given the teacher's output, teacher_style."""
+        vgg = self.vgg
+        with torch.no_grad():
+            fc = vgg(xv.permute(0, 3, 1, 2) / 255.0)[2]
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fo = vgg(yv.clamp(0, 255).permute(0, 3, 1, 2) / 255.0)
+        fo = [f.float() for f in fo]
+        so = feature_stats(fo)
+        terms = {"style": style_distance(so, targets).mean(), "content": content_distance(fo[2], fc).mean()}
+        if teacher_out is not None:
+            with torch.no_grad():
+                ft = feature_stats(vgg(teacher_out.permute(0, 3, 1, 2) / 255.0))
+            terms["teacher_style"] = style_distance(so, ft).mean()
+        return terms
+
+
+def enlarged(x, rng, most):
+    """A centre part of each crop enlarged back to the crop's size by a random factor (1.5..most):
+    content as smooth as a 720p video frame, for the VGG terms (no teacher target exists for it)."""
+    c = x.shape[1]
+    f = rng.uniform(1.5, most)
+    part = int(c / f) // 2 * 2
+    o = (c - part) // 2
+    small = x[:, o:o + part, o:o + part].permute(0, 3, 1, 2)
+    return F.interpolate(small, size=(c, c), mode="bicubic", align_corners=False).clamp(0, 255).permute(0, 2, 3, 1)
 
 
 def unpack_stats(flat, channels=(64, 128, 256)):
@@ -43,43 +133,6 @@ def unpack_stats(flat, channels=(64, 128, 256)):
         out.append((flat[:, i:i + c], flat[:, i + c:i + 2 * c]))
         i += 2 * c
     return out
-
-
-def style_distance(out_stats, target_stats):
-    """stylemetrics' style distance per sample [N]: sum over layers of |mean diff| + |std diff| (L2)."""
-    d = 0
-    for (ma, sa), (mb, sb) in zip(out_stats, target_stats):
-        d = d + (ma - mb).norm(dim=1) + (sa - sb).norm(dim=1)
-    return d
-
-
-def instance_norm(f):
-    m, s = feature_stats([f])[0]
-    return (f - m[..., None, None]) / (s[..., None, None] + 1e-5)
-
-
-def content_distance(out_relu3, content_relu3):
-    """stylemetrics' content distance per sample [N]: mean squared difference of instance-normalised relu3_1."""
-    return ((instance_norm(out_relu3) - instance_norm(content_relu3)) ** 2).flatten(1).mean(1)
-
-
-def random_flow(n, h, w, gen, shift=3.0, wobble=1.5):
-    """A small smooth random motion per sample, as a grid_sample grid [N,H,W,2]: a global shift of
-    up to `shift` px plus a smooth field of up to `wobble` px (a 4x4 grid of offsets, upsampled)."""
-    d = (torch.rand(n, 2, 1, 1, generator=gen) * 2 - 1) * shift
-    d = d + F.interpolate((torch.rand(n, 2, 4, 4, generator=gen) * 2 - 1) * wobble, size=(h, w),
-                          mode="bicubic", align_corners=True)
-    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
-    gx = (xs + d[:, 0]) / (w - 1) * 2 - 1
-    gy = (ys + d[:, 1]) / (h - 1) * 2 - 1
-    return torch.stack([gx, gy], 3)
-
-
-def warp(img_nhwc, grid):
-    """Resample NHWC images at the grid (bilinear); also returns where the samples fell inside."""
-    out = F.grid_sample(img_nhwc.permute(0, 3, 1, 2), grid, mode="bilinear", padding_mode="border", align_corners=True)
-    inside = (grid.abs() <= 1).all(3, keepdim=True).float()
-    return out.permute(0, 2, 3, 1), inside
 
 
 def temporal_error(y, y_moved, grid):

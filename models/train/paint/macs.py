@@ -1,20 +1,19 @@
 """Multiply-accumulates of the `paint` stylizer per resolution level, for one frame.
 
-  /usr/bin/python3 models/train/paint/macs.py [--config C] [--width 1280 --height 720]
+  /usr/bin/python3 -m models.train.paint.macs [--config C] [--width 1280 --height 720]
 Counts every Conv and Linear (the style net on the frame's 256x256 subsample included) with hooks.
 """
 import argparse
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 
+from models.train.paint.data import load_config
+from models.train.paint.net import net_from
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from data import load_config  # noqa: E402
-from export import net_from  # noqa: E402
 
 
 def main():

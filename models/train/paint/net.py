@@ -166,6 +166,16 @@ class Net(nn.Module):
             w, b = w * self.out_scale, b * self.out_scale
         return F.conv2d(y, w, b)
 
+    def stylize_nhwc(self, image, code, alpha):
+        """stylize's 4x4 blocks as a picture [N,H,W,3], float 0..255 unclamped (what training sees)."""
+        return blocks_to_nhwc(self.stylize(image, code, alpha))
+
+
+def net_from(cfg):
+    """The network a config's `model` section describes (a checkpoint keeps its config)."""
+    m = cfg["model"]
+    return Net(tuple(m["widths"]), m["blocks"], tuple(m["style_widths"]), m["code_size"])
+
 
 class StylizerGraph(nn.Module):
     def __init__(self, net):

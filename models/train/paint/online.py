@@ -12,8 +12,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-from data import Paintings, Photos, to_chw
-from losses import feature_stats, random_flow, warp
+from models.importers.magenta import load_magenta
+from models.train.paint.data import Paintings, Photos, to_chw
+from models.train.paint.motion import moved
+from models.train.vgg import feature_stats
 
 STYLE_SIDE = 256  # the student's and the teacher's style encoders read 256x256
 
@@ -51,11 +53,9 @@ class OnlineBatches:
     def __call__(self, n, rng, gen):
         """x, moved [N,C,C,3] float 0..255, grid, style squares [N,3,256,256], style views (uint8 HWC)."""
         x = torch.from_numpy(np.stack([self.photos.random_crop(self.crop, rng) for _ in range(n)])).float()
-        grid = random_flow(n, self.crop, self.crop, gen)
-        moved, _ = warp(x, grid)
-        moved = (moved + torch.randn(moved.shape, generator=gen) * 2.0).clamp(0, 255)
+        x_moved, grid = moved(x, gen)
         views = [self.style_view(rng) for _ in range(n)]
-        return x, moved, grid, torch.stack([square(v) for v in views]), views
+        return x, x_moved, grid, torch.stack([square(v) for v in views]), views
 
     def encoder_views(self, n, rng):
         """n extra style squares for the style encoder alone: photos, jittered views, pairs."""
@@ -76,10 +76,6 @@ class Teacher:
     """The Magenta network as a labeller (no gradients): style vectors and stylizations."""
 
     def __init__(self, weights_dir):
-        import sys
-        from pathlib import Path
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent / "import"))
-        from magenta import load_magenta
         self.predictor, self.transformer = load_magenta(weights_dir)
 
     @torch.no_grad()

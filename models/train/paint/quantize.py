@@ -2,7 +2,7 @@
 weights, per-tensor uint8 activations) for every conv but the first, ranges calibrated on held-out
 photos.
 
-  /usr/bin/python3 models/train/paint/quantize.py --ckpt models/train/paint/run/last.pt --model models/paint
+  /usr/bin/python3 -m models.train.paint.quantize --ckpt models/train/paint/run/last.pt --model models/paint
 writes MODEL/stylizer.int8.onnx and names it in MODEL/model.json as `stylizerInt8` (the runtime
 times both graphs on the running CPU and uses int8 only where it is faster).
 
@@ -23,7 +23,6 @@ import argparse
 import copy
 import json
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +31,10 @@ import torch
 import torch.nn.functional as F
 from onnx import helper, numpy_helper
 
+from models.train.paint.data import Paintings, Photos, load_config
+from models.train.paint.net import net_from
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from data import Paintings, Photos, load_config  # noqa: E402
-from export import net_from  # noqa: E402
 
 INT8_FILE = "stylizer.int8.onnx"
 LAST = "out"
@@ -214,7 +213,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--ckpt", required=True)
     p.add_argument("--model", required=True, help="the exported model folder (its stylizer.onnx is read)")
-    p.add_argument("--weights", choices=("ema", "model"), default="ema", help="as export.py's --weights")
+    p.add_argument("--weights", choices=("ema", "model"), default="ema", help="as export's --weights")
     a = p.parse_args()
     ck = torch.load(a.ckpt, map_location="cpu")
     cfg = load_config(HERE / "config.json")

@@ -4,8 +4,8 @@
 set -e
 cd "$(dirname "$0")/../../.."
 PY=/usr/bin/python3
-nice -n 15 $PY models/train/paint/teacher_cache.py          # teacher outputs + style targets (git-ignored cache)
-nice -n 15 $PY models/train/paint/train.py                  # both stages -> models/train/paint/run/
-$PY models/train/paint/export.py --ckpt models/train/paint/run/last.pt --out models/paint --meta models/train/paint/meta.json
-$PY models/train/paint/quantize.py --ckpt models/train/paint/run/last.pt --model models/paint
-$PY models/train/paint/curve.py models/train/paint/run/val.csv models/paint/learning-curve.png
+nice -n 15 $PY -m models.train.paint.teacher_cache    # teacher outputs + style targets (git-ignored cache)
+nice -n 15 $PY -m models.train.paint.train            # every stage -> models/train/paint/run/
+$PY -m models.train.paint.export --ckpt models/train/paint/run/last.pt --out models/paint --meta models/train/paint/meta.json
+$PY -m models.train.paint.quantize --ckpt models/train/paint/run/last.pt --model models/paint
+$PY -m models.train.paint.curve models/train/paint/run/val.csv models/paint/learning-curve.png

@@ -1,6 +1,6 @@
 """Build (or extend) the git-ignored cache of Magenta-teacher outputs the student distils from.
 
-  nice -n 15 /usr/bin/python3 models/train/paint/teacher_cache.py --config models/train/paint/config.json
+  nice -n 15 /usr/bin/python3 -m models.train.paint.teacher_cache [--config models/train/paint/config.json]
 
 Each sample is a random photo crop (random scale and flip, CROP x CROP) and a random training
 painting; the cache keeps the crop, the painting's index and the teacher's stylization of the
@@ -12,19 +12,16 @@ Last, each painting's VGG feature statistics as stylemetrics reads it (longer si
 the targets of the style loss, computed once here instead of in every training step.
 """
 import argparse
-import json
-import os
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from data import Paintings, Photos, load_config, open_cache  # noqa: E402
-from losses import VGG, feature_stats  # noqa: E402
+from models.importers.magenta import load_magenta
+from models.train.paint.data import Paintings, Photos, load_config, open_cache
+from models.train.vgg import VGG, feature_stats
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,9 +36,6 @@ def main():
     cc = cfg["cache"]
     total = a.samples or cc["samples"]
     torch.set_num_threads(a.threads or cc["threads"])
-    sys.path.insert(0, str(HERE.parent.parent / "import"))
-    from magenta import load_magenta
-
     predictor, transformer = load_magenta(cfg["paths"]["teacher"])
     photos, paintings = Photos(cfg, "train"), Paintings(cfg, "train")
     cache = open_cache(cfg, total, writable=True)

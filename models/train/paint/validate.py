@@ -1,23 +1,22 @@
-"""Score a checkpoint's EMA and raw weights on the held-out validation sets (train.py's Validation),
-to choose which to export when a stage is shorter than the EMA's memory.
+"""Score a checkpoint's EMA and raw weights on the held-out validation sets (validation.py, the
+measure training logs), to choose which to export when a stage is shorter than the EMA's memory.
 
-  /usr/bin/python3 models/train/paint/validate.py [--ckpt models/train/paint/run/last.pt]
+  /usr/bin/python3 -m models.train.paint.validate [--ckpt models/train/paint/run/last.pt]
 
 Prints one JSON object per weight set. The eval pairs are never used here: they measure, not select.
 """
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
 
+from models.train.paint.data import load_config
+from models.train.paint.net import net_from
+from models.train.paint.validation import Validation
+from models.train.vgg import VGG
+
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from data import load_config  # noqa: E402
-from export import net_from  # noqa: E402
-from losses import VGG  # noqa: E402
-from train import Validation  # noqa: E402
 
 
 def main():

@@ -1,6 +1,6 @@
 """Train stylecast's `fast` model on the CPU (Debian python3-torch).
 
-  nice -n 10 /usr/bin/python3 models/train/train.py --run models/train/runs/fast --seed 1 --steps 1000
+  nice -n 10 /usr/bin/python3 -m models.train.fast.train --run models/train/runs/fast --seed 1 --steps 1000
   ... add --resume to continue a run from its last checkpoint (same command otherwise).
 
 Losses (VGG-19 relu1_1..relu3_1 from ../shared/weights, the network behind stylemetrics.py, used
@@ -11,7 +11,7 @@ only as the loss network):
            (stylemetrics' content distance), weighted by --content-weight
   recon    L1 between the alpha=0 output and the content (alpha 0 is the unstyled reconstruction)
   distill  L1 (0..255) between the output and the Magenta teacher's output for the same content and
-           style image (read through models/import/magenta.py), weighted by --distill-weight
+           style image (read through models/importers/magenta.py), weighted by --distill-weight
   shift    L1 between outputs of the same content shifted by a few pixels (the network's 4x4
            input grid must not show as flicker when a camera pans), weighted by --shift-weight
 Data: content crops from ../shared/data/photos, styles from ../shared/data/paintings (wikiart224's
@@ -22,25 +22,21 @@ import json
 import math
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from PIL import Image
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from model import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw, stats  # noqa: E402
-from paint.data import held_out  # noqa: E402  (one split for every model)
-from paint.losses import VGG  # noqa: E402  (the one copy of the loss network)
+from models.importers.magenta import load_magenta
+from models.train.fast.net import STYLE_SIZE, Net, nchw_to_rows, rows_to_nchw
+from models.train.held_out import held_out
+from models.train.vgg import VGG, WEIGHTS, feature_stats, instance_norm, style_distance
 
-SHARED = HERE.parent.parent.parent / "shared"
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parents[3] / "shared"
 DEFAULT_DATA = SHARED / "data"
-DEFAULT_VGG = SHARED / "weights" / "vgg19-normalised-relu3_1" / "vgg_normalised_conv3_1.pth"
 DEFAULT_TEACHER = SHARED / "weights" / "magenta-arbitrary-v1-256-int8"
 STYLE_SIDE = 512  # stylemetrics reads a style at this longer side
 
@@ -96,22 +92,6 @@ def dataset(data):
     return d["photos"], d["styles"], d["val_photos"], d["val_styles"]
 
 
-def vgg_stats(feats):
-    return [(f.flatten(2).mean(2), f.flatten(2).std(2, unbiased=False)) for f in feats]
-
-
-def instance_norm(f):
-    m, s = vgg_stats([f])[0]
-    return (f - m[..., None, None]) / (s[..., None, None] + 1e-5)
-
-
-def style_distance(out_stats, target_stats):
-    d = 0
-    for (ma, sa), (mb, sb) in zip(out_stats, target_stats):
-        d = d + (ma - mb).norm(dim=1) + (sa - sb).norm(dim=1)
-    return d  # [N]
-
-
 def to_tensor(a):
     return torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float()
 
@@ -158,7 +138,7 @@ def style_targets(vgg, crops, idx, cache):
     with torch.no_grad():
         for i, c in zip(idx, crops):
             if i not in cache:
-                cache[i] = vgg_stats(vgg(c[None] / 255.0))
+                cache[i] = feature_stats(vgg(c[None] / 255.0))
             ts.append(cache[i])
     return [(torch.cat([t[l][0] for t in ts]), torch.cat([t[l][1] for t in ts])) for l in range(3)]
 
@@ -169,9 +149,6 @@ class Teacher:
     ~10 ms for a 128x128 crop)."""
 
     def __init__(self, weights):
-        sys.path.insert(0, str(HERE.parent / "import"))
-        from magenta import load_magenta
-
         self.predictor, self.transformer = load_magenta(weights)
         self.codes = {}
 
@@ -200,15 +177,51 @@ def validate(net, vgg, val_photos, val_styles, seed=123):
             y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.ones(1, net.levels))).clamp(0, 255).round()
             fo, fc = vgg(y / 255), vgg(x / 255)
             fs = vgg(to_tensor(np.asarray(Image.fromarray(st).resize((st.shape[1] // 2, st.shape[0] // 2), Image.BICUBIC)))[None] / 255)
-            S.append(float(style_distance(vgg_stats(fo), vgg_stats(fs))))
+            S.append(float(style_distance(feature_stats(fo), feature_stats(fs))))
             C.append(float(((instance_norm(fo[2]) - instance_norm(fc[2])) ** 2).mean()))
     net.train()
     return float(np.mean(S)), float(np.mean(C))
 
 
-def main():
+SHIFT_PAD = 4  # the shift term moves the content by 1..SHIFT_PAD px
+
+
+def step_losses(net, vgg, teacher, photos, styles, target_cache, a, rng):
+    """One step's batch and its loss: (the weighted sum, {term: value}), the terms as the top says."""
+    big = content_batch(photos, a.batch, a.size, SHIFT_PAD, rng)
+    dy, dx = rng.randint(1, SHIFT_PAD), rng.randint(1, SHIFT_PAD)
+    x = big[:, :, :a.size, :a.size]
+    xs = big[:, :, dy:dy + a.size, dx:dx + a.size]
+    idx = [rng.randrange(len(styles)) for _ in range(a.batch)]
+    code_imgs, crops = style_batch(styles, idx, a.style_crop, rng)
+    targets = style_targets(vgg, crops, idx, target_cache)
+
+    code = net.encode_style(nchw_to_rows(code_imgs))
+    ones = torch.ones(a.batch, net.levels)
+    y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, ones))
+    yc = y.clamp(0, 255) / 255.0
+    fo = vgg(yc)
+    with torch.no_grad():
+        fc = vgg(x / 255.0)
+    l_style = style_distance(feature_stats(fo), targets).mean()
+    l_content = ((instance_norm(fo[2]) - instance_norm(fc[2])) ** 2).mean()
+    loss = l_style + a.content_weight * l_content
+    ys = rows_to_nchw(net.stylize(nchw_to_rows(xs), code, ones))
+    l_shift = (y[:, :, dy:, dx:] - ys[:, :, :a.size - dy, :a.size - dx]).abs().mean()
+    loss = loss + a.shift_weight * l_shift
+    l_distill = torch.zeros(())
+    if teacher is not None:
+        l_distill = (y - teacher(x, code_imgs, idx)).abs().mean()
+        loss = loss + a.distill_weight * l_distill
+    r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, net.levels)))
+    l_recon = (r - x).abs().mean()
+    loss = loss + a.recon_weight * l_recon
+    return loss, {"style": l_style, "content": l_content, "distill": l_distill, "shift": l_shift, "recon": l_recon}
+
+
+def arguments():
     p = argparse.ArgumentParser()
-    p.add_argument("--run", default=str(HERE / "runs" / "fast"))
+    p.add_argument("--run", default=str(HERE.parent / "runs" / "fast"))
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--steps", type=int, default=1000)
     p.add_argument("--batch", type=int, default=2)
@@ -225,13 +238,16 @@ def main():
     p.add_argument("--teacher", default=str(DEFAULT_TEACHER), help="Magenta int8 TFLite folder (read only while training)")
     p.add_argument("--threads", type=int, default=1, help="1 is faster than 2 on a shared, oversubscribed machine")
     p.add_argument("--data", default=str(DEFAULT_DATA))
-    p.add_argument("--vgg", default=str(DEFAULT_VGG))
+    p.add_argument("--vgg", default=str(WEIGHTS))
     p.add_argument("--ckpt-every", type=float, default=180.0, help="seconds")
     p.add_argument("--val-every", type=int, default=500)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--stop-at", type=int, default=None, help="save and stop at this step (a segment of a longer schedule)")
-    a = p.parse_args()
+    return p.parse_args()
 
+
+def main():
+    a = arguments()
     torch.set_num_threads(a.threads)
     run = Path(a.run)
     run.mkdir(parents=True, exist_ok=True)
@@ -275,41 +291,13 @@ def main():
 
     t_start, t_save = time.time(), time.time()
     avg = {}
-    target_cache = {}
-    shift_pad = 4
+    target_cache = {}  # each style's VGG statistics, computed once
     stop = min(a.steps, a.stop_at or a.steps)
     while step < stop:
         lr = a.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * step / a.steps)))
         for g in opt.param_groups:
             g["lr"] = lr
-        big = content_batch(photos, a.batch, a.size, shift_pad, rng)
-        dy, dx = rng.randint(1, shift_pad), rng.randint(1, shift_pad)
-        x = big[:, :, :a.size, :a.size]
-        xs = big[:, :, dy:dy + a.size, dx:dx + a.size]
-        idx = [rng.randrange(len(styles)) for _ in range(a.batch)]
-        code_imgs, crops = style_batch(styles, idx, a.style_crop, rng)
-        targets = style_targets(vgg, crops, idx, target_cache)
-
-        code = net.encode_style(nchw_to_rows(code_imgs))
-        ones = torch.ones(a.batch, net.levels)
-        y = rows_to_nchw(net.stylize(nchw_to_rows(x), code, ones))
-        yc = y.clamp(0, 255) / 255.0
-        fo = vgg(yc)
-        with torch.no_grad():
-            fc = vgg(x / 255.0)
-        l_style = style_distance(vgg_stats(fo), targets).mean()
-        l_content = ((instance_norm(fo[2]) - instance_norm(fc[2])) ** 2).mean()
-        loss = l_style + a.content_weight * l_content
-        ys = rows_to_nchw(net.stylize(nchw_to_rows(xs), code, ones))
-        l_shift = (y[:, :, dy:, dx:] - ys[:, :, :a.size - dy, :a.size - dx]).abs().mean()
-        loss = loss + a.shift_weight * l_shift
-        l_distill = torch.zeros(())
-        if teacher is not None:
-            l_distill = (y - teacher(x, code_imgs, idx)).abs().mean()
-            loss = loss + a.distill_weight * l_distill
-        r = rows_to_nchw(net.stylize(nchw_to_rows(x), code, torch.zeros(a.batch, net.levels)))
-        l_recon = (r - x).abs().mean()
-        loss = loss + a.recon_weight * l_recon
+        loss, terms = step_losses(net, vgg, teacher, photos, styles, target_cache, a, rng)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
@@ -319,7 +307,7 @@ def main():
             for pe, pn in zip(ema.parameters(), net.parameters()):
                 pe.mul_(d).add_(pn, alpha=1 - d)
         step += 1
-        for k, v in (("loss", loss), ("style", l_style), ("content", l_content), ("distill", l_distill), ("shift", l_shift), ("recon", l_recon)):
+        for k, v in [("loss", loss)] + list(terms.items()):
             avg[k] = 0.98 * avg.get(k, float(v)) + 0.02 * float(v)
         if step % 10 == 0:
             tt = elapsed + time.time() - t_start

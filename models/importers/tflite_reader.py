@@ -337,7 +337,7 @@ def read_tflite(path):
         raise TfliteError(f"{path}: corrupt TFLite file ({e})") from None
 
 
-if __name__ == "__main__":  # dump a model: python3 tflite_reader.py FILE.tflite
+if __name__ == "__main__":  # dump a model: python3 -m models.importers.tflite_reader FILE.tflite
     import sys
 
     m = read_tflite(sys.argv[1])

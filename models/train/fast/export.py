@@ -1,20 +1,17 @@
 """Export a checkpoint (or random weights) to the stylecast model contract.
 
-  /usr/bin/python3 models/train/export.py --ckpt models/train/runs/fast/last.pt --out models/fast
-  /usr/bin/python3 models/train/export.py --random --widths 16,32,64 --blocks 2 --out /tmp/cand
+  /usr/bin/python3 -m models.train.fast.export --ckpt models/train/runs/fast/last.pt --out models/fast
+  /usr/bin/python3 -m models.train.fast.export --random --widths 16,32,64 --blocks 2 --out /tmp/cand
 """
 import argparse
 import copy
 import json
-import os
-import sys
 from pathlib import Path
 
 import onnx
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph  # noqa: E402
+from models.train.fast.net import STYLE_SIZE, Net, StyleEncoderGraph, StylizerGraph
 
 OPSET = 17
 

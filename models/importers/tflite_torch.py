@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from tflite_reader import TfliteError
+from models.importers.tflite_reader import TfliteError
 
 NHWC_TO_NCHW = {0: 0, 1: 2, 2: 3, 3: 1}
 

@@ -15,7 +15,8 @@ import warnings
 from pathlib import Path
 
 import torch
-import torch.nn as nn
+
+from models.importers.tflite_reader import TfliteError
 
 OPSET = 17  # the newest opset onnxruntime-node 1.30 and torch 1.13's exporter both support
 MODELS_HOME = Path.home() / ".stylecast" / "models"
@@ -31,8 +32,6 @@ def fail(message):
 
 def run_cli(main):
     """Run an importer's main(); a bad input ends as one line on stderr and exit status 1."""
-    from tflite_reader import TfliteError
-
     verbose = "--verbose" in sys.argv
     try:
         main()

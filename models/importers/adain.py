@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """Import AdaIN (Huang & Belongie, "Arbitrary Style Transfer in Real-time with Adaptive Instance
 Normalization", ICCV 2017) from PyTorch weights into a stylecast model folder.
 
-    /usr/bin/python3 models/import/adain.py --encoder vgg_normalised.pth --decoder decoder.pth \
+    /usr/bin/python3 -m models.importers.adain --encoder vgg_normalised.pth --decoder decoder.pth \
         [--out DIR] [--name NAME] [--style-size 512] [--license TEXT]
 
 The encoder is the "normalised" VGG-19 as an nn.Sequential state_dict: index 0 a 1×1 conv 3→3
@@ -27,16 +26,13 @@ sizeMultiple is 2^(number of pools): 4 at relu3_1, 8 at relu4_1.
 import argparse
 import pickle
 import re
-import sys
 import zipfile
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from contract import MODELS_HOME, fail, float_to_frames, frames_to_float, run_cli, sha256, write_model  # noqa: E402
+from models.importers.contract import MODELS_HOME, fail, float_to_frames, frames_to_float, run_cli, sha256, write_model
 
 EPS = 1e-5
 RELU_NAMES = {64: "relu1_1", 128: "relu2_1", 256: "relu3_1", 512: "relu4_1"}
@@ -230,7 +226,7 @@ def main():
     meta = {
         "name": name, "family": "adain", "codeSize": 2 * net.channels, "levels": 1,
         "sizeMultiple": 2 ** pools, "styleSize": args.style_size, "license": args.license,
-        "source": (f"imported by models/import/adain.py from {enc.name} (sha256 {sha256(enc)[:16]}) and "
+        "source": (f"imported by models/importers/adain.py from {enc.name} (sha256 {sha256(enc)[:16]}) and "
                    f"{dec.name} (sha256 {sha256(dec)[:16]}), VGG-19 cut at {cut}"),
     }
     out = write_model(args.out or MODELS_HOME / name, meta, StyleEncoder(net), Stylizer(net),

@@ -1,8 +1,7 @@
-#!/usr/bin/python3
 """Import Magenta's arbitrary image stylization network (Ghiasi et al., BMVC 2017) from its int8
 TFLite release into a stylecast model folder.
 
-    /usr/bin/python3 models/import/magenta.py --weights DIR [--out DIR] [--name NAME]
+    /usr/bin/python3 -m models.importers.magenta --weights DIR [--out DIR] [--name NAME]
 
 DIR holds `prediction_int8.tflite` (the MobileNetV2 style predictor: RGB 256×256 in 0..1 → a
 100-d style vector) and `transfer_int8.tflite` (the style transformer). The files are parsed by
@@ -24,8 +23,7 @@ MobileNetV2 pass at 256×256 per frame, small beside the transformer's work at 7
 
 Teacher API (for training a student against this network, in torch, no ONNX involved):
 
-    import sys; sys.path.insert(0, "models/import")
-    from magenta import load_magenta
+    from models.importers.magenta import load_magenta   # from the repository root
     predictor, transformer = load_magenta("/path/to/magenta-arbitrary-v1-256-int8")
     code = predictor(style)            # style: float [N,3,H,W] RGB in 0..1 → [N,100]
     out = transformer(content, code)   # content: float [N,3,H,W] in 0..1, H, W multiples of 4
@@ -38,18 +36,15 @@ grid as TFLite's integer kernels do — closer to the published runtime's number
 gradients.
 """
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from contract import MODELS_HOME, fail, float_to_frames, frames_to_float, run_cli, sha256, write_model  # noqa: E402
-from tflite_reader import read_tflite  # noqa: E402
-from tflite_torch import TfliteGraph  # noqa: E402
+from models.importers.contract import MODELS_HOME, fail, float_to_frames, frames_to_float, run_cli, sha256, write_model
+from models.importers.tflite_reader import read_tflite
+from models.importers.tflite_torch import TfliteGraph
 
 PREDICTOR_FILE = "prediction_int8.tflite"
 TRANSFORMER_FILE = "transfer_int8.tflite"
@@ -178,7 +173,7 @@ def main():
     meta = {
         "name": args.name, "family": "magenta", "codeSize": CODE_SIZE, "levels": 1, "sizeMultiple": 4,
         "styleSize": STYLE_SIDE, "license": LICENSE,
-        "source": (f"imported by models/import/magenta.py from {PREDICTOR_FILE} (sha256 "
+        "source": (f"imported by models/importers/magenta.py from {PREDICTOR_FILE} (sha256 "
                    f"{sha256(weights / PREDICTOR_FILE)[:16]}) and {TRANSFORMER_FILE} (sha256 "
                    f"{sha256(weights / TRANSFORMER_FILE)[:16]}); alpha blends the style vector with the "
                    f"content frame's own"),
