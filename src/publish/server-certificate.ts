@@ -9,7 +9,7 @@
  * (/etc/ssl/certs/ca-certificates.crt) when it is given no `-ca_file`.
  */
 import { resolve } from 'node:path';
-import { pemCertificate, readOptionFile } from '../options/option-file.js';
+import { pemCertificate, readOptionFile } from '../certificate-file.js';
 import type { PublishTarget } from './publish-target.js';
 
 /** Checks that `publishCa` is a readable PEM certificate; its absolute path, for ffmpeg. */

@@ -5,7 +5,7 @@
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { badOption } from '../errors.js';
-import { pemCertificate, readOptionFile } from '../options/option-file.js';
+import { pemCertificate, readOptionFile } from '../certificate-file.js';
 
 export interface TlsFiles {
   /** PEM certificate (the server's, then any intermediates). */

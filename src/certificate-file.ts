@@ -4,7 +4,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { badOption } from '../errors.js';
+import { badOption } from './errors.js';
 
 /** The file's bytes; one that cannot be read is ``Cannot read `tlsCert` x.pem: no such file``. */
 export async function readOptionFile(option: string, path: string): Promise<Buffer> {
