@@ -12,6 +12,7 @@ import {
   farmTestBed,
   redisLeftovers,
   startWorker,
+  losslessFarmArgs,
   type CliProcess,
 } from '../helpers/farm.js';
 import type { TestRedis } from '../helpers/redis-server.js';
@@ -28,18 +29,7 @@ function farmRender(
   args: string[],
   clip = bed.fixture.clip,
 ): CliProcess {
-  return startCli([
-    ...renderArgsFor(clip),
-    '--farm',
-    redis.url,
-    '--farm-dir',
-    farmDir,
-    '--lossless',
-    '--chunk-seconds',
-    '0.4',
-    '--json',
-    ...args,
-  ]);
+  return startCli([...renderArgsFor(clip), ...losslessFarmArgs(redis, farmDir), ...args]);
 }
 
 /** The fixture's render arguments with another input clip. */

@@ -16,6 +16,7 @@ import {
   FINISHED_CHUNK,
   redisLeftovers,
   startWorker,
+  losslessFarmArgs,
   stopWorkers,
 } from '../helpers/farm.js';
 import type { TestRedis } from '../helpers/redis-server.js';
@@ -28,14 +29,7 @@ const { workers, freshFarm } = bed;
 function farmRender(redis: TestRedis, farmDir: string, name: string, args: string[] = []) {
   return startCli([
     ...bed.fixture.renderArgs,
-    '--farm',
-    redis.url,
-    '--farm-dir',
-    farmDir,
-    '--lossless',
-    '--chunk-seconds',
-    '0.4',
-    '--json',
+    ...losslessFarmArgs(redis, farmDir),
     '-o',
     path.join(bed.dir, `${name}.mkv`),
     ...args,

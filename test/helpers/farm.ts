@@ -88,6 +88,20 @@ export function farmLeftovers(farmDir: string): string[] {
 /** Farm-relative names of finished chunks (a file and its record): what a failed render keeps. */
 export const FINISHED_CHUNK = /^chunks\/[0-9a-f]{64}\.(nut|json)$/;
 
+/** A render's farm flags: this Redis and folder, lossless, 0.4 s chunks, a JSON summary. */
+export function losslessFarmArgs(redis: TestRedis, farmDir: string): string[] {
+  return [
+    '--farm',
+    redis.url,
+    '--farm-dir',
+    farmDir,
+    '--lossless',
+    '--chunk-seconds',
+    '0.4',
+    '--json',
+  ];
+}
+
 /** A `stylecast worker` process on `farm` (a 2 s stall timeout unless `extra` says otherwise). */
 export function startWorker(
   farm: string,
