@@ -1,7 +1,7 @@
 """The `paint` model's trainer (models/paint/README.md); reproduce.sh runs it from seed 1.
 
   config.json      every hyper-parameter and the stages
-  net.py           the network, its export graphs, net_from(config)
+  net.py           the network, its export graphs, net_from(config), checkpoint_net, with_blocks (growth)
   data.py          photos, paintings, the held-out split, the teacher cache
   teacher_cache.py builds the cache;  online.py makes batches and labels them as training runs
   sources.py       which of the two feeds a stage;  motion.py the random motions batches carry

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from models.train.paint.data import Paintings, load_config
-from models.train.paint.net import net_from
+from models.train.paint.net import checkpoint_net
 from models.train.paint.online import Teacher, square
 
 HERE = Path(__file__).resolve().parent
@@ -33,8 +33,7 @@ def main():
     torch.set_num_threads(2)
     ck = torch.load(a.ckpt, map_location="cpu")
     cfg = load_config(HERE / "config.json")
-    net = net_from(ck["config"])
-    net.load_state_dict(ck["ema"])
+    net = checkpoint_net(ck)
     head = torch.nn.Linear(net.code_size, 100)
     head.load_state_dict(ck["code_head"])
     teacher = Teacher(cfg["paths"]["teacher"])

@@ -12,7 +12,7 @@ import onnx
 import torch
 
 from models.train.paint.data import load_config
-from models.train.paint.net import STYLE_SIZE, StyleEncoderGraph, StylizerGraph, net_from
+from models.train.paint.net import STYLE_SIZE, StyleEncoderGraph, StylizerGraph, checkpoint_net, net_from
 
 OPSET = 17
 SIZE_MULTIPLE = 16
@@ -61,8 +61,7 @@ def main():
     a = p.parse_args()
     if a.ckpt:
         ck = torch.load(a.ckpt, map_location="cpu")
-        net = net_from(ck["config"])
-        net.load_state_dict(ck[a.weights])
+        net = checkpoint_net(ck, a.weights)
     else:
         torch.manual_seed(0)
         net = net_from(load_config(a.config))

@@ -101,7 +101,8 @@ class Net(nn.Module):
     def __init__(self, widths=(32, 64, 128), blocks=1, style_widths=(16, 32, 64, 128), code_size=128):
         super().__init__()
         c1, c2, c3 = widths
-        self.widths, self.code_size, self.levels = tuple(widths), code_size, 3
+        self.widths, self.style_widths = tuple(widths), tuple(style_widths)
+        self.code_size, self.levels = code_size, 3
         self.style = StyleNet(style_widths, code_size)
         self.in_scale, self.out_scale = 1.0 / 255.0, 255.0  # folded into inp/out by fold() for export
         self.inp = nn.Conv2d(1, c1, (4, 12), (4, 12))
@@ -171,10 +172,44 @@ class Net(nn.Module):
         return blocks_to_nhwc(self.stylize(image, code, alpha))
 
 
+def net_of(model):
+    """The network a `model` section (widths, blocks, style_widths, code_size) describes."""
+    return Net(tuple(model["widths"]), model["blocks"], tuple(model["style_widths"]), model["code_size"])
+
+
 def net_from(cfg):
-    """The network a config's `model` section describes (a checkpoint keeps its config)."""
-    m = cfg["model"]
-    return Net(tuple(m["widths"]), m["blocks"], tuple(m["style_widths"]), m["code_size"])
+    """The network a config's `model` section describes (the architecture a run starts with)."""
+    return net_of(cfg["model"])
+
+
+def checkpoint_net(ck, weights="ema"):
+    """A checkpoint's network with its `weights` (ema or model) loaded: its own architecture, which
+    a stage's `grow` may have made larger than its config's `model` section."""
+    net = net_of(ck.get("architecture", ck["config"]["model"]))
+    net.load_state_dict(ck[weights])
+    return net
+
+
+@torch.no_grad()
+def with_blocks(net, blocks):
+    """A copy of `net` with `blocks` residual blocks at 1/16 that computes the same function: the
+    added blocks' last CIN starts with gamma = beta = 0 (its film rows zero), so each new block adds
+    nothing until training moves them; the first CIN of a new block starts as the others did."""
+    old = len(net.res)
+    assert blocks >= old, "a network only grows"
+    grown = Net(net.widths, blocks, net.style_widths, net.code_size)
+    keep = {k: v for k, v in net.state_dict().items() if not k.startswith("film.0.")}
+    missing = grown.load_state_dict(keep, strict=False).missing_keys
+    assert all(k.startswith(("res.", "film.0.")) for k in missing), missing
+    c3 = net.widths[2]
+    rows = 2 * c3 * (1 + 2 * old)  # film[0] lays out its layers in order: the old ones come first
+    grown.film[0].weight[:rows] = net.film[0].weight
+    grown.film[0].bias[:rows] = net.film[0].bias
+    for k in range(old, blocks):
+        last = 2 * c3 * (1 + 2 * k + 1)  # the rows of block k's second CIN
+        grown.film[0].weight[last:last + 2 * c3] = 0.0
+        grown.film[0].bias[last:last + 2 * c3] = 0.0
+    return grown
 
 
 class StylizerGraph(nn.Module):

@@ -20,7 +20,6 @@ The first conv stays float: it reads the full-size frame through one input chann
 QLinearConv measured 1.6x slower than the float conv and its cast together.
 """
 import argparse
-import copy
 import json
 import random
 from pathlib import Path
@@ -32,13 +31,19 @@ import torch.nn.functional as F
 from onnx import helper, numpy_helper
 
 from models.train.paint.data import Paintings, Photos, load_config
-from models.train.paint.net import net_from
+from models.train.paint.net import checkpoint_net
 
 HERE = Path(__file__).resolve().parent
 
 INT8_FILE = "stylizer.int8.onnx"
 LAST = "out"
-NORMALISED = ("down2", "down3", "res.0.0", "res.0.1", "up2", "up1")  # each followed by its CIN
+
+
+def normalised_convs(net):
+    """The convs each followed by a CIN, by module name: down, residual blocks, up."""
+    blocks = [f"res.{k}.{j}" for k in range(len(net.res)) for j in (0, 1)]
+    return ("down2", "down3", *blocks, "up2", "up1")
+
 MARGIN = 1.25  # room around each channel's calibrated range (1.5 and 2 measured less faithful)
 
 
@@ -48,7 +53,7 @@ def calibrate(net, cfg, frames=8, seed=7):
     functionally, so its input range is read off the CIN layer before it (through the ReLU)."""
     photos, paintings = Photos(cfg, "val"), Paintings(cfg, "val")
     rng = random.Random(seed)
-    hooked = {**{n: n for n in NORMALISED}, LAST: "cin.2.0"}
+    hooked = {**{n: n for n in normalised_convs(net)}, LAST: "cin.2.0"}
     ranges = {name: [np.inf, -np.inf, np.inf, -np.inf] for name in hooked}
     channels = {}  # per output channel (lowest, highest), for the normalised convs
     modules = dict(net.named_modules())
@@ -59,7 +64,7 @@ def calibrate(net, cfg, frames=8, seed=7):
             x, y = (F.relu(output), output) if name == LAST else (inputs[0], output)
             r[:] = [min(r[0], float(x.min())), max(r[1], float(x.max())),
                     min(r[2], float(y.min())), max(r[3], float(y.max()))]
-            if name in NORMALISED:
+            if name != LAST:
                 low, high = y.amin((0, 2, 3)).numpy(), y.amax((0, 2, 3)).numpy()
                 old = channels.get(name)
                 channels[name] = (low, high) if old is None else (np.minimum(old[0], low), np.maximum(old[1], high))
@@ -150,7 +155,7 @@ def quantize(model, calibration):
     convs = conv_nodes(r.g)
 
     # Body convs: uint8 out, each channel stretched, centred in float for its CIN.
-    for name in NORMALISED:
+    for name in channels:  # the normalised convs
         conv = convs[name]
         p, nodes = f"q_{name}", []
         x = r.quantized_input(conv.input[0], *activation(*ranges[name][:2]), p, nodes)
@@ -217,9 +222,7 @@ def main():
     a = p.parse_args()
     ck = torch.load(a.ckpt, map_location="cpu")
     cfg = load_config(HERE / "config.json")
-    net = net_from(ck["config"])
-    net.load_state_dict(ck[a.weights])
-    net = copy.deepcopy(net).eval().fold()
+    net = checkpoint_net(ck, a.weights).eval().fold()
     folder = Path(a.model)
     card = json.loads((folder / "model.json").read_text())
     model = quantize(onnx.load(str(folder / card["stylizer"])), calibrate(net, cfg))

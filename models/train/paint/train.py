@@ -8,8 +8,10 @@ style/content every val_every steps). Run the same command again to resume. Stag
 `stages`) run in order, each with its steps, learning rate and loss weights (the terms: losses.py).
 Stages 1-2 read the teacher cache (teacher_cache.py). A stage with "data": "online" (stage 3,
 `sharp`) needs no cache: online.py makes its batches (painting views at their own resolution, a
-share from paintings/sharp/) and the teacher labels them as training runs. Beside other jobs on
-two cores, --threads 1 goes faster than 2 (threads waiting on each other).
+share from paintings/sharp/) and the teacher labels them as training runs. A stage with
+"grow_blocks": N gives the student N residual blocks at 1/16 as it begins (the added ones start
+as identities: net.with_blocks). Beside other jobs on two cores, --threads 1 goes faster than 2
+(threads waiting on each other).
 """
 import argparse
 import math
@@ -118,6 +120,10 @@ def main():
     averages = {}
     while state.step < total:
         stage, start = stage_at(stages, state.step)
+        if state.blocks < stage.get("grow_blocks", 0):
+            state.grow(stage["grow_blocks"])
+            objective = Objective(state.net, state.code_head, vgg, tc)
+            run.log(f"step {state.step}: the student grown to {state.blocks} residual blocks")
         lr = learning_rate(stage, start, state.step)
         sources.enter(stage)
         terms = objective.terms(sources, stage["weights"], state.rng, state.gen, state.step)

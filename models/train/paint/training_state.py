@@ -1,13 +1,14 @@
 """What a `paint` run carries from step to step and between sittings (run/last.pt): the student,
-its EMA (what ships), the training-only code read-out, the optimiser, the step, the time trained and
-the three random streams (Python's for the data, torch's, and the motions' generator)."""
+its EMA (what ships), the training-only code read-out, the optimiser, the step, the time trained,
+the three random streams (Python's for the data, torch's, and the motions' generator) and the
+student's architecture (a stage's `grow` adds residual blocks: `grow()`)."""
 import os
 import random
 
 import torch
 import torch.nn as nn
 
-from models.train.paint.net import net_from
+from models.train.paint.net import net_of, with_blocks
 
 CLIP_NORM = 5.0
 
@@ -19,16 +20,46 @@ class TrainingState:
         torch.manual_seed(cfg["seed"])
         self.rng = random.Random(cfg["seed"])
         self.gen = torch.Generator().manual_seed(cfg["seed"])  # the random motions
-        self.net, self.ema = net_from(cfg), net_from(cfg)
+        self.architecture = dict(cfg["model"])
+        self.net, self.ema = net_of(self.architecture), net_of(self.architecture)
         self.code_head = nn.Linear(self.net.code_size, 100)  # read-out of the teacher's style vector
         self.ema.load_state_dict(self.net.state_dict())
         self.ema.requires_grad_(False)
-        self.params = list(self.net.parameters()) + list(self.code_head.parameters())
-        self.opt = torch.optim.Adam(self.params, lr=cfg["stages"][0]["lr"])
+        self._new_optimiser()
         self.step, self.trained_s = 0, 0.0
+
+    def _new_optimiser(self):
+        self.params = list(self.net.parameters()) + list(self.code_head.parameters())
+        self.opt = torch.optim.Adam(self.params, lr=self.cfg["stages"][0]["lr"])
+
+    @property
+    def blocks(self):
+        return self.architecture["blocks"]
+
+    def grow(self, blocks):
+        """Residual blocks added to the student and its EMA (net.with_blocks: the same function).
+        Adam's moments carry over for every parameter whose name and shape stay (the code read-out's
+        too); the new blocks' and the resized modulation map's start from zero."""
+        moments = {(n, p.shape): self.opt.state[p] for n, p in self._named_params() if p in self.opt.state}
+        self.net = with_blocks(self.net, blocks).requires_grad_(True)
+        self.ema = with_blocks(self.ema, blocks).requires_grad_(False)
+        self.architecture = dict(self.architecture, blocks=blocks)
+        self._new_optimiser()
+        for n, p in self._named_params():
+            if (n, p.shape) in moments:
+                self.opt.state[p] = moments[(n, p.shape)]
+
+    def _named_params(self):
+        yield from (("net." + n, p) for n, p in self.net.named_parameters())
+        yield from (("head." + n, p) for n, p in self.code_head.named_parameters())
 
     def load(self, path):
         ck = torch.load(path)
+        architecture = ck.get("architecture", self.cfg["model"])
+        if architecture != self.architecture:  # a grown run: build its student before loading
+            self.architecture = dict(architecture)
+            self.net, self.ema = net_of(architecture), net_of(architecture).requires_grad_(False)
+            self._new_optimiser()
         self.net.load_state_dict(ck["model"])
         self.ema.load_state_dict(ck["ema"])
         self.code_head.load_state_dict(ck["code_head"])
@@ -43,7 +74,7 @@ class TrainingState:
         state = {"model": self.net.state_dict(), "ema": self.ema.state_dict(), "code_head": self.code_head.state_dict(),
                  "opt": self.opt.state_dict(), "step": self.step, "trained_s": trained_s,
                  "py_rng": self.rng.getstate(), "torch_rng": torch.get_rng_state(), "motion_rng": self.gen.get_state(),
-                 "config": self.cfg}
+                 "config": self.cfg, "architecture": self.architecture}
         torch.save(state, str(path) + ".tmp")
         os.replace(str(path) + ".tmp", path)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from models.train.paint.data import load_config
-from models.train.paint.net import net_from
+from models.train.paint.net import checkpoint_net
 from models.train.paint.validation import Validation
 from models.train.vgg import VGG
 
@@ -29,9 +29,7 @@ def main():
     cfg = load_config(HERE / "config.json")
     validation = Validation(cfg, VGG(cfg["paths"]["vgg"]))
     for weights in ("ema", "model"):
-        net = net_from(ck["config"])
-        net.load_state_dict(ck[weights])
-        scores = validation(net.eval())
+        scores = validation(checkpoint_net(ck, weights).eval())
         print(json.dumps({"step": ck["step"], "weights": weights, **{k: round(v, 4) for k, v in scores.items()}}), flush=True)
 
 
