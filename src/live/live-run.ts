@@ -146,7 +146,7 @@ export class LiveRun {
       await outputs.abort();
       throw error;
     }
-    if (input.format) outputs.startPublishing(input.format);
+    if (input.format) outputs.startPublishing(input.format, input.hasAudio);
     const parts = { stylizer, options, stopper, input, startError, controls, outputs, server };
     return new LiveRun({ ...parts, slot, statistics });
   }
@@ -283,17 +283,20 @@ export class LiveRun {
       const format = await this.input.openLate(this.stopper.signal);
       this.server.setVideo(format);
       await this.outputs.startRecording(format);
-      this.outputs.startPublishing(format);
+      this.outputs.startPublishing(format, this.input.hasAudio);
     } else if (this.current === 'resizing') {
       this.server.setVideo(this.input.format!);
     }
     this.current = 'live';
     this.input.restartWindows(this.slot.dropped);
+    const { outputs } = this;
     return decodeFrames({
       ...this.input.format!,
       inputArgs: this.input.decoderArgs(),
       label: this.label,
       signal: attemptSignal,
+      // The source's audio goes to the media servers only; it arrives as it is captured.
+      onAudio: outputs.publishingAudio ? (pcm) => outputs.offerAudio(pcm, Date.now()) : undefined,
     });
   }
 
