@@ -266,6 +266,57 @@ describe("publishing the source's audio", () => {
     }
   }, 120_000);
 
+  it('keeps it with the picture on the same connection through a source that drops and is retried', async () => {
+    // The source: the clip pushed to the same server by an ffmpeg of the test's own, killed and
+    // started again (a camera's stream going down and coming back).
+    const push = () =>
+      spawnFfmpeg(
+        [
+          '-re',
+          '-stream_loop',
+          '-1',
+          '-i',
+          clip,
+          '-c',
+          'copy',
+          '-f',
+          'flv',
+          rtmp.streamUrl('source'),
+        ],
+        { task: 'pushing the source' },
+      );
+    let pusher = push();
+    const sources: string[] = [];
+    const statuses: PublishStatus[] = [];
+    let run: LiveRun | undefined;
+    try {
+      run = await liveTo(rtmp.streamUrl('relayed'), {
+        source: parseLiveSource(rtmp.streamUrl('source')),
+        fps: undefined,
+        retry: 100,
+        stallMs: 1000,
+        onSource: (status) => sources.push(status.state),
+        onPublish: (status) => statuses.push(status),
+      });
+      await until(() => statuses.some((status) => status.state === 'live'), 'going live');
+      expect((await pullAudio(rtmp.streamUrl('relayed'), 1)).rms).toBeGreaterThan(1000);
+
+      await pusher.stop();
+      await until(() => sources.includes('retrying'), 'the source to be retried');
+      pusher = push();
+      await until(() => sources.at(-1) === 'live', 'the source to be back');
+      const pulled = await pull(rtmp.streamUrl('relayed'), 8);
+      expect(pulled.frames).toBe(8);
+      expect(pulled.audioInfo).toMatch(/Audio: aac /);
+      expect((await pullAudio(rtmp.streamUrl('relayed'), 1)).rms).toBeGreaterThan(1000);
+      // The media server kept the one stream: audio and video went on through the outage.
+      expect(statuses.filter((status) => status.state !== 'live')).toEqual([]);
+    } finally {
+      await run?.stop();
+      await pusher.stop();
+    }
+  }, 120_000);
+
   it('leaves it out with `mute`', async () => {
     const statuses: PublishStatus[] = [];
     const run = await clipTo(rtmp.streamUrl('muted'), {
