@@ -136,6 +136,8 @@ let pool: InferencePool;
 let styleImages: StyleImages;
 let gallery: StyleGallery;
 const temp = tempDir('stylecast-publish-');
+/** A test pattern with a 440 Hz tone. */
+let clip: string;
 
 beforeAll(async () => {
   rtmp = await startRtmpServer();
@@ -146,6 +148,7 @@ beforeAll(async () => {
     maxUploadBytes: 1 << 20,
     maxUploads: 4,
   });
+  clip = await makeClip(join(temp.dir, 'tone.mp4'), { width: WIDTH, height: HEIGHT, fps: 15 });
 });
 
 afterAll(async () => {
@@ -169,6 +172,10 @@ const liveTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> 
     retryDelayMs: 200,
     ...more,
   });
+
+/** A live run of the clip, looping, publishing to `url`. */
+const clipTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> =>
+  liveTo(url, { source: parseLiveSource(clip), loop: true, fps: undefined, ...more });
 
 describe('publishing to nginx-rtmp', () => {
   let run: LiveRun | undefined;
@@ -222,15 +229,6 @@ describe('publishing to nginx-rtmp', () => {
 });
 
 describe("publishing the source's audio", () => {
-  let clip: string;
-  beforeAll(async () => {
-    clip = await makeClip(join(temp.dir, 'tone.mp4'), { width: WIDTH, height: HEIGHT, fps: 15 });
-  });
-
-  /** A live run of the clip (a test pattern and a 440 Hz tone), looping, publishing to `url`. */
-  const clipTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> =>
-    liveTo(url, { source: parseLiveSource(clip), loop: true, fps: undefined, ...more });
-
   it('sends it as AAC beside the H.264, both again after the server is killed and back', async () => {
     const statuses: PublishStatus[] = [];
     const wentLive = () => statuses.filter((status) => status.state === 'live').length;
@@ -405,7 +403,7 @@ describe('publishing over SRT', () => {
     });
   });
 
-  it("reaches an SRT listener with Debian's ffmpeg (FFMPEG_PATH)", async () => {
+  it("reaches an SRT listener with Debian's ffmpeg (FFMPEG_PATH), the audio as AAC in MPEG-TS", async () => {
     const previous = process.env.FFMPEG_PATH;
     process.env.FFMPEG_PATH = '/usr/bin/ffmpeg';
     let run: LiveRun | undefined;
@@ -413,10 +411,11 @@ describe('publishing over SRT', () => {
       const port = await freeUdpPort();
       // The receiving end listens; the publisher calls it (SRT's default mode), retrying until it is up.
       const received = pull(`srt://127.0.0.1:${port}?mode=listener`, 8);
-      run = await liveTo(`srt://127.0.0.1:${port}`);
+      run = await clipTo(`srt://127.0.0.1:${port}`);
       const pulled = await received;
       expect(pulled.frames).toBe(8);
       expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.audioInfo).toMatch(/Audio: aac .*48000 Hz, stereo/);
       expect(pulled.red).toBeGreaterThan(pulled.blue);
     } finally {
       await run?.stop();
