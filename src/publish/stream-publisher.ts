@@ -1,11 +1,11 @@
 /**
  * Pushes the stylized stream to one media server (`--publish URL`): H.264 from x264 tuned for low
  * latency, and the source's audio as AAC where it has some (`AudioFeed`), in FLV over RTMP(S) or
- * MPEG-TS over SRT, through the one ffmpeg wrapper. Each frame is
- * timestamped as ffmpeg receives it, so the stream's rate is the rate frames were stylized at and
- * no frame is encoded twice: repeats that filled a constant rate (as `--record` does) would cost
- * the encoder a full rate's work even when inference delivers less, and an encoder behind real
- * time only falls further behind.
+ * MPEG-TS over SRT, through the one ffmpeg wrapper. Each frame is timestamped as ffmpeg receives
+ * it, so the stream's rate is the rate frames were stylized at and no frame is encoded twice:
+ * repeats that filled a constant rate (as `--record` does) would cost the encoder a full rate's
+ * work even when inference delivers less, and an encoder behind real time only falls further
+ * behind.
  *
  * Publishing never slows the page: `offer` never blocks, and while ffmpeg (or the network behind
  * it) is slower than the stream, only the newest frame waits; older ones are dropped. A target
