@@ -45,8 +45,8 @@ export async function resolveLiveVideo(
     signal,
     camera: { size: fixed, fps: options.fps, format: options.cameraFormat },
   });
-  const video = { ...workingSize(probed, fixed), fps: options.fps ?? probed.fps };
-  return { video, hasAudio: probed.hasAudio };
+  const { width, height } = workingSize(probed, fixed);
+  return { video: { width, height, fps: options.fps ?? probed.fps }, hasAudio: probed.hasAudio };
 }
 
 /** The sizes the run may work at: a ladder for `auto`, else the one size it opened at. */
