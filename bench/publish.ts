@@ -8,13 +8,19 @@
  * stylized frames per second its encoder took. The machine (CPU model, cores, load average) is
  * printed with them.
  *
+ * With `--audio` the source is a clip of the test pattern with a tone (made here by ffmpeg, at the
+ * size and rate, looping), and the publishing phase runs twice: muted, then with the tone as AAC;
+ * the player's audio is counted too (seconds of it per second).
+ *
  *   npm run bench:publish -- [--model NAME|PATH] [--device cpu] [--seconds 15] [--warmup 5]
- *                             [--size 1280x720] [--fps 30] [--json]
+ *                             [--size 1280x720|auto] [--fps 30] [--audio] [--json]
  */
-import { cpus, loadavg } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseLiveSource } from '../src/decode/live-source.js';
-import { parseSizeOption } from '../src/decode/working-size.js';
+import { parseSizeOption, SIZE_720P } from '../src/decode/working-size.js';
 import { spawnFfmpeg } from '../src/ffmpeg.js';
 import { parseDevice } from '../src/infer/execution-provider.js';
 import { DEFAULT_MODEL } from '../src/infer/find-model.js';
@@ -26,6 +32,7 @@ import { StyleGallery } from '../src/stream/style-gallery.js';
 import { DEFAULT_STYLE } from '../src/stylizer/default-style.js';
 import { poolStylizer } from '../src/stylizer/open-stylizer.js';
 import { launchChromium } from '../test/helpers/chromium.js';
+import { makeClip } from '../test/helpers/media.js';
 import { startRtmpServer } from '../test/helpers/nginx-rtmp.js';
 
 const { values: args } = parseArgs({
@@ -36,6 +43,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '5' },
     size: { type: 'string', default: '1280x720' },
     fps: { type: 'string', default: '30' },
+    audio: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -57,17 +65,29 @@ const settings = {
   alpha: 1,
   preserveColor: false,
 };
+const size = args.size === 'auto' ? 'auto' : parseSizeOption(args.size);
+/** With `--audio`: the test pattern and a tone, at the working size (720p for `auto`). */
+const clipDir = args.audio ? await mkdtemp(join(tmpdir(), 'stylecast-bench-')) : undefined;
+const clip = clipDir
+  ? await makeClip(join(clipDir, 'tone.mp4'), {
+      ...(size === 'auto' ? SIZE_720P : size),
+      fps: Number(args.fps),
+      seconds: 20,
+    })
+  : undefined;
 const rtmp = await startRtmpServer();
 const browser = await launchChromium();
 const loadBefore = loadavg();
 
 declare const window: { stylecast: { framesDrawn: number } };
 
-/** Starts a live run, publishing to `publish` (or not). */
-function startPhase(publish: string[]): Promise<LiveRun> {
+/** Starts a live run, publishing to `publish` (or not), its audio too unless `mute`. */
+function startPhase(publish: string[], mute = false): Promise<LiveRun> {
   return startLive(poolStylizer(pool), {
-    source: parseLiveSource('testsrc'),
-    size: parseSizeOption(args.size),
+    source: parseLiveSource(clip ?? 'testsrc'),
+    loop: clip !== undefined,
+    mute,
+    size,
     fps: Number(args.fps),
     gallery,
     settings,
@@ -109,10 +129,17 @@ async function pageFps(run: LiveRun, during: () => Promise<void>) {
  */
 async function playFor(url: string, seconds: number) {
   const frames: { arrivedMs: number; pts: number }[] = [];
-  let timeBase = 1;
+  /** Stream 0 is the video, stream 1 the audio where there is some. */
+  const timeBases = [1, 1];
+  let audioSeconds = 0;
   let partial = '';
   const player = spawnFfmpeg(
-    ['-i', url, '-vsync', 'passthrough', '-flush_packets', '1', '-f', 'framemd5', 'pipe:1'],
+    [
+      '-i',
+      url,
+      ...['-map', '0:v:0', '-map', '0:a:0?'],
+      ...['-vsync', 'passthrough', '-flush_packets', '1', '-f', 'framemd5', 'pipe:1'],
+    ],
     { task: `playing ${url}`, stdout: true },
   );
   player.stdout!.setEncoding('utf8');
@@ -120,10 +147,12 @@ async function playFor(url: string, seconds: number) {
     const parts = (partial + text).split('\n');
     partial = parts.pop() ?? '';
     for (const line of parts) {
-      const tb = /^#tb 0: (\d+)\/(\d+)/.exec(line);
-      if (tb) timeBase = Number(tb[1]) / Number(tb[2]);
+      const tb = /^#tb (\d): (\d+)\/(\d+)/.exec(line);
+      if (tb) timeBases[Number(tb[1])] = Number(tb[2]) / Number(tb[3]);
       if (line.startsWith('#') || !line.trim()) continue;
-      frames.push({ arrivedMs: performance.now(), pts: Number(line.split(',')[2]) * timeBase });
+      const [stream, , pts, duration] = line.split(',').map(Number);
+      if (stream === 1) audioSeconds += duration! * timeBases[1]!;
+      else frames.push({ arrivedMs: performance.now(), pts: pts! * timeBases[0]! });
     }
   });
   // Counting starts `warmup` seconds after frames flow: a joining player is sent the frames since
@@ -131,9 +160,11 @@ async function playFor(url: string, seconds: number) {
   while (frames.length === 0) await sleep(50);
   await sleep(warmup * 1000);
   const counted = frames.length;
+  const audioBefore = audioSeconds;
   const countedFromMs = performance.now();
   await sleep(seconds * 1000);
   const window = frames.slice(counted);
+  const audioInWindow = audioSeconds - audioBefore;
   const elapsed = (performance.now() - countedFromMs) / 1000;
   await player.stop();
   const ptsSpan = (window.at(-1)?.pts ?? 0) - (window[0]?.pts ?? 0);
@@ -141,6 +172,8 @@ async function playFor(url: string, seconds: number) {
     fps: round(window.length / elapsed),
     ptsFps: round(ptsSpan > 0 ? (window.length - 1) / ptsSpan : 0),
     frames: window.length,
+    /** Seconds of audio decoded per second (1: it keeps up; 0: none). */
+    audioRate: Number((audioInWindow / elapsed).toFixed(2)),
   };
 }
 
@@ -150,14 +183,21 @@ try {
   const pageAlone = await pageFps(alone, () => sleep(seconds * 1000));
   await alone.stop();
 
-  log(`phase 2: the page while publishing to nginx-rtmp and a player pulls it, ${seconds} s`);
-  const url = rtmp.streamUrl('bench');
-  const publishing = await startPhase([url]);
-  let player: Awaited<ReturnType<typeof playFor>> | undefined;
-  const pagePublishing = await pageFps(publishing, async () => {
-    player = await playFor(url, seconds);
-  });
-  await publishing.stop();
+  /** The page while publishing (muted or not) and a player pulls the stream. */
+  const publishPhase = async (name: string, mute: boolean) => {
+    log(`${name}: the page while publishing to nginx-rtmp and a player pulls it, ${seconds} s`);
+    const url = rtmp.streamUrl(name);
+    const run = await startPhase([url], mute);
+    let player: Awaited<ReturnType<typeof playFor>> | undefined;
+    const page = await pageFps(run, async () => {
+      player = await playFor(url, seconds);
+    });
+    await run.stop();
+    return { run, page, player };
+  };
+  // With a clip, the first publishing phase leaves its audio out, the second sends it.
+  const { run: publishing, page: pagePublishing, player } = await publishPhase('video', !!clip);
+  const withAudio = clip ? await publishPhase('audio', false) : undefined;
 
   const { width, height, fps } = publishing.video;
   const result = {
@@ -173,21 +213,37 @@ try {
     pagePublishing,
     pageRatio: Number((pagePublishing.drawnFps / pageAlone.drawnFps).toFixed(2)),
     player,
+    ...(withAudio
+      ? {
+          pageWithAudio: withAudio.page,
+          pageWithAudioRatio: Number((withAudio.page.drawnFps / pageAlone.drawnFps).toFixed(2)),
+          playerWithAudio: withAudio.player,
+        }
+      : {}),
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else {
     const lines = [
       `machine: ${result.machine.cpu}, ${result.machine.cores} cores, load average ${result.machine.loadAverage1m.before} → ${result.machine.loadAverage1m.after}`,
-      `live: ${result.video}, model ${result.model}; publishing ${result.encoder}`,
+      `live: ${clip ? 'a clip with a tone' : 'the test pattern'}, ${result.video}, model ${result.model}; publishing ${result.encoder}`,
       `page alone:        ${pageAlone.drawnFps} fps drawn (${pageAlone.sentFps} sent)`,
-      `page + publishing: ${pagePublishing.drawnFps} fps drawn (${pagePublishing.sentFps} sent), ${result.pageRatio} of alone`,
+      `page + publishing${clip ? ' (muted)' : ''}: ${pagePublishing.drawnFps} fps drawn (${pagePublishing.sentFps} sent), ${result.pageRatio} of alone`,
       `publisher: ${pagePublishing.publishedFps} fps taken by its encoder`,
       `player (nginx-rtmp → ffmpeg): ${player?.fps} fps of H.264 decoded (${player?.ptsFps} by the stream's timestamps)`,
     ];
+    if (withAudio) {
+      const { page, player: heard } = withAudio;
+      lines.push(
+        `page + publishing with audio: ${page.drawnFps} fps drawn (${page.sentFps} sent), ${result.pageWithAudioRatio} of alone`,
+        `publisher: ${page.publishedFps} fps taken by its encoder`,
+        `player: ${heard?.fps} fps of H.264 decoded (${heard?.ptsFps} by timestamps), ${heard?.audioRate} s of AAC a second`,
+      );
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 } finally {
   await browser.close();
   await rtmp.remove();
   await pool.close();
+  if (clipDir) await rm(clipDir, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { throwIfAborted } from './abort.js';
 import { StylecastError } from './errors.js';
 
@@ -41,6 +41,8 @@ export interface FfmpegOptions {
   stdin?: boolean;
   /** Pipe stdout (raw frames out). */
   stdout?: boolean;
+  /** A fourth pipe, fd 3 (`pipe:3`): a second stream beside the frames (audio), in or out. */
+  fd3?: boolean;
   /** ffmpeg's log level; `error` unless a caller parses more (probe reads `info`). */
   logLevel?: 'error' | 'info' | 'warning';
   /** Called with every stderr line, for callers that parse ffmpeg's log. */
@@ -53,6 +55,8 @@ export interface FfmpegProcess {
   child: ChildProcess;
   stdin: Writable | null;
   stdout: Readable | null;
+  /** fd 3, when asked for: ffmpeg's `pipe:3`, read from or written to. */
+  fd3: Duplex | null;
   /** Settles when ffmpeg exits: resolves on exit code 0, rejects with a readable error otherwise. */
   done: Promise<void>;
   /** The last few KB of stderr. */
@@ -64,8 +68,14 @@ export interface FfmpegProcess {
 export function spawnFfmpeg(args: readonly string[], options: FfmpegOptions): FfmpegProcess {
   const fullArgs = ['-hide_banner', '-nostdin', '-loglevel', options.logLevel ?? 'error', ...args];
   const child = spawn(ffmpegPath(), fullArgs, {
-    stdio: [options.stdin ? 'pipe' : 'ignore', options.stdout ? 'pipe' : 'ignore', 'pipe'],
+    stdio: [
+      options.stdin ? 'pipe' : 'ignore',
+      options.stdout ? 'pipe' : 'ignore',
+      'pipe',
+      ...(options.fd3 ? (['pipe'] as const) : []),
+    ],
   });
+  const fd3 = options.fd3 ? (child.stdio[3] as Duplex) : null;
   let tail = '';
   let partialLine = '';
   let stopping = false;
@@ -80,6 +90,7 @@ export function spawnFfmpeg(args: readonly string[], options: FfmpegOptions): Ff
   // A child that exits early closes its pipes; the error surfaces through `done` with stderr.
   child.stdin?.on('error', () => {});
   child.stdout?.on('error', () => {});
+  fd3?.on('error', () => {});
 
   const exited = new Promise<number | null>((resolve) => {
     child.once('close', (code, signal) => resolve(signal ? null : code));
@@ -137,6 +148,7 @@ export function spawnFfmpeg(args: readonly string[], options: FfmpegOptions): Ff
     child,
     stdin: child.stdin,
     stdout: child.stdout,
+    fd3,
     done,
     stderrTail: () => tail,
     stop,

@@ -79,6 +79,7 @@ export function registerLiveCommand(program: Command, context: CommandContext): 
     liveFlags.record(),
     liveFlags.publish(),
     liveFlags.publishCa(),
+    liveFlags.mute(),
     liveFlags.maxUpload(),
     liveFlags.quality(),
     liveFlags.viewerCodec(),
@@ -192,6 +193,7 @@ async function runOptions(
     record: flags.record,
     publish: flags.publish,
     publishCa: flags.publishCa,
+    mute: flags.mute,
     reads: checked.reads,
   };
 }

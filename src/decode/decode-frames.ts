@@ -1,6 +1,7 @@
 import { fpsArgument, spawnFfmpeg } from '../ffmpeg.js';
 import { StylecastError } from '../errors.js';
 import type { Frame } from '../types.js';
+import { PcmFrameAligner, pcmOutputArgs } from './pcm-audio.js';
 import { RawVideoToFrames } from './raw-video-to-frames.js';
 import type { Size } from './working-size.js';
 
@@ -40,6 +41,11 @@ export interface DecodeOptions extends Size {
    * keyframe there is decoded on the file's timeline, and the range is cut by frame time.
    */
   range?: FrameRange;
+  /**
+   * A live source's audio as it comes (`PCM_AUDIO`'s format, whole sample frames), beside the
+   * frames. The input must have an audio stream. Always read, so that it never holds ffmpeg up.
+   */
+  onAudio?: (pcm: Uint8Array) => void;
 }
 
 /**
@@ -105,13 +111,23 @@ export async function* decodeFrames(options: DecodeOptions): AsyncGenerator<Fram
     '-f',
     'rawvideo',
     'pipe:1',
+    ...(options.onAudio ? pcmOutputArgs() : []),
   ];
   const ffmpeg = spawnFfmpeg(args, {
     task: `decoding ${options.label}`,
     signal: options.signal,
     stdout: true,
+    fd3: options.onAudio !== undefined,
     progress: () => `frame ${decoded}`,
   });
+  if (options.onAudio) {
+    const { onAudio } = options;
+    const aligner = new PcmFrameAligner();
+    ffmpeg.fd3!.on('data', (chunk: Buffer) => {
+      const pcm = aligner.push(chunk);
+      if (pcm.length > 0) onAudio(pcm);
+    });
+  }
   const splitter = new RawVideoToFrames({
     width,
     height,

@@ -278,8 +278,8 @@ export async function findDshowCamera(): Promise<string | undefined> {
 }
 
 /**
- * Size and rate of a live source, read from ffmpeg's log as it opens the source. Gives up after
- * `timeoutMs` (a silent network stream) with a `SOURCE_FAILED` error.
+ * Size and rate of a live source, and whether it has audio, read from ffmpeg's log as it opens the
+ * source. Gives up after `timeoutMs` (a silent network stream) with a `SOURCE_FAILED` error.
  */
 export async function probeLiveSource(
   source: LiveSource,
@@ -290,7 +290,7 @@ export async function probeLiveSource(
     /** What a camera was asked for, named in the error when it refuses. */
     camera?: CameraRequest;
   } = {},
-): Promise<{ width: number; height: number; fps: number }> {
+): Promise<{ width: number; height: number; fps: number; hasAudio: boolean }> {
   if (source.kind === 'file') await assertReadableFile(source.path);
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
@@ -322,5 +322,5 @@ export async function probeLiveSource(
       `Cannot open ${describeLiveSource(source)}${asked ? ` (asked for ${asked})` : ''}: ${reason.trim()}`,
     );
   }
-  return { width: info.width, height: info.height, fps: info.fps };
+  return { width: info.width, height: info.height, fps: info.fps, hasAudio: info.hasAudio };
 }

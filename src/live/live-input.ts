@@ -8,7 +8,12 @@ import { findDshowCamera, liveInputArgs } from '../decode/live-source.js';
 import type { Size } from '../decode/working-size.js';
 import { StylecastError } from '../errors.js';
 import type { VideoFormat } from './live-types.js';
-import { liveSizeController, resolveLiveVideo, type LiveVideoOptions } from './live-video.js';
+import {
+  liveSizeController,
+  resolveLiveVideo,
+  type LiveSourceFormat,
+  type LiveVideoOptions,
+} from './live-video.js';
 import { SizeWindows } from './size-windows.js';
 
 export interface LiveInputOptions extends LiveVideoOptions {
@@ -19,6 +24,7 @@ export interface LiveInputOptions extends LiveVideoOptions {
 
 export class LiveInput {
   private current: VideoFormat | undefined;
+  private audio = false;
   private sizes: SizeWindows | undefined;
   private args: string[];
 
@@ -69,6 +75,11 @@ export class LiveInput {
     return this.current;
   }
 
+  /** Whether the source has audio, as it opened (false until it has). */
+  get hasAudio(): boolean {
+    return this.audio;
+  }
+
   /** The source as `source` describes it, at the working size; after a failed start, probed now. */
   async openLate(signal: AbortSignal): Promise<VideoFormat> {
     return (
@@ -103,7 +114,8 @@ export class LiveInput {
     return this.sizes?.frame(captureMs, dropped, workers);
   }
 
-  private opened(probed: VideoFormat): VideoFormat {
+  private opened({ video: probed, hasAudio }: LiveSourceFormat): VideoFormat {
+    this.audio = hasAudio;
     this.sizes = new SizeWindows(liveSizeController(this.options.size, probed, this.sizeMultiple));
     this.current = { ...this.sizes.controller.size, fps: probed.fps };
     this.args = this.argsFor(this.current);

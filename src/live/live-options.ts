@@ -28,6 +28,7 @@ const CHECKED_OPTIONS = pickOptions(
   'record',
   'publish',
   'publishCa',
+  'mute',
   'viewerCodec',
   'bitrate',
 );
@@ -84,6 +85,11 @@ export interface LiveOptions {
    * system's (a private CA, a self-signed server). Checked at the start.
    */
   publishCa?: string;
+  /**
+   * Publish the stylized video only. By default a source with audio (a file, a stream) has it
+   * published with the video; a camera has none.
+   */
+  mute?: boolean;
   /** Every change of a publish target's connection (for the CLI's log). */
   onPublish?: (status: PublishStatus) => void;
   /** Files the run reads besides the source and the gallery (a config, a schedule): not `record`. */

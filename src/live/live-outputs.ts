@@ -1,7 +1,8 @@
 /**
  * Where a live run's stylized stream goes besides the viewers: the recording (`record`) and each
- * media server (`publish`). Both need the stream's size, so they start once the source has opened;
- * the targets and the recording's file are checked before anything runs.
+ * media server (`publish`, with the source's audio unless `mute`). Both need the stream's size,
+ * so they start once the source has opened; the targets and the recording's file are checked
+ * before anything runs.
  */
 import { prepareOutput } from '../encode/output-file.js';
 import { checkPublishable } from '../publish/ffmpeg-protocols.js';
@@ -22,6 +23,8 @@ export interface LiveOutputsOptions {
   publish?: readonly string[];
   /** PEM CAs that check rtmps:// servers in place of the system's. */
   publishCa?: string;
+  /** Publish the video only, leaving the source's audio out. */
+  mute?: boolean;
   /** The first reconnect delay of a publish target. */
   retryDelayMs?: number;
   onPublish?: (status: PublishStatus) => void;
@@ -70,19 +73,25 @@ export class LiveOutputs {
     return this.publishers.length > 0;
   }
 
+  /** Whether the media servers take the source's audio (`offerAudio`). */
+  get publishingAudio(): boolean {
+    return this.publishers.some((publisher) => publisher.carriesAudio);
+  }
+
   /** Starts the recording at the stream's format (when there is one to make). */
   async startRecording(format: VideoFormat): Promise<void> {
     if (this.options.record)
       this.recorder = await startLiveRecorder(this.options.record, format, this.options.fail);
   }
 
-  /** Starts pushing to each media server at the stream's format. */
-  startPublishing(format: VideoFormat): void {
+  /** Starts pushing to each media server at the stream's format, with its audio if it has some. */
+  startPublishing(format: VideoFormat, sourceHasAudio: boolean): void {
     for (const target of this.targets) {
       this.publishers.push(
         new StreamPublisher({
           target,
           video: { ...publishSize(format), fps: format.fps },
+          audio: sourceHasAudio && !this.options.mute,
           caFile: this.caFile,
           firstDelayMs: this.options.retryDelayMs,
           onStatus: this.options.onPublish,
@@ -95,7 +104,12 @@ export class LiveOutputs {
   /** Hands on one stylized frame; never waits (each output drops what it cannot take). */
   offer(frame: Frame, captureMs: number): void {
     this.recorder?.offer(frame, captureMs);
-    for (const publisher of this.publishers) publisher.offer(frame);
+    for (const publisher of this.publishers) publisher.offer(frame, captureMs);
+  }
+
+  /** Hands on the source's audio (PCM, the last sample captured at `captureMs`); never waits. */
+  offerAudio(pcm: Uint8Array, captureMs: number): void {
+    for (const publisher of this.publishers) publisher.offerAudio(pcm, captureMs);
   }
 
   /** What each media server has been sent so far. */

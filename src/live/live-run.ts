@@ -16,6 +16,7 @@
  */
 import { decodeFrames } from '../decode/decode-frames.js';
 import { describeLiveSource, isEndlessSource } from '../decode/live-source.js';
+import { PCM_AUDIO } from '../decode/pcm-audio.js';
 import { errorText, isAbortError } from '../errors.js';
 import type { PublishCounts } from '../publish/stream-publisher.js';
 import { RetryBudget } from '../retry-budget.js';
@@ -38,6 +39,7 @@ import { LiveOutputs } from './live-outputs.js';
 import { runLiveSource } from './live-source-loop.js';
 import { LiveStats } from './live-stats.js';
 import { liveStyle } from './live-style.js';
+import { SourceAudioClock } from './source-audio-clock.js';
 import type { SourceStatus, StatsSnapshot, VideoFormat } from './live-types.js';
 
 /** How long stopping waits for in-flight frames. */
@@ -112,6 +114,8 @@ export class LiveRun {
   private streamStartMs: number | undefined;
   /** The next frame's index, counted across every attempt. */
   private sequence = 0;
+  /** The current attempt's audio, dated on its frames' clock. */
+  private audioClock = new SourceAudioClock();
 
   /** Checks every option, opens the source (or learns it must retry) and starts the server. */
   static async start(stylizer: Stylizer, given: LiveOptions): Promise<LiveRun> {
@@ -146,7 +150,7 @@ export class LiveRun {
       await outputs.abort();
       throw error;
     }
-    if (input.format) outputs.startPublishing(input.format);
+    if (input.format) outputs.startPublishing(input.format, input.hasAudio);
     const parts = { stylizer, options, stopper, input, startError, controls, outputs, server };
     return new LiveRun({ ...parts, slot, statistics });
   }
@@ -283,23 +287,33 @@ export class LiveRun {
       const format = await this.input.openLate(this.stopper.signal);
       this.server.setVideo(format);
       await this.outputs.startRecording(format);
-      this.outputs.startPublishing(format);
+      this.outputs.startPublishing(format, this.input.hasAudio);
     } else if (this.current === 'resizing') {
       this.server.setVideo(this.input.format!);
     }
     this.current = 'live';
     this.input.restartWindows(this.slot.dropped);
+    const { outputs } = this;
+    const clock = (this.audioClock = new SourceAudioClock());
     return decodeFrames({
       ...this.input.format!,
       inputArgs: this.input.decoderArgs(),
       label: this.label,
       signal: attemptSignal,
+      // The source's audio goes to the media servers only.
+      onAudio: outputs.publishingAudio
+        ? (pcm) => {
+            const captureMs = clock.audio(pcm.length / PCM_AUDIO.frameBytes, Date.now());
+            outputs.offerAudio(pcm, captureMs);
+          }
+        : undefined,
     });
   }
 
   /** Each source frame: into the pump; `true` ends the attempt (`auto` chose a new size). */
   private sourceFrame(frame: Frame, captureMs: number): boolean {
     this.streamStartMs ??= captureMs;
+    this.audioClock.frame(frame.ptsMs, captureMs);
     this.statistics.sourceFrame();
     this.pump.put({ frame: { ...frame, index: this.sequence++ }, captureMs });
     const next = this.input.judge(captureMs, this.slot.dropped, this.stylizer.concurrency);

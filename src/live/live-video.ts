@@ -23,20 +23,30 @@ export function nominalLiveSize(limit?: Size | 'auto'): Size {
   return limit && Number.isFinite(limit.width) ? limit : workingSize(SIZE_720P, limit);
 }
 
-/** The source's own size and rate (fitted to a fixed `size`); `auto` fits it later. */
+/** What a live source delivers: its video's format, and whether it has audio. */
+export interface LiveSourceFormat {
+  video: VideoFormat;
+  hasAudio: boolean;
+}
+
+/**
+ * The source's own size and rate (fitted to a fixed `size`; `auto` fits it later), and whether it
+ * has audio (the test pattern has none).
+ */
 export async function resolveLiveVideo(
   options: LiveVideoOptions,
   inputArgs: string[],
   signal: AbortSignal,
-): Promise<VideoFormat> {
+): Promise<LiveSourceFormat> {
   const fixed = options.size === 'auto' ? undefined : options.size;
   if (options.source.kind === 'testsrc')
-    return { ...nominalLiveSize(options.size), fps: options.fps ?? 30 };
+    return { video: { ...nominalLiveSize(options.size), fps: options.fps ?? 30 }, hasAudio: false };
   const probed = await probeLiveSource(options.source, inputArgs, {
     signal,
     camera: { size: fixed, fps: options.fps, format: options.cameraFormat },
   });
-  return { ...workingSize(probed, fixed), fps: options.fps ?? probed.fps };
+  const { width, height } = workingSize(probed, fixed);
+  return { video: { width, height, fps: options.fps ?? probed.fps }, hasAudio: probed.hasAudio };
 }
 
 /** The sizes the run may work at: a ladder for `auto`, else the one size it opened at. */

@@ -327,7 +327,7 @@ export const liveOptions = {
     name: 'publish',
     argument: '<url>',
     description:
-      'also push the stylized stream (H.264) to a media server: an rtmp://, rtmps:// or srt:// URL; repeatable',
+      "also push the stylized stream (H.264, and the source's audio as AAC) to a media server: an rtmp://, rtmps:// or srt:// URL; repeatable",
     type: 'string[]',
     limit: 'rtmp://host/app/stream, rtmps://…, srt://host:port',
     parse: (text, previous) => [
@@ -341,6 +341,10 @@ export const liveOptions = {
         return asOptionError(() => parsePublishTarget(item)).url;
       });
     },
+  }),
+  mute: switchOption({
+    name: 'mute',
+    description: "publish the stylized video without the source's audio",
   }),
   publishCa: textOption({
     name: 'publishCa',

@@ -1,10 +1,11 @@
 /**
  * Pushes the stylized stream to one media server (`--publish URL`): H.264 from x264 tuned for low
- * latency, in FLV over RTMP(S) or MPEG-TS over SRT, through the one ffmpeg wrapper. Each frame is
- * timestamped as ffmpeg receives it, so the stream's rate is the rate frames were stylized at and
- * no frame is encoded twice: repeats that filled a constant rate (as `--record` does) would cost
- * the encoder a full rate's work even when inference delivers less, and an encoder behind real
- * time only falls further behind.
+ * latency, and the source's audio as AAC where it has some (`AudioFeed`), in FLV over RTMP(S) or
+ * MPEG-TS over SRT, through the one ffmpeg wrapper. Each frame is timestamped as ffmpeg receives
+ * it, so the stream's rate is the rate frames were stylized at and no frame is encoded twice:
+ * repeats that filled a constant rate (as `--record` does) would cost the encoder a full rate's
+ * work even when inference delivers less, and an encoder behind real time only falls further
+ * behind.
  *
  * Publishing never slows the page: `offer` never blocks, and while ffmpeg (or the network behind
  * it) is slower than the stream, only the newest frame waits; older ones are dropped. A target
@@ -15,6 +16,7 @@
  * certificate may be renewed meanwhile), its message saying it was the certificate.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pcmInputArgs } from '../decode/pcm-audio.js';
 import { scaleFrame } from '../encode/scale-frame.js';
 import {
   fpsArgument,
@@ -26,6 +28,7 @@ import {
 import { errorText } from '../errors.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { Frame } from '../types.js';
+import { AudioFeed } from './audio-feed.js';
 import { redactTarget, type PublishTarget } from './publish-target.js';
 import { certificateCheckArgs, certificateRefusal } from './server-certificate.js';
 
@@ -45,6 +48,8 @@ export interface StreamPublisherOptions {
   target: PublishTarget;
   /** The stream's size and rate; frames of another size are scaled to it. */
   video: PublishVideo;
+  /** The stream carries the source's audio, handed over by `offerAudio`. Default false. */
+  audio?: boolean;
   /**
    * RTMPS: the PEM file of the CAs the server's certificate must come from (`loadPublishCa`);
    * the system's CAs when absent.
@@ -69,6 +74,8 @@ export const PUBLISH_PRESET = 'superfast';
 const KEYFRAME_SECONDS = 2;
 /** How long a stopping publisher waits for ffmpeg to send what it has and close the stream. */
 const FINISH_MS = 3000;
+/** The published audio: AAC, which FLV and MPEG-TS both carry and every player plays. */
+const AUDIO_KBPS = 128;
 
 /** The published size: H.264 in 4:2:0, which most players and servers take, needs even sides. */
 export function publishSize(size: { width: number; height: number }): {
@@ -86,10 +93,15 @@ export function publishBitrateKbps({ width, height, fps }: PublishVideo): number
 
 /**
  * ffmpeg's arguments: raw RGB frames on stdin, each stamped with the time ffmpeg read it → H.264
- * at a capped bitrate, a keyframe every two seconds of stream time → the target (whose
- * certificate is checked, against `caFile`'s CAs if given, over RTMPS).
+ * at a capped bitrate, a keyframe every two seconds of stream time, and with `audio` PCM on fd 3
+ * → AAC → the target (whose certificate is checked, against `caFile`'s CAs if given, over RTMPS).
  */
-export function publishArgs(target: PublishTarget, video: PublishVideo, caFile?: string): string[] {
+export function publishArgs(
+  target: PublishTarget,
+  video: PublishVideo,
+  caFile?: string,
+  audio = false,
+): string[] {
   const { width, height, fps } = video;
   const kbps = publishBitrateKbps(video);
   return [
@@ -105,8 +117,13 @@ export function publishArgs(target: PublishTarget, video: PublishVideo, caFile?:
     // Arrival times kept to the ms here; the output below puts them on the nominal rate's ticks.
     '-framerate',
     '1000',
+    // With two inputs ffmpeg reads each on its own thread, stamping frames as they are read: a
+    // short queue keeps that the moment they arrive, and a long one lets audio wait for x264.
+    ...(audio ? ['-thread_queue_size', '4'] : []),
     '-i',
     'pipe:0',
+    ...(audio ? ['-thread_queue_size', '1024', ...pcmInputArgs()] : []),
+    ...(audio ? ['-map', '0:v', '-map', '1:a', '-c:a', 'aac', '-b:a', `${AUDIO_KBPS}k`] : []),
     '-c:v',
     'libx264',
     '-preset',
@@ -168,18 +185,29 @@ export interface PublishCounts {
   connections: number;
 }
 
-/** One connection's ffmpeg, and how far it got. */
+/** One connection's ffmpeg, its audio, and how far it got. */
 class PublishConnection {
   framesTaken = 0;
   /** When the next frame may go: one tick of the nominal rate after the last. */
   nextWriteMs = 0;
   liveSinceMs: number | undefined;
+  /** The source's audio, when the stream carries it. */
+  readonly audio: AudioFeed | undefined;
 
-  constructor(readonly ffmpeg: FfmpegProcess) {}
+  constructor(readonly ffmpeg: FfmpegProcess) {
+    this.audio = ffmpeg.fd3 ? new AudioFeed(ffmpeg.fd3) : undefined;
+  }
+}
+
+/** A stylized frame waiting for ffmpeg, and when its source frame was captured. */
+interface Offered {
+  frame: Frame;
+  captureMs: number;
 }
 
 export class StreamPublisher {
-  private pending: Frame | undefined;
+  private pending: Offered | undefined;
+  private connection: PublishConnection | undefined;
   private wake: (() => void) | undefined;
   private readonly stopper = new AbortController();
   private readonly budget: RetryBudget;
@@ -206,17 +234,33 @@ export class StreamPublisher {
     return this.options.target;
   }
 
+  /** Whether the stream carries the source's audio. */
+  get carriesAudio(): boolean {
+    return this.options.audio === true;
+  }
+
   /** What has been published so far, over every connection. */
   counts(): PublishCounts {
     return { ...this.tally };
   }
 
-  /** Hands over a stylized frame; never blocks. An older frame still waiting is dropped. */
-  offer(frame: Frame): void {
+  /**
+   * Hands over a stylized frame whose source frame was captured at `captureMs`; never blocks. An
+   * older frame still waiting is dropped.
+   */
+  offer(frame: Frame, captureMs = Date.now()): void {
     if (this.stopper.signal.aborted) return;
     if (this.pending) this.tally.dropped++;
-    this.pending = frame;
+    this.pending = { frame, captureMs };
     this.wake?.();
+  }
+
+  /**
+   * Hands over the source's audio (`PCM_AUDIO`, whole sample frames, the last captured at
+   * `captureMs`); never blocks. Ignored unless the stream carries audio and a connection is up.
+   */
+  offerAudio(pcm: Uint8Array, captureMs = Date.now()): void {
+    this.connection?.audio?.offer(pcm, captureMs);
   }
 
   /** Lets ffmpeg send what it has and close the stream (briefly), then stops it. */
@@ -245,12 +289,26 @@ export class StreamPublisher {
 
   /** One connection, from spawning ffmpeg until it fails or the publisher stops: why it ended. */
   private async publishOnce(): Promise<string> {
-    const { video } = this.options;
-    const ffmpeg = spawnFfmpeg(publishArgs(this.target, video, this.options.caFile), {
+    const { video, audio = false } = this.options;
+    const ffmpeg = spawnFfmpeg(publishArgs(this.target, video, this.options.caFile, audio), {
       task: `publishing to ${this.target.shown}`,
       stdin: true,
+      fd3: audio,
     });
     const connection = new PublishConnection(ffmpeg);
+    this.connection = connection;
+    try {
+      return await this.stream(connection);
+    } finally {
+      this.connection = undefined;
+      connection.audio?.end();
+    }
+  }
+
+  /** Hands the connection frames until it ends or the publisher stops: why it ended. */
+  private async stream(connection: PublishConnection): Promise<string> {
+    const { video } = this.options;
+    const { ffmpeg } = connection;
     const exited = ffmpeg.done.then(
       () => 'the server closed the stream',
       (error: unknown) => endReason(ffmpeg.stderrTail(), this.target, errorText(error)),
@@ -275,7 +333,8 @@ export class StreamPublisher {
       }
       this.pending = undefined;
       connection.nextWriteMs = performance.now() + 1000 / video.fps;
-      const stalled = await this.write(connection, await scaleFrame(offered, video));
+      const scaled = { ...offered, frame: await scaleFrame(offered.frame, video) };
+      const stalled = await this.write(connection, scaled);
       if (stalled) {
         await ffmpeg.stop();
         return stalled;
@@ -284,6 +343,7 @@ export class StreamPublisher {
     if (ended !== undefined) return ended;
     // Stopping: end the stream cleanly if ffmpeg can, else cut it off.
     ffmpeg.stdin?.end();
+    connection.audio?.end();
     const finished = await Promise.race([
       exited.then(() => true),
       sleep(FINISH_MS, false, { ref: false }),
@@ -293,12 +353,17 @@ export class StreamPublisher {
   }
 
   /** Writes a frame; says why when the connection stalled. */
-  private async write(connection: PublishConnection, frame: Frame): Promise<string | undefined> {
-    const taken = await this.takeWithin(connection, frame);
+  private async write(
+    connection: PublishConnection,
+    offered: Offered,
+  ): Promise<string | undefined> {
+    const taken = await this.takeWithin(connection, offered.frame);
     if (taken === 'stalled') {
       return `the connection took no frame for ${Math.round(this.stallMs / 1000)} s`;
     }
-    if (taken) this.tally.frames++; // else ffmpeg exited (its status says why), or stopping
+    if (!taken) return undefined; // ffmpeg exited (its status says why), or stopping
+    this.tally.frames++;
+    connection.audio?.frameWritten(offered.captureMs);
     return undefined;
   }
 

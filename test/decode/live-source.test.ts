@@ -252,7 +252,7 @@ describe('probeLiveSource', () => {
       source,
       liveInputArgs(source, { size: { width: 320, height: 180 }, fps: 15 }),
     );
-    expect(info).toEqual({ width: 320, height: 180, fps: 15 });
+    expect(info).toEqual({ width: 320, height: 180, fps: 15, hasAudio: false });
   });
 
   it('fails readably on a source that cannot be opened', async () => {

@@ -1,8 +1,9 @@
 /**
  * `publish` against a real media server: nginx with its RTMP module, started here. The stylized
- * stream is pulled back from it with ffmpeg (H.264, the working size, the style's colour); the
- * server is killed mid-stream (the page and the recording go on, the publisher retries) and
- * started again (publishing resumes). No timings are asserted.
+ * stream is pulled back from it with ffmpeg (H.264, the working size, the style's colour; the
+ * source's tone as AAC where it has one); the server is killed mid-stream (the page and the
+ * recording go on, the publisher retries) and started again (publishing resumes). No timings are
+ * asserted.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { poolStylizer } from '../../src/stylizer/open-stylizer.js';
 import { parsePublishTarget } from '../../src/publish/publish-target.js';
 import { StreamPublisher, type PublishStatus } from '../../src/publish/stream-publisher.js';
 import { StyleGallery } from '../../src/stream/style-gallery.js';
-import { tempDir } from '../helpers/media.js';
+import { makeClip, tempDir } from '../helpers/media.js';
 import { startRtmpServer, type TestRtmpServer } from '../helpers/nginx-rtmp.js';
 import { errorLines, runCli, startCli } from '../helpers/run-cli.js';
 import { TINY_MODEL } from '../helpers/tiny-model.js';
@@ -33,6 +34,8 @@ interface Pulled {
   frames: number;
   /** ffmpeg's description of the stream it played. */
   streamInfo: string;
+  /** ffmpeg's description of the audio stream beside it; empty when there is none. */
+  audioInfo: string;
   /** Mean red and blue of the frames. */
   red: number;
   blue: number;
@@ -64,9 +67,46 @@ async function pull(url: string, count: number): Promise<Pulled> {
   return {
     frames: data.length / (WIDTH * HEIGHT * 3),
     streamInfo: log.find((line) => /Stream #.*Video:/.test(line)) ?? '',
+    audioInfo: log.find((line) => /Stream #.*Audio:/.test(line)) ?? '',
     red: red / pixels,
     blue: blue / pixels,
   };
+}
+
+/** Plays `seconds` of a stream's audio, as 16-bit mono: how much came, and how loud it was. */
+async function pullAudio(url: string, seconds: number): Promise<{ seconds: number; rms: number }> {
+  const rate = 8000;
+  const player = spawnFfmpeg(
+    [
+      '-i',
+      url,
+      '-map',
+      '0:a:0',
+      '-t',
+      String(seconds),
+      '-f',
+      's16le',
+      '-ac',
+      '1',
+      '-ar',
+      String(rate),
+      'pipe:1',
+    ],
+    { task: `playing the audio of ${url}`, stdout: true },
+  );
+  const chunks: Buffer[] = [];
+  player.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const guard = setTimeout(() => void player.stop(), 30_000); // against hanging, not a timing
+  try {
+    await player.done;
+  } finally {
+    clearTimeout(guard);
+  }
+  const data = Buffer.concat(chunks);
+  const samples = Math.floor(data.length / 2);
+  let sum = 0;
+  for (let i = 0; i < samples; i++) sum += data.readInt16LE(i * 2) ** 2;
+  return { seconds: samples / rate, rms: Math.sqrt(sum / Math.max(1, samples)) };
 }
 
 function freeUdpPort(): Promise<number> {
@@ -96,6 +136,8 @@ let pool: InferencePool;
 let styleImages: StyleImages;
 let gallery: StyleGallery;
 const temp = tempDir('stylecast-publish-');
+/** A test pattern with a 440 Hz tone. */
+let clip: string;
 
 beforeAll(async () => {
   rtmp = await startRtmpServer();
@@ -106,6 +148,7 @@ beforeAll(async () => {
     maxUploadBytes: 1 << 20,
     maxUploads: 4,
   });
+  clip = await makeClip(join(temp.dir, 'tone.mp4'), { width: WIDTH, height: HEIGHT, fps: 15 });
 });
 
 afterAll(async () => {
@@ -130,6 +173,10 @@ const liveTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> 
     ...more,
   });
 
+/** A live run of the clip, looping, publishing to `url`. */
+const clipTo = (url: string, more: Partial<LiveOptions> = {}): Promise<LiveRun> =>
+  liveTo(url, { source: parseLiveSource(clip), loop: true, fps: undefined, ...more });
+
 describe('publishing to nginx-rtmp', () => {
   let run: LiveRun | undefined;
   afterAll(() => run?.stop());
@@ -147,6 +194,7 @@ describe('publishing to nginx-rtmp', () => {
     const first = await pull(rtmp.streamUrl('cam'), 8);
     expect(first.frames).toBe(8);
     expect(first.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+    expect(first.audioInfo).toBe(''); // the test pattern has no audio: none is made up
     expect(first.red).toBeGreaterThan(first.blue); // the red style, not the test pattern's own
 
     const viewer = await TestViewer.open(`${run.url.replace(/^http/, 'ws')}ws`);
@@ -178,6 +226,111 @@ describe('publishing to nginx-rtmp', () => {
     expect(summary.published![0]!.frames).toBeGreaterThan(0);
     expect(existsSync(record)).toBe(true);
   }, 120_000);
+});
+
+describe("publishing the source's audio", () => {
+  it('sends it as AAC beside the H.264, both again after the server is killed and back', async () => {
+    const statuses: PublishStatus[] = [];
+    const wentLive = () => statuses.filter((status) => status.state === 'live').length;
+    const run = await clipTo(rtmp.streamUrl('tone'), {
+      onPublish: (status) => statuses.push(status),
+    });
+    try {
+      await until(() => wentLive() === 1, 'the publisher to go live');
+      const pulled = await pull(rtmp.streamUrl('tone'), 8);
+      expect(pulled.frames).toBe(8);
+      expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.audioInfo).toMatch(/Audio: aac .*48000 Hz, stereo/);
+      // Two seconds of it, through the clip's loop: the tone, not silence.
+      const heard = await pullAudio(rtmp.streamUrl('tone'), 2);
+      expect(heard.seconds).toBeGreaterThan(1.9);
+      expect(heard.rms).toBeGreaterThan(1000);
+
+      const viewer = await TestViewer.open(`${run.url.replace(/^http/, 'ws')}ws`);
+      await rtmp.kill();
+      await until(() => statuses.some((status) => status.state === 'retrying'), 'a retry');
+      const before = viewer.frames.length;
+      await viewer.waitFor(() => viewer.frames.length >= before + 10, 'frames while down');
+      viewer.close();
+
+      await rtmp.start();
+      await until(() => wentLive() === 2, 'publishing to resume');
+      const again = await pull(rtmp.streamUrl('tone'), 8);
+      expect(again.frames).toBe(8);
+      expect(again.audioInfo).toMatch(/Audio: aac /);
+      expect((await pullAudio(rtmp.streamUrl('tone'), 1)).rms).toBeGreaterThan(1000);
+    } finally {
+      await run.stop();
+    }
+  }, 120_000);
+
+  it('keeps it with the picture on the same connection through a source that drops and is retried', async () => {
+    // The source: the clip pushed to the same server by an ffmpeg of the test's own, killed and
+    // started again (a camera's stream going down and coming back).
+    const push = () =>
+      spawnFfmpeg(
+        [
+          '-re',
+          '-stream_loop',
+          '-1',
+          '-i',
+          clip,
+          '-c',
+          'copy',
+          '-f',
+          'flv',
+          rtmp.streamUrl('source'),
+        ],
+        { task: 'pushing the source' },
+      );
+    let pusher = push();
+    const sources: string[] = [];
+    const statuses: PublishStatus[] = [];
+    let run: LiveRun | undefined;
+    try {
+      run = await liveTo(rtmp.streamUrl('relayed'), {
+        source: parseLiveSource(rtmp.streamUrl('source')),
+        fps: undefined,
+        retry: 100,
+        stallMs: 1000,
+        onSource: (status) => sources.push(status.state),
+        onPublish: (status) => statuses.push(status),
+      });
+      await until(() => statuses.some((status) => status.state === 'live'), 'going live');
+      expect((await pullAudio(rtmp.streamUrl('relayed'), 1)).rms).toBeGreaterThan(1000);
+
+      await pusher.stop();
+      await until(() => sources.includes('retrying'), 'the source to be retried');
+      pusher = push();
+      await until(() => sources.at(-1) === 'live', 'the source to be back');
+      const pulled = await pull(rtmp.streamUrl('relayed'), 8);
+      expect(pulled.frames).toBe(8);
+      expect(pulled.audioInfo).toMatch(/Audio: aac /);
+      expect((await pullAudio(rtmp.streamUrl('relayed'), 1)).rms).toBeGreaterThan(1000);
+      // The media server kept the one stream: audio and video went on through the outage.
+      expect(statuses.filter((status) => status.state !== 'live')).toEqual([]);
+    } finally {
+      await run?.stop();
+      await pusher.stop();
+    }
+  }, 120_000);
+
+  it('leaves it out with `mute`', async () => {
+    const statuses: PublishStatus[] = [];
+    const run = await clipTo(rtmp.streamUrl('muted'), {
+      mute: true,
+      onPublish: (status) => statuses.push(status),
+    });
+    try {
+      await until(() => statuses.some((status) => status.state === 'live'), 'going live');
+      const pulled = await pull(rtmp.streamUrl('muted'), 8);
+      expect(pulled.frames).toBe(8);
+      expect(pulled.streamInfo).toMatch(/Video: h264 /);
+      expect(pulled.audioInfo).toBe('');
+    } finally {
+      await run.stop();
+    }
+  });
 });
 
 describe('publishing over RTMPS', () => {
@@ -250,7 +403,7 @@ describe('publishing over SRT', () => {
     });
   });
 
-  it("reaches an SRT listener with Debian's ffmpeg (FFMPEG_PATH)", async () => {
+  it("reaches an SRT listener with Debian's ffmpeg (FFMPEG_PATH), the audio as AAC in MPEG-TS", async () => {
     const previous = process.env.FFMPEG_PATH;
     process.env.FFMPEG_PATH = '/usr/bin/ffmpeg';
     let run: LiveRun | undefined;
@@ -258,10 +411,11 @@ describe('publishing over SRT', () => {
       const port = await freeUdpPort();
       // The receiving end listens; the publisher calls it (SRT's default mode), retrying until it is up.
       const received = pull(`srt://127.0.0.1:${port}?mode=listener`, 8);
-      run = await liveTo(`srt://127.0.0.1:${port}`);
+      run = await clipTo(`srt://127.0.0.1:${port}`);
       const pulled = await received;
       expect(pulled.frames).toBe(8);
       expect(pulled.streamInfo).toMatch(/Video: h264 .*\b320x180\b/);
+      expect(pulled.audioInfo).toMatch(/Audio: aac .*48000 Hz, stereo/);
       expect(pulled.red).toBeGreaterThan(pulled.blue);
     } finally {
       await run?.stop();
