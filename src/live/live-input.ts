@@ -93,9 +93,14 @@ export class LiveInput {
     this.sizes?.restart(dropped);
   }
 
-  /** How long a frame at the working size took (frames of an older size are not counted). */
+  /** How long a frame's inference at the working size took (older sizes are not counted). */
   timed(ms: number, output: { width: number }): void {
     if (output.width === this.current?.width) this.sizes?.timed(ms);
+  }
+
+  /** How long a frame at the working size held the encoding lane (older sizes are not counted). */
+  encoded(ms: number, output: { width: number }): void {
+    if (output.width === this.current?.width) this.sizes?.encoded(ms);
   }
 
   /** Each source frame, for `auto`: the new working size once a window says so, else undefined. */
