@@ -33,7 +33,7 @@ export interface LiveFramePumpOptions {
   wanted(): boolean;
   /**
    * Hands on a stylized frame that goes out (`index` and `captureMs` tag it); resolves once it is
-   * encoded and offered to the viewers. Called in frame order, one frame at a time.
+   * encoded and offered to the viewers. Called in frame order, at most two frames at once.
    */
   deliver(output: Frame, tag: { index: number; captureMs: number }): Promise<void>;
   /** Each frame that went out, once delivered, with its capture and send times. */
@@ -43,7 +43,7 @@ export interface LiveFramePumpOptions {
    * result: for `--size auto`, the model's rate.
    */
   timed?(ms: number, output: Frame): void;
-  /** How long a frame held the encoding lane, ms (for `--size auto`: the encoders' own rate). */
+  /** The encoding lane's busy time per frame delivered, ms (`--size auto`: the encoders' rate). */
   encoded?(ms: number, output: Frame): void;
   signal: AbortSignal;
   /** A stage failed for good: the run stops. */

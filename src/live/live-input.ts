@@ -98,7 +98,7 @@ export class LiveInput {
     if (output.width === this.current?.width) this.sizes?.timed(ms);
   }
 
-  /** How long a frame at the working size held the encoding lane (older sizes are not counted). */
+  /** The encoding lane's time for a frame at the working size (older sizes are not counted). */
   encoded(ms: number, output: { width: number }): void {
     if (output.width === this.current?.width) this.sizes?.encoded(ms);
   }

@@ -3,7 +3,7 @@
  * ladder (720p → 540p → 432p → 360p, the source's aspect kept, each side a multiple of the
  * model's `sizeMultiple`); the controller steps down when frames are being dropped as stale and
  * the pipeline's measured throughput — the slower of the stylizer (its workers) and the encoding
- * lane (the viewers' encoders, one frame at a time) — is below the source's rate, straight to the
+ * lane (the viewers' encoders) — is below the source's rate, straight to the
  * largest size that throughput, scaled by pixels, is predicted to keep up at, so a run that starts
  * far too big settles in one step; and up one rung when the throughput predicted for the next size
  * up clears the source's rate with headroom. Decisions are pure
@@ -34,8 +34,9 @@ export interface SizeWindow {
    */
   frameMs: number;
   /**
-   * Mean time one frame held the encoding lane at the current size, ms (encoded for every codec in
-   * use and offered to the viewers; one frame at a time); 0 when none was encoded.
+   * Mean time one frame cost the encoding lane at the current size, ms: the lane's busy time
+   * (frames being encoded for every codec in use and offered to the viewers) over the frames it
+   * delivered, so 1000 ÷ it is the encoders' rate; 0 when none was encoded.
    */
   encodeMs?: number;
   /** Frames stylized at once (workers). */

@@ -21,7 +21,7 @@ export class SizeWindows {
   private dropsBefore = 0;
   /** How long each frame's inference held a worker's place (ms) at the current size, this window. */
   private frameTimes: number[] = [];
-  /** How long each frame held the encoding lane (ms) at the current size, this window. */
+  /** The encoding lane's busy time each frame accounted for (ms) at the current size, this window. */
   private encodeTimes: number[] = [];
 
   constructor(
@@ -43,7 +43,7 @@ export class SizeWindows {
     this.frameTimes.push(ms);
   }
 
-  /** A frame at the current size held the encoding lane for `ms` (encoded for the viewers). */
+  /** A frame at the current size was delivered, accounting for `ms` of the encoding lane's busy time. */
   encoded(ms: number): void {
     this.encodeTimes.push(ms);
   }

@@ -178,38 +178,44 @@ describe('LiveFramePump', () => {
     await until(() => gated.started.length === 3);
     expect(gated.started).toEqual([0, 1, 2]); // both workers stylize while frame 0 encodes
     gated.release(1);
-    await until(() => encodingSlot.full);
+    await encoders.reached(1); // in the encoders beside frame 0
     gated.release(2);
-    await until(() => encodingSlot.dropped === 1); // frame 2 replaced frame 1, waiting
+    await until(() => encodingSlot.full); // waiting for one of them
     encoders.release(0);
     await encoders.reached(2);
+    encoders.release(1);
     encoders.release(2);
     await pump.drain(5000);
-    expect(encoders.done).toEqual([0, 2]);
+    expect(encoders.done).toEqual([0, 1, 2]);
   });
 
-  it('encodes one frame at a time, in frame order; one waits, the newest wins, drops counted', async () => {
+  it('encodes two frames at once, in frame order; one waits, the newest wins, drops counted', async () => {
     const gated = gatedStylizer(tiny);
     const encoders = new DeliveryGate();
     const { pump, stats, encodingSlot } = pumpWith(gated.stylizer, { deliver: encoders.deliver });
-    put(pump, 0);
-    gated.release(0);
-    await encoders.reached(0);
-    put(pump, 1);
+    for (const index of [0, 1]) {
+      put(pump, index);
+      gated.release(index);
+      await encoders.reached(index);
+    }
     put(pump, 2);
-    gated.release(2); // 2 enters the lane first and waits …
+    put(pump, 3);
+    gated.release(3); // 3 enters the lane first and waits (two frames are in the encoders) …
     await until(() => encodingSlot.full);
-    gated.release(1); // … so 1, older, is dropped late rather than sent after it
+    gated.release(2); // … so 2, older, is dropped late rather than sent after it
     await until(() => stats.drops === 1);
-    expect(encoders.started).toEqual([0]); // one at a time
+    put(pump, 4);
+    gated.release(4); // 4 replaces 3, still waiting
+    await until(() => encodingSlot.dropped === 1);
+    expect(encoders.started).toEqual([0, 1]);
     encoders.release(0);
-    await encoders.reached(2);
-    encoders.release(2);
+    await encoders.reached(4);
+    encoders.release(1);
+    encoders.release(4);
     await pump.drain(5000);
-    expect(encoders.done).toEqual([0, 2]);
-    expect(encoders.started).toEqual([0, 2]);
-    expect(encodingSlot.dropped).toBe(0);
-    expect(stats.drops).toBe(1);
+    expect(encoders.started).toEqual([0, 1, 4]);
+    expect(encoders.done).toEqual([0, 1, 4]);
+    expect(stats.drops).toBe(2);
   });
 
   it("times a frame's inference and its encoding apart", async () => {
@@ -231,21 +237,50 @@ describe('LiveFramePump', () => {
     expect(times).toEqual(['inference 0', 'encoding 0 true']);
   });
 
+  it("counts the lane's busy time once, however many frames overlap in it", async () => {
+    const gated = gatedStylizer(tiny);
+    const encoders = new DeliveryGate();
+    const encodingMs: number[] = [];
+    const { pump } = pumpWith(gated.stylizer, {
+      deliver: encoders.deliver,
+      encoded: (ms) => encodingMs.push(ms),
+    });
+    const startedMs = performance.now();
+    for (const index of [0, 1]) {
+      put(pump, index);
+      gated.release(index);
+      await encoders.reached(index);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    encoders.release(0);
+    await until(() => encodingMs.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    encoders.release(1);
+    await pump.drain(5000);
+    const busyMs = performance.now() - startedMs;
+    // Frame 1 counts only the time after frame 0 went out: together, the lane's busy time.
+    expect(encodingMs[1]!).toBeGreaterThanOrEqual(55);
+    expect(encodingMs[0]! + encodingMs[1]!).toBeLessThanOrEqual(busyMs);
+  });
+
   it('drain waits for the frames still encoding or waiting for the encoders', async () => {
     const gated = gatedStylizer(tiny);
     const encoders = new DeliveryGate();
     const { pump, encodingSlot } = pumpWith(gated.stylizer, { deliver: encoders.deliver });
-    put(pump, 0);
-    gated.release(0);
-    await encoders.reached(0);
-    put(pump, 1);
-    gated.release(1);
-    await until(() => encodingSlot.full);
+    for (const index of [0, 1]) {
+      put(pump, index);
+      gated.release(index);
+      await encoders.reached(index);
+    }
+    put(pump, 2);
+    gated.release(2);
+    await until(() => encodingSlot.full); // two frames in the encoders, one waiting
     const drained = pump.drain(5000).then(() => [...encoders.done]);
-    encoders.release(0);
-    await encoders.reached(1);
-    encoders.release(1);
-    expect(await drained).toEqual([0, 1]);
+    for (const index of [0, 1, 2]) {
+      await encoders.reached(index);
+      encoders.release(index);
+    }
+    expect(await drained).toEqual([0, 1, 2]);
   });
 
   it('spends nothing on frames no one would see', async () => {
