@@ -4,10 +4,10 @@
  * encoders in frame order (a video codec's frames depend on the ones before), at most two at once:
  * x264 reads the next frame while it encodes one, for a frame's round trip through ffmpeg's pipes
  * takes several times its encoding when the machine is busy (at 720p beside a training job here:
- * 31 ms at the median, for about 10 ms of encoding). A frame that finishes inference after a newer one entered the lane is
- * dropped late rather than shown backwards in time. At most one frame waits for the encoders:
- * when they fall behind, a newer stylized frame replaces the waiting one (counted as dropped), so
- * latency stays bounded as at the source's slot.
+ * 31 ms at the median, for about 10 ms of encoding). A frame that finishes inference after a newer
+ * one entered the lane is dropped late rather than shown backwards in time. At most one frame
+ * waits for the encoders: when they fall behind, a newer stylized frame replaces the waiting one
+ * (counted as dropped), so latency stays bounded as at the source's slot.
  */
 import type { Frame } from '../types.js';
 import type { LiveFrameSlot } from './live-frame-slot.js';

@@ -2,8 +2,9 @@
  * A live run, wired: a live source kept open with retries (`runLiveSource`) feeds the frame pump
  * (`LiveFramePump`: newest-frame slot → stylize → the encoding lane (`EncodingLane`) → the
  * viewers' encoders (`ViewerEncoders`: JPEG, H.264) → viewers; the stylized frame → the recording
- * and each media server (`LiveOutputs`)), and with `size: 'auto'` each window of frames is judged (`LiveInput`) and the source reopened
- * at the new size. This class starts and stops those parts and the viewer server around them.
+ * and each media server (`LiveOutputs`)), and with `size: 'auto'` each window of frames is judged
+ * (`LiveInput`) and the source reopened at the new size. This class starts and stops those parts
+ * and the viewer server around them.
  *
  * Its states: `opening` until the source has opened — at once, or, when it could not be opened at
  * the start (a camera not plugged in yet, a stream not up yet) and `retry` allows, on a later

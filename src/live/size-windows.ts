@@ -19,9 +19,9 @@ export class SizeWindows {
   private startMs: number | undefined;
   private frames = 0;
   private dropsBefore = 0;
-  /** How long each frame's inference held a worker's place (ms) at the current size, this window. */
+  /** How long each frame's inference held a worker's place (ms) at the current size. */
   private frameTimes: number[] = [];
-  /** The encoding lane's busy time each frame accounted for (ms) at the current size, this window. */
+  /** The encoding lane's busy time each frame accounted for (ms) at the current size. */
   private encodeTimes: number[] = [];
 
   constructor(
@@ -43,15 +43,15 @@ export class SizeWindows {
     this.frameTimes.push(ms);
   }
 
-  /** A frame at the current size was delivered, accounting for `ms` of the encoding lane's busy time. */
+  /** A frame at the current size went out, accounting for `ms` of the encoding lane's time. */
   encoded(ms: number): void {
     this.encodeTimes.push(ms);
   }
 
   /**
    * One source frame, captured at `captureMs`, with the count of frames dropped as stale so far
-   * (waiting for a worker or for the encoders) and the frames stylized at once. Returns the new size when a window ended and the controller
-   * changed it.
+   * (waiting for a worker or for the encoders) and the frames stylized at once. Returns the new
+   * size when a window ended and the controller changed it.
    */
   frame(captureMs: number, dropped: number, workers: number): Size | undefined {
     this.startMs ??= captureMs;
