@@ -27,7 +27,7 @@ import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../src/live/live-run.js';
-import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/stream-publisher.js';
+import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/publish-encoder.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
 import { DEFAULT_STYLE } from '../src/stylizer/default-style.js';
 import { poolStylizer } from '../src/stylizer/open-stylizer.js';

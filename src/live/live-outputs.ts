@@ -9,7 +9,6 @@ import { checkPublishable } from '../publish/ffmpeg-protocols.js';
 import { parsePublishTarget, type PublishTarget } from '../publish/publish-target.js';
 import { loadPublishCa } from '../publish/server-certificate.js';
 import {
-  publishSize,
   StreamPublisher,
   type PublishCounts,
   type PublishStatus,
@@ -84,13 +83,16 @@ export class LiveOutputs {
       this.recorder = await startLiveRecorder(this.options.record, format, this.options.fail);
   }
 
-  /** Starts pushing to each media server at the stream's format, with its audio if it has some. */
+  /**
+   * Starts pushing to each media server at the stream's rate (each frame at its own size: the
+   * working size), with the source's audio if it has some.
+   */
   startPublishing(format: VideoFormat, sourceHasAudio: boolean): void {
     for (const target of this.targets) {
       this.publishers.push(
         new StreamPublisher({
           target,
-          video: { ...publishSize(format), fps: format.fps },
+          fps: format.fps,
           audio: sourceHasAudio && !this.options.mute,
           caFile: this.caFile,
           firstDelayMs: this.options.retryDelayMs,

@@ -436,7 +436,7 @@ describe('a media server that never reads', () => {
     const statuses: PublishStatus[] = [];
     const publisher = new StreamPublisher({
       target: parsePublishTarget(`rtmp://127.0.0.1:${port}/live/key`),
-      video: { width: WIDTH, height: HEIGHT, fps: 15 },
+      fps: 15,
       stallMs: 1000,
       firstDelayMs: 100,
       onStatus: (status) => statuses.push(status),
