@@ -105,6 +105,9 @@ export class PublishConnection {
   /** Why it ended by itself; undefined while it runs or once it is being closed. */
   private endedWhy: string | undefined;
   private closing = false;
+  private resolveEnded: () => void = () => {};
+  /** Settles when the connection ends by itself. */
+  readonly whenEnded = new Promise<void>((resolve) => (this.resolveEnded = resolve));
   /** Since when a frame written has waited for the muxer to send one; undefined while none does. */
   private waitingSinceMs: number | undefined;
 
@@ -177,7 +180,8 @@ export class PublishConnection {
     const { target, fps } = this.options;
     const encoder = new PublishEncoder({ ...size, fps }, target.shown);
     encoder.done.catch((error: unknown) => {
-      if (this.encoder === encoder) this.end(endReason(encoder.stderrTail(), target, errorText(error)));
+      if (this.encoder === encoder)
+        this.end(endReason(encoder.stderrTail(), target, errorText(error)));
     });
     const muxerInput = this.muxer.stdin!;
     this.piping = this.piping.then(() => encoder.pipeTo(muxerInput));
@@ -195,6 +199,7 @@ export class PublishConnection {
   private end(why: string): void {
     if (this.closing || this.endedWhy !== undefined) return;
     this.endedWhy = why;
+    this.resolveEnded();
     this.options.onEnd(why);
   }
 }

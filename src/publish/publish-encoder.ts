@@ -60,7 +60,16 @@ export function publishEncoderArgs(video: PublishVideo): string[] {
     ...rawRgbInput(width, height),
     // Arrival times kept to the ms here; the output below puts them on the nominal rate's ticks.
     ...['-framerate', '1000', '-i', 'pipe:0'],
-    ...['-c:v', 'libx264', '-preset', PUBLISH_PRESET, '-tune', 'zerolatency', '-pix_fmt', 'yuv420p'],
+    ...[
+      '-c:v',
+      'libx264',
+      '-preset',
+      PUBLISH_PRESET,
+      '-tune',
+      'zerolatency',
+      '-pix_fmt',
+      'yuv420p',
+    ],
     ...['-force_key_frames', `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`],
     ...['-g', String(Math.max(1, Math.round(fps * KEYFRAME_SECONDS)))],
     ...['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps * 2}k`],

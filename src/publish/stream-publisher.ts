@@ -228,13 +228,15 @@ export class StreamPublisher {
     const { signal } = this.stopper;
     let timer: NodeJS.Timeout | undefined;
     let onStop = (): void => {};
-    // A stalled write ends at the limit, or at once when the publisher stops.
+    // A stalled write ends at the limit, or at once when the publisher stops or the connection ends.
     const waitEnds = new Promise<'stalled' | false>((resolve) => {
       timer = setTimeout(() => resolve('stalled'), this.stallMs);
       onStop = () => resolve(false);
       signal.addEventListener('abort', onStop, { once: true });
     });
-    const taken = await Promise.race([connection.write(frame), waitEnds]);
+    // A write the encoder cannot take because the muxer has gone ends with the connection.
+    const ended = connection.whenEnded.then(() => false as const);
+    const taken = await Promise.race([connection.write(frame), waitEnds, ended]);
     clearTimeout(timer);
     signal.removeEventListener('abort', onStop);
     return taken;
