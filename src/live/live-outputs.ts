@@ -8,6 +8,7 @@ import { prepareOutput } from '../encode/output-file.js';
 import { checkPublishable } from '../publish/ffmpeg-protocols.js';
 import { parsePublishTarget, type PublishTarget } from '../publish/publish-target.js';
 import { loadPublishCa } from '../publish/server-certificate.js';
+import { publishSize } from '../publish/publish-encoder.js';
 import {
   StreamPublisher,
   type PublishCounts,
@@ -84,15 +85,15 @@ export class LiveOutputs {
   }
 
   /**
-   * Starts pushing to each media server at the stream's rate (each frame at its own size: the
-   * working size), with the source's audio if it has some.
+   * Starts pushing to each media server at the stream's format (then each frame at its own size:
+   * the working size), with the source's audio if it has some.
    */
   startPublishing(format: VideoFormat, sourceHasAudio: boolean): void {
     for (const target of this.targets) {
       this.publishers.push(
         new StreamPublisher({
           target,
-          fps: format.fps,
+          video: { ...publishSize(format), fps: format.fps },
           audio: sourceHasAudio && !this.options.mute,
           caFile: this.caFile,
           firstDelayMs: this.options.retryDelayMs,

@@ -13,7 +13,7 @@ import { errorText } from '../errors.js';
 import { spawnFfmpeg, type FfmpegProcess } from '../ffmpeg.js';
 import type { Frame } from '../types.js';
 import { AudioFeed } from './audio-feed.js';
-import { PublishEncoder } from './publish-encoder.js';
+import { PublishEncoder, type PublishVideo } from './publish-encoder.js';
 import type { PublishTarget } from './publish-target.js';
 import { certificateCheckArgs, certificateRefusal } from './server-certificate.js';
 
@@ -77,8 +77,8 @@ function readProgress(report: Readable, frames: (count: number) => void): void {
 
 export interface PublishConnectionOptions {
   target: PublishTarget;
-  /** The stream's nominal rate. */
-  fps: number;
+  /** The stream's nominal rate, and the size its first encoder starts at, before any frame. */
+  video: PublishVideo;
   /** The stream carries the source's audio. */
   audio: boolean;
   caFile?: string;
@@ -121,6 +121,8 @@ export class PublishConnection {
     });
     this.audio = this.muxer.fd3 ? new AudioFeed(this.muxer.fd3) : undefined;
     readProgress(this.muxer.stdout!, (frames) => this.sent(frames));
+    // Ready when the first frame comes, as the muxer is: the audio starts with that frame.
+    this.encoderFor(options.video);
     this.muxer.done.then(
       () => this.end('the server closed the stream'),
       (error: unknown) => this.end(endReason(this.muxer.stderrTail(), target, errorText(error))),
@@ -177,8 +179,11 @@ export class PublishConnection {
   private encoderFor(size: { width: number; height: number }): PublishEncoder {
     if (this.encoder?.fits(size)) return this.encoder;
     void this.encoder?.finish();
-    const { target, fps } = this.options;
-    const encoder = new PublishEncoder({ ...size, fps }, target.shown);
+    const { target, video } = this.options;
+    const encoder = new PublishEncoder(
+      { width: size.width, height: size.height, fps: video.fps },
+      target.shown,
+    );
     encoder.done.catch((error: unknown) => {
       if (this.encoder === encoder)
         this.end(endReason(encoder.stderrTail(), target, errorText(error)));

@@ -23,7 +23,7 @@ import { scaleFrame } from '../encode/scale-frame.js';
 import { RetryBudget } from '../retry-budget.js';
 import type { Frame } from '../types.js';
 import { PublishConnection } from './publish-connection.js';
-import { publishSize } from './publish-encoder.js';
+import { publishSize, type PublishVideo } from './publish-encoder.js';
 import { redactTarget, type PublishTarget } from './publish-target.js';
 
 export type PublishStatus =
@@ -34,8 +34,12 @@ export type PublishStatus =
 
 export interface StreamPublisherOptions {
   target: PublishTarget;
-  /** The stream's nominal frame rate. Each frame is published at its own size (sides made even). */
-  fps: number;
+  /**
+   * The stream's nominal rate, and the size it starts at: the first encoder starts at that size
+   * before the first frame comes (ffmpeg takes a while to start, and the audio starts with the
+   * first frame). Each frame is published at its own size (sides made even).
+   */
+  video: PublishVideo;
   /** The stream carries the source's audio, handed over by `offerAudio`. Default false. */
   audio?: boolean;
   /**
@@ -73,6 +77,8 @@ interface Offered {
 
 export class StreamPublisher {
   private pending: Offered | undefined;
+  /** The size of the last frame offered: where a new connection's encoder starts. */
+  private lastSize: { width: number; height: number };
   private connection: PublishConnection | undefined;
   private wake: (() => void) | undefined;
   private readonly stopper = new AbortController();
@@ -81,6 +87,7 @@ export class StreamPublisher {
   private readonly tally: PublishCounts;
 
   constructor(private readonly options: StreamPublisherOptions) {
+    this.lastSize = publishSize(options.video);
     this.tally = {
       target: options.target.shown,
       frames: 0,
@@ -117,6 +124,7 @@ export class StreamPublisher {
   offer(frame: Frame, captureMs = Date.now()): void {
     if (this.stopper.signal.aborted) return;
     if (this.pending) this.tally.dropped++;
+    this.lastSize = publishSize(frame);
     this.pending = { frame, captureMs };
     this.wake?.();
   }
@@ -155,10 +163,10 @@ export class StreamPublisher {
 
   /** One connection, from spawning ffmpeg until it fails or the publisher stops: why it ended. */
   private async publishOnce(): Promise<string> {
-    const { target, fps, audio = false, caFile } = this.options;
+    const { target, video, audio = false, caFile } = this.options;
     const connection: PublishConnection = new PublishConnection({
       target,
-      fps,
+      video: { ...this.lastSize, fps: video.fps },
       audio,
       caFile,
       onSent: () => this.noteProgress(connection),
@@ -189,7 +197,7 @@ export class StreamPublisher {
         continue;
       }
       this.pending = undefined;
-      connection.nextWriteMs = performance.now() + 1000 / this.options.fps;
+      connection.nextWriteMs = performance.now() + 1000 / this.options.video.fps;
       // Published at its own size; only odd sides are cut to even ones.
       const frame = await scaleFrame(offered.frame, publishSize(offered.frame));
       const stalled = await this.write(connection, { ...offered, frame });
@@ -249,7 +257,7 @@ export class StreamPublisher {
       this.budget.streaming(connection.liveSinceMs, now);
       return;
     }
-    if (connection.framesSent < Math.max(5, this.options.fps)) return;
+    if (connection.framesSent < Math.max(5, this.options.video.fps)) return;
     connection.liveSinceMs = now;
     this.tally.connections++;
     this.options.onStatus?.({ target: this.target.shown, state: 'live' });

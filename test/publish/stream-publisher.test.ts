@@ -433,7 +433,7 @@ describe('a new working size while publishing', () => {
     const statuses: PublishStatus[] = [];
     const publisher = new StreamPublisher({
       target: parsePublishTarget(url),
-      fps: 15,
+      video: { width: WIDTH, height: HEIGHT, fps: 15 },
       audio: true,
       firstDelayMs: 200,
       onStatus: (status) => statuses.push(status),
@@ -496,7 +496,7 @@ describe('a media server that never reads', () => {
     const statuses: PublishStatus[] = [];
     const publisher = new StreamPublisher({
       target: parsePublishTarget(`rtmp://127.0.0.1:${port}/live/key`),
-      fps: 15,
+      video: { width: WIDTH, height: HEIGHT, fps: 15 },
       stallMs: 1000,
       firstDelayMs: 100,
       onStatus: (status) => statuses.push(status),
