@@ -4,9 +4,10 @@
  * Chromium, twice, side by side in one run: first the page alone, then the page while the stream
  * is published to a real nginx-rtmp (started here, as the tests do) and a player (ffmpeg) pulls it
  * back. Reports the frames per second the page drew in each phase and their ratio; the frames
- * per second of H.264 the player decoded (wall clock); and, from the publisher's own counts, the
- * stylized frames per second its encoder took. The machine (CPU model, cores, load average) is
- * printed with them.
+ * per second of H.264 the player decoded (wall clock); from the publisher's own counts, the
+ * stylized frames per second its encoder took and those dropped at the offer (a newer one came
+ * first); the publisher's ffmpegs' CPU per frame taken (Linux: from /proc); and the working size.
+ * The machine (CPU model, cores, load average) is printed with them.
  *
  * With `--audio` the source is a clip of the test pattern with a tone (made here by ffmpeg, at the
  * size and rate, looping), and the publishing phase runs twice: muted, then with the tone as AAC;
