@@ -100,6 +100,8 @@ export class PublishConnection {
   readonly audio: AudioFeed | undefined;
   private readonly muxer: FfmpegProcess;
   private encoder: PublishEncoder | undefined;
+  /** Encoders of sizes before, finishing their last frames: closing waits for them. */
+  private readonly finishing = new Set<Promise<void>>();
   /** Until the previous encoders' output has all gone to the muxer, in order. */
   private piping: Promise<void> = Promise.resolve();
   /** Why it ended by itself; undefined while it runs or once it is being closed. */
@@ -173,12 +175,15 @@ export class PublishConnection {
   async close(): Promise<void> {
     this.closing = true;
     this.audio?.end();
-    await Promise.all([this.encoder?.stop(), this.muxer.stop()]);
+    await Promise.all([this.encoder?.stop(), this.muxer.stop(), ...this.finishing]);
   }
 
   private encoderFor(size: { width: number; height: number }): PublishEncoder {
     if (this.encoder?.fits(size)) return this.encoder;
-    void this.encoder?.finish();
+    if (this.encoder) {
+      const finished = this.encoder.finish().finally(() => this.finishing.delete(finished));
+      this.finishing.add(finished);
+    }
     const { target, video } = this.options;
     const encoder = new PublishEncoder(
       { width: size.width, height: size.height, fps: video.fps },
