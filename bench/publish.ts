@@ -4,9 +4,10 @@
  * Chromium, twice, side by side in one run: first the page alone, then the page while the stream
  * is published to a real nginx-rtmp (started here, as the tests do) and a player (ffmpeg) pulls it
  * back. Reports the frames per second the page drew in each phase and their ratio; the frames
- * per second of H.264 the player decoded (wall clock); and, from the publisher's own counts, the
- * stylized frames per second its encoder took. The machine (CPU model, cores, load average) is
- * printed with them.
+ * per second of H.264 the player decoded (wall clock); from the publisher's own counts, the
+ * stylized frames per second its encoder took and those dropped at the offer (a newer one came
+ * first); the publisher's ffmpegs' CPU per frame taken (Linux: from /proc); and the working size.
+ * The machine (CPU model, cores, load average) is printed with them.
  *
  * With `--audio` the source is a clip of the test pattern with a tone (made here by ffmpeg, at the
  * size and rate, looping), and the publishing phase runs twice: muted, then with the tone as AAC;
@@ -15,7 +16,7 @@
  *   npm run bench:publish -- [--model NAME|PATH] [--device cpu] [--seconds 15] [--warmup 5]
  *                             [--size 1280x720|auto] [--fps 30] [--audio] [--json]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +28,7 @@ import { DEFAULT_MODEL } from '../src/infer/find-model.js';
 import { InferencePool } from '../src/infer/inference-pool.js';
 import { loadModel } from '../src/infer/load-model.js';
 import { startLive, type LiveRun } from '../src/live/live-run.js';
-import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/stream-publisher.js';
+import { PUBLISH_PRESET, publishBitrateKbps } from '../src/publish/publish-encoder.js';
 import { StyleGallery } from '../src/stream/style-gallery.js';
 import { DEFAULT_STYLE } from '../src/stylizer/default-style.js';
 import { poolStylizer } from '../src/stylizer/open-stylizer.js';
@@ -97,8 +98,37 @@ function startPhase(publish: string[], mute = false): Promise<LiveRun> {
   });
 }
 
+/**
+ * CPU ms so far of this process's ffmpeg children that publish to `url` (the x264 `superfast`
+ * encoders and the process naming the URL, not the player), from /proc (Linux): those still
+ * running.
+ */
+async function publisherCpuMs(url: string): Promise<number> {
+  const msPerTick = 10; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      // After the command's name: state, ppid, … utime and stime are the 12th and 13th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (
+        cmdline.includes('framemd5') ||
+        !(cmdline.includes(url) || cmdline.includes(PUBLISH_PRESET))
+      )
+        continue;
+      total += (Number(fields[11]) + Number(fields[12])) * msPerTick;
+    } catch {
+      // It exited meanwhile.
+    }
+  }
+  return total;
+}
+
 /** Opens the page, warms up, and measures frames drawn and sent per second during `during`. */
-async function pageFps(run: LiveRun, during: () => Promise<void>) {
+async function pageFps(run: LiveRun, during: () => Promise<void>, publishUrl?: string) {
   const page = await browser.newPage();
   await page.goto(run.url);
   await sleep(warmup * 1000);
@@ -106,16 +136,25 @@ async function pageFps(run: LiveRun, during: () => Promise<void>) {
   const sentBefore = run.counts().sent;
   const publishedBefore = run.publishCounts()[0];
   const before = await drawn();
+  const cpuBefore = publishUrl ? await publisherCpuMs(publishUrl) : 0;
   const startedMs = performance.now();
   await during();
   const elapsed = (performance.now() - startedMs) / 1000;
+  const cpuMs = publishUrl ? (await publisherCpuMs(publishUrl)) - cpuBefore : 0;
+  const published = run.publishCounts()[0];
+  const taken = (published?.frames ?? 0) - (publishedBefore?.frames ?? 0);
   const result = {
     drawnFps: round(((await drawn()) - before) / elapsed),
     sentFps: round((run.counts().sent - sentBefore) / elapsed),
     // Stylized frames the publisher's encoder took.
-    publishedFps: round(
-      ((run.publishCounts()[0]?.frames ?? 0) - (publishedBefore?.frames ?? 0)) / elapsed,
+    publishedFps: round(taken / elapsed),
+    // Frames replaced at the offer by a newer one before the publisher could take them.
+    publishDroppedFps: round(
+      ((published?.dropped ?? 0) - (publishedBefore?.dropped ?? 0)) / elapsed,
     ),
+    // The publisher's ffmpegs' CPU per frame taken (its encoders and muxer; Linux).
+    publisherCpuMsPerFrame: round(taken > 0 ? cpuMs / taken : 0),
+    size: `${run.video.width}x${run.video.height}`,
   };
   await page.close();
   return result;
@@ -189,9 +228,13 @@ try {
     const url = rtmp.streamUrl(name);
     const run = await startPhase([url], mute);
     let player: Awaited<ReturnType<typeof playFor>> | undefined;
-    const page = await pageFps(run, async () => {
-      player = await playFor(url, seconds);
-    });
+    const page = await pageFps(
+      run,
+      async () => {
+        player = await playFor(url, seconds);
+      },
+      url,
+    );
     await run.stop();
     return { run, page, player };
   };
@@ -228,14 +271,14 @@ try {
       `live: ${clip ? 'a clip with a tone' : 'the test pattern'}, ${result.video}, model ${result.model}; publishing ${result.encoder}`,
       `page alone:        ${pageAlone.drawnFps} fps drawn (${pageAlone.sentFps} sent)`,
       `page + publishing${clip ? ' (muted)' : ''}: ${pagePublishing.drawnFps} fps drawn (${pagePublishing.sentFps} sent), ${result.pageRatio} of alone`,
-      `publisher: ${pagePublishing.publishedFps} fps taken by its encoder`,
+      `publisher: ${pagePublishing.publishedFps} fps taken by its encoder, ${pagePublishing.publishDroppedFps} fps dropped at the offer, its ffmpegs ${pagePublishing.publisherCpuMsPerFrame} ms CPU a frame (working size ${pagePublishing.size})`,
       `player (nginx-rtmp → ffmpeg): ${player?.fps} fps of H.264 decoded (${player?.ptsFps} by the stream's timestamps)`,
     ];
     if (withAudio) {
       const { page, player: heard } = withAudio;
       lines.push(
         `page + publishing with audio: ${page.drawnFps} fps drawn (${page.sentFps} sent), ${result.pageWithAudioRatio} of alone`,
-        `publisher: ${page.publishedFps} fps taken by its encoder`,
+        `publisher: ${page.publishedFps} fps taken by its encoder, ${page.publishDroppedFps} fps dropped at the offer, its ffmpegs ${page.publisherCpuMsPerFrame} ms CPU a frame (working size ${page.size})`,
         `player: ${heard?.fps} fps of H.264 decoded (${heard?.ptsFps} by timestamps), ${heard?.audioRate} s of AAC a second`,
       );
     }

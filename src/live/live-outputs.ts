@@ -8,8 +8,8 @@ import { prepareOutput } from '../encode/output-file.js';
 import { checkPublishable } from '../publish/ffmpeg-protocols.js';
 import { parsePublishTarget, type PublishTarget } from '../publish/publish-target.js';
 import { loadPublishCa } from '../publish/server-certificate.js';
+import { publishSize } from '../publish/publish-encoder.js';
 import {
-  publishSize,
   StreamPublisher,
   type PublishCounts,
   type PublishStatus,
@@ -84,7 +84,10 @@ export class LiveOutputs {
       this.recorder = await startLiveRecorder(this.options.record, format, this.options.fail);
   }
 
-  /** Starts pushing to each media server at the stream's format, with its audio if it has some. */
+  /**
+   * Starts pushing to each media server at the stream's format (then each frame at its own size:
+   * the working size), with the source's audio if it has some.
+   */
   startPublishing(format: VideoFormat, sourceHasAudio: boolean): void {
     for (const target of this.targets) {
       this.publishers.push(

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseOutputProtocols } from '../../src/publish/ffmpeg-protocols.js';
 import { parsePublishTarget, redactTarget } from '../../src/publish/publish-target.js';
+import { endReason, publishArgs } from '../../src/publish/publish-connection.js';
 import {
-  endReason,
-  publishArgs,
   publishBitrateKbps,
+  publishEncoderArgs,
   publishSize,
-} from '../../src/publish/stream-publisher.js';
+} from '../../src/publish/publish-encoder.js';
 
 describe('publish targets', () => {
   it('takes RTMP, RTMPS and SRT URLs, each with its container', () => {
@@ -58,26 +58,34 @@ describe('the publishing encoder', () => {
     expect(publishSize({ width: 321, height: 181 })).toEqual({ width: 320, height: 180 });
     expect(publishBitrateKbps({ width: 1280, height: 720, fps: 30 })).toBe(2765);
     expect(publishBitrateKbps({ width: 160, height: 90, fps: 10 })).toBe(300);
-    const args = publishArgs(parsePublishTarget('rtmp://h/live/s'), {
-      width: 1280,
-      height: 720,
-      fps: 30,
-    });
+    const args = publishEncoderArgs({ width: 1280, height: 720, fps: 30 });
     const after = (flag: string) => args[args.indexOf(flag) + 1];
     expect(after('-c:v')).toBe('libx264');
     expect(after('-tune')).toBe('zerolatency');
     // Frames keep the time they arrived at: the stream's rate is the stylized rate, no repeats.
     expect(after('-use_wallclock_as_timestamps')).toBe('1');
     expect(after('-framerate')).toBe('1000');
+    expect(after('-s')).toBe('1280x720');
     expect(after('-r')).toBe('30');
     expect(after('-vsync')).toBe('vfr');
     expect(after('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
     expect(after('-g')).toBe('60');
     expect(after('-maxrate')).toBe('2765k');
+    expect(args.slice(-3)).toEqual(['-f', 'h264', 'pipe:1']);
+  });
+
+  it('muxes the H.264 as it is, stamped as it arrives, with the audio as AAC', () => {
+    const args = publishArgs(parsePublishTarget('rtmp://h/live/s'));
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(after('-use_wallclock_as_timestamps')).toBe('1');
+    expect(after('-f')).toBe('h264');
+    expect(after('-c:v')).toBe('copy');
+    expect(args).not.toContain('-c:a');
     expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h/live/s']);
-    expect(
-      publishArgs(parsePublishTarget('srt://h:1'), { width: 2, height: 2, fps: 1 }).at(-2),
-    ).toBe('mpegts');
+    expect(publishArgs(parsePublishTarget('srt://h:1')).at(-2)).toBe('mpegts');
+    const withAudio = publishArgs(parsePublishTarget('rtmp://h/live/s'), undefined, true);
+    expect(withAudio[withAudio.indexOf('-c:a') + 1]).toBe('aac');
+    expect(withAudio).toContain('pipe:3');
   });
 
   it("says why a connection ended in ffmpeg's last words, without its prefixes", () => {
@@ -94,24 +102,23 @@ describe('the publishing encoder', () => {
   });
 
   it("has ffmpeg check an RTMPS server's certificate, against the system's CAs or a given file", () => {
-    const video = { width: 2, height: 2, fps: 1 };
     const rtmps = parsePublishTarget('rtmps://live.example/app/key');
     // Output options before the URL: ffmpeg hands them to the TLS layer under RTMP.
-    expect(publishArgs(rtmps, video).slice(-5)).toEqual([
+    expect(publishArgs(rtmps).slice(-5)).toEqual([
       '-tls_verify',
       '1',
       '-f',
       'flv',
       'rtmps://live.example/app/key',
     ]);
-    expect(publishArgs(rtmps, video, '/etc/ca.pem').slice(-7, -3)).toEqual([
+    expect(publishArgs(rtmps, '/etc/ca.pem').slice(-7, -3)).toEqual([
       '-tls_verify',
       '1',
       '-ca_file',
       '/etc/ca.pem',
     ]);
     for (const plain of ['rtmp://h/live/s', 'srt://h:1']) {
-      const args = publishArgs(parsePublishTarget(plain), video, '/etc/ca.pem');
+      const args = publishArgs(parsePublishTarget(plain), '/etc/ca.pem');
       expect(args).not.toContain('-tls_verify');
       expect(args).not.toContain('-ca_file');
     }

@@ -2,8 +2,9 @@
  * `publish` against a real media server: nginx with its RTMP module, started here. The stylized
  * stream is pulled back from it with ffmpeg (H.264, the working size, the style's colour; the
  * source's tone as AAC where it has one); the server is killed mid-stream (the page and the
- * recording go on, the publisher retries) and started again (publishing resumes). No timings are
- * asserted.
+ * recording go on, the publisher retries) and started again (publishing resumes); the working
+ * size changes mid-stream (a player keeps playing, its frames take the new size, the tone goes
+ * on). No timings are asserted.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLiveSource } from '../../src/decode/live-source.js';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { PCM_AUDIO } from '../../src/decode/pcm-audio.js';
 import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
@@ -423,6 +425,64 @@ describe('publishing over SRT', () => {
       else process.env.FFMPEG_PATH = previous;
     }
   });
+});
+
+describe('a new working size while publishing', () => {
+  it('starts a keyframe at the new size on the same connection: a player keeps playing, and the tone goes on', async () => {
+    const url = rtmp.streamUrl('resize');
+    const statuses: PublishStatus[] = [];
+    const publisher = new StreamPublisher({
+      target: parsePublishTarget(url),
+      video: { width: WIDTH, height: HEIGHT, fps: 15 },
+      audio: true,
+      firstDelayMs: 200,
+      onStatus: (status) => statuses.push(status),
+    });
+    // Frames of the current size (a grey that x264 has something to encode) and a 440 Hz tone
+    // beside them, as a live run hands them over.
+    let size = { width: WIDTH, height: HEIGHT };
+    let index = 0;
+    const tone = new Int16Array((PCM_AUDIO.rate / 15) * PCM_AUDIO.channels);
+    let sample = 0;
+    const feed = setInterval(() => {
+      const data = new Uint8Array(size.width * size.height * 3).map(
+        (_, i) => (i * 7 + index) & 255,
+      );
+      publisher.offer({ index: index++, ptsMs: 0, ...size, data });
+      for (let i = 0; i < tone.length; i += 2, sample++) {
+        tone[i] = tone[i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * sample) / 48_000));
+      }
+      publisher.offerAudio(new Uint8Array(tone.buffer.slice(0)));
+    }, 1000 / 15);
+    // One player, from before the change to after it: the size of each frame it decodes.
+    const sizes: string[] = [];
+    const player = spawnFfmpeg(['-i', url, '-map', '0:v', '-vf', 'showinfo', '-f', 'null', '-'], {
+      task: `playing ${url}`,
+      logLevel: 'info',
+      onStderrLine: (line) => {
+        const shown = / s:(\d+x\d+) /.exec(line);
+        if (shown) sizes.push(shown[1]!);
+      },
+    });
+    const seen = (shown: string) => sizes.filter((each) => each === shown).length;
+    try {
+      await until(() => seen('320x180') >= 10, 'frames at the first size');
+      size = { width: 160, height: 96 };
+      await until(() => seen('160x96') >= 10, 'frames at the new size');
+      expect(player.child.exitCode).toBeNull(); // the same player, still playing
+      // Once at the new size, no frame of the old one.
+      expect(sizes.slice(sizes.indexOf('160x96'))).not.toContain('320x180');
+      const heard = await pullAudio(url, 1);
+      expect(heard.rms).toBeGreaterThan(1000);
+      // One connection throughout: nothing dropped it, nothing reconnected.
+      expect(statuses.filter((status) => status.state === 'retrying')).toEqual([]);
+      expect(publisher.counts()).toMatchObject({ connections: 1 });
+    } finally {
+      clearInterval(feed);
+      await player.stop();
+      await publisher.stop();
+    }
+  }, 120_000);
 });
 
 describe('a media server that never reads', () => {
