@@ -1,13 +1,13 @@
 /**
  * The live frame pump: the newest captured frame waits in a one-frame slot (older ones are
- * dropped and counted); up to one frame per inference worker is stylized at a time; each result
- * goes on to the encoding lane (`EncodingLane`: encoded for the viewers, recorded, in frame order),
- * and its worker takes the next frame at once, while that one is encoded.
+ * dropped and counted); up to one frame per inference worker is stylized at a time; each result,
+ * unless a newer one already went out, is delivered (encoded for the viewers, recorded). Frames
+ * out of order are dropped late rather than shown backwards in time, and deliveries start in
+ * frame order (a video codec's frames depend on the ones before).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Stylizer } from '../stylizer/stylizer.js';
 import type { Frame, StyleSettings } from '../types.js';
-import { EncodingLane, type SentFrame, type Stylized } from './encoding-lane.js';
 import type { LiveFrameSlot } from './live-frame-slot.js';
 import type { LiveStats } from './live-stats.js';
 
@@ -20,12 +20,17 @@ export interface Captured {
   captureMs: number;
 }
 
+/** A frame that went out: its source index, capture and send times (ms since the epoch). */
+export interface SentFrame {
+  index: number;
+  captureMs: number;
+  sentMs: number;
+}
+
 export interface LiveFramePumpOptions {
   stylizer: Stylizer;
   /** Where captured frames wait; it counts the ones dropped there. */
   slot: LiveFrameSlot<Captured>;
-  /** Where stylized frames wait for the encoders; it counts the ones dropped there. */
-  encodingSlot: LiveFrameSlot<Stylized>;
   stats: LiveStats;
   /** Each frame's style; `null` or `undefined` sends it unstyled. */
   styleFor(captured: Captured): StyleSettings | null | undefined;
@@ -33,18 +38,17 @@ export interface LiveFramePumpOptions {
   wanted(): boolean;
   /**
    * Hands on a stylized frame that goes out (`index` and `captureMs` tag it); resolves once it is
-   * encoded and offered to the viewers. Called in frame order, at most two frames at once.
+   * encoded and offered to the viewers. Called in frame order.
    */
   deliver(output: Frame, tag: { index: number; captureMs: number }): Promise<void>;
   /** Each frame that went out, once delivered, with its capture and send times. */
   sent?(frame: SentFrame): void;
   /**
-   * How long a stylized frame held one of the stylizer's places (its inference), ms, with the
-   * result: for `--size auto`, the model's rate.
+   * How long a stylized frame held one of the stylizer's places, ms — inference, then encoding
+   * for the viewers, up to delivery — with the result (for `--size auto`: the pump's real rate,
+   * encoders included, not the model's alone).
    */
   timed?(ms: number, output: Frame): void;
-  /** The encoding lane's busy time per frame delivered, ms (`--size auto`: the encoders' rate). */
-  encoded?(ms: number, output: Frame): void;
   signal: AbortSignal;
   /** A stage failed for good: the run stops. */
   fail(error: unknown): void;
@@ -52,22 +56,11 @@ export interface LiveFramePumpOptions {
 
 export class LiveFramePump {
   private inFlight = 0;
+  private lastSent = -1;
   private inferenceFailures = 0;
   private idle: (() => void) | undefined;
-  private readonly lane: EncodingLane;
 
-  constructor(private readonly options: LiveFramePumpOptions) {
-    const { encodingSlot, stats, deliver, sent, encoded, signal, fail } = options;
-    this.lane = new EncodingLane({
-      slot: encodingSlot,
-      stats,
-      deliver,
-      sent,
-      timed: encoded,
-      signal,
-      fail,
-    });
-  }
+  constructor(private readonly options: LiveFramePumpOptions) {}
 
   /** The newest captured frame: it replaces any still waiting, and goes to a free worker. */
   put(captured: Captured): void {
@@ -80,15 +73,11 @@ export class LiveFramePump {
     this.options.slot.clear();
   }
 
-  /** Waits until no frame is stylized, encoded or waiting for the encoders, or `timeoutMs`. */
+  /** Waits until no frame is in flight, or `timeoutMs`. */
   async drain(timeoutMs: number): Promise<void> {
-    const stylized =
-      this.inFlight === 0 ? undefined : new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.inFlight === 0) return;
     await Promise.race([
-      (async () => {
-        await stylized;
-        await this.lane.settled();
-      })(),
+      new Promise<void>((resolve) => (this.idle = resolve)),
       sleep(timeoutMs, undefined, { ref: false }),
     ]);
   }
@@ -125,9 +114,23 @@ export class LiveFramePump {
         if (++this.inferenceFailures >= MAX_INFERENCE_FAILURES) throw error;
         return;
       }
-      this.options.timed?.(performance.now() - startedMs, output);
     }
-    // The worker's place is free from here: encoding goes on in the lane.
-    this.lane.offer({ output, index: frame.index, captureMs: captured.captureMs });
+    try {
+      await this.send(captured, output);
+    } finally {
+      if (settings) this.options.timed?.(performance.now() - startedMs, output);
+    }
+  }
+
+  /** Delivers a result, unless a newer frame already went out. */
+  private async send({ frame, captureMs }: Captured, output: Frame): Promise<void> {
+    const { stats, signal } = this.options;
+    if (frame.index <= this.lastSent || signal.aborted) return stats.lateDrop();
+    // Claimed before encoding: frames reach the encoders in order, none behind a newer one.
+    this.lastSent = frame.index;
+    await this.options.deliver(output, { index: frame.index, captureMs });
+    const sentMs = Date.now();
+    stats.sent(sentMs - captureMs);
+    this.options.sent?.({ index: frame.index, captureMs, sentMs });
   }
 }

@@ -104,14 +104,9 @@ export class LiveInput {
     this.sizes?.restart(dropped);
   }
 
-  /** How long a frame's inference at the working size took (older sizes are not counted). */
+  /** How long a frame at the working size took (frames of an older size are not counted). */
   timed(ms: number, output: { width: number }): void {
     if (output.width === this.current?.width) this.sizes?.timed(ms);
-  }
-
-  /** The encoding lane's time for a frame at the working size (older sizes are not counted). */
-  encoded(ms: number, output: { width: number }): void {
-    if (output.width === this.current?.width) this.sizes?.encoded(ms);
   }
 
   /** Each source frame, for `auto`: the new working size once a window says so, else undefined. */

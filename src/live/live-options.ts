@@ -11,7 +11,7 @@ import type { StreamServerOptions } from '../stream/stream-server.js';
 import type { StyleGallery } from '../stream/style-gallery.js';
 import type { ViewerCodecChoice } from '../stream/viewer-transports.js';
 import type { StyleForFrame } from '../types.js';
-import type { SentFrame } from './encoding-lane.js';
+import type { SentFrame } from './live-frame-pump.js';
 import type { LiveSettings, SourceStatus } from './live-types.js';
 
 /**

@@ -1,10 +1,9 @@
 /**
  * A live run, wired: a live source kept open with retries (`runLiveSource`) feeds the frame pump
- * (`LiveFramePump`: newest-frame slot → stylize → the encoding lane (`EncodingLane`) → the
- * viewers' encoders (`ViewerEncoders`: JPEG, H.264) → viewers; the stylized frame → the recording
- * and each media server (`LiveOutputs`)), and with `size: 'auto'` each window of frames is judged
- * (`LiveInput`) and the source reopened at the new size. This class starts and stops those parts
- * and the viewer server around them.
+ * (`LiveFramePump`: newest-frame slot → stylize → the viewers' encoders (`ViewerEncoders`: JPEG,
+ * H.264) → viewers; the stylized frame → the recording and each media server (`LiveOutputs`)),
+ * and with `size: 'auto'` each window of frames is judged (`LiveInput`) and the source reopened
+ * at the new size. This class starts and stops those parts and the viewer server around them.
  *
  * Its states: `opening` until the source has opened — at once, or, when it could not be opened at
  * the start (a camera not plugged in yet, a stream not up yet) and `retry` allows, on a later
@@ -27,7 +26,6 @@ import { ViewerEncoders } from '../stream/viewer-encoders.js';
 import { offeredCodecs } from '../stream/viewer-transports.js';
 import { assertOpenStylizer, type Stylizer } from '../stylizer/stylizer.js';
 import type { Frame, StyleSettings } from '../types.js';
-import type { Stylized } from './encoding-lane.js';
 import { LiveFramePump, type Captured } from './live-frame-pump.js';
 import { LiveFrameSlot } from './live-frame-slot.js';
 import { LiveInput } from './live-input.js';
@@ -91,7 +89,6 @@ interface LiveRunParts {
   outputs: LiveOutputs;
   server: StreamServer;
   slot: LiveFrameSlot<Captured>;
-  encodingSlot: LiveFrameSlot<Stylized>;
   statistics: LiveStats;
 }
 
@@ -109,7 +106,6 @@ export class LiveRun {
   private readonly startError: unknown;
   private readonly outputs: LiveOutputs;
   private readonly slot: LiveFrameSlot<Captured>;
-  private readonly encodingSlot: LiveFrameSlot<Stylized>;
   private readonly statistics: LiveStats;
   private readonly encoders: ViewerEncoders;
   private readonly pump: LiveFramePump;
@@ -135,8 +131,7 @@ export class LiveRun {
       { levels: card.levels },
     );
     const slot = new LiveFrameSlot<Captured>();
-    const encodingSlot = new LiveFrameSlot<Stylized>();
-    const statistics = new LiveStats(() => slot.dropped + encodingSlot.dropped);
+    const statistics = new LiveStats(() => slot.dropped);
     const outputs = await LiveOutputs.check(
       { ...options, signal: stopper.signal, fail: stopper.fail },
       filesRead(options),
@@ -157,7 +152,7 @@ export class LiveRun {
     }
     if (input.format) outputs.startPublishing(input.format, input.hasAudio);
     const parts = { stylizer, options, stopper, input, startError, controls, outputs, server };
-    return new LiveRun({ ...parts, slot, encodingSlot, statistics });
+    return new LiveRun({ ...parts, slot, statistics });
   }
 
   private constructor(parts: LiveRunParts) {
@@ -170,7 +165,6 @@ export class LiveRun {
     this.startError = parts.startError;
     this.outputs = parts.outputs;
     this.slot = parts.slot;
-    this.encodingSlot = parts.encodingSlot;
     this.statistics = parts.statistics;
     this.current = this.input.format ? 'live' : 'opening';
     this.label = describeLiveSource(this.options.source);
@@ -222,12 +216,10 @@ export class LiveRun {
     return new LiveFramePump({
       stylizer: this.stylizer,
       slot: this.slot,
-      encodingSlot: this.encodingSlot,
       stats: this.statistics,
       styleFor: (captured) => this.styleFor(captured),
       wanted: () => this.server.viewerCount > 0 || outputs.active,
       timed: (ms, output) => input.timed(ms, output),
-      encoded: (ms, output) => input.encoded(ms, output),
       deliver: async (output, tag) => {
         outputs.offer(output, tag.captureMs);
         await this.encoders.deliver(output, tag, input.format?.fps ?? 30);
@@ -300,7 +292,7 @@ export class LiveRun {
       this.server.setVideo(this.input.format!);
     }
     this.current = 'live';
-    this.input.restartWindows(this.staleDrops);
+    this.input.restartWindows(this.slot.dropped);
     const { outputs } = this;
     const clock = (this.audioClock = new SourceAudioClock());
     return decodeFrames({
@@ -324,16 +316,11 @@ export class LiveRun {
     this.audioClock.frame(frame.ptsMs, captureMs);
     this.statistics.sourceFrame();
     this.pump.put({ frame: { ...frame, index: this.sequence++ }, captureMs });
-    const next = this.input.judge(captureMs, this.staleDrops, this.stylizer.concurrency);
+    const next = this.input.judge(captureMs, this.slot.dropped, this.stylizer.concurrency);
     if (!next) return false;
     this.input.resize(next);
     this.current = 'resizing';
     return true;
-  }
-
-  /** Frames replaced by newer ones while waiting for a worker or for the encoders. */
-  private get staleDrops(): number {
-    return this.slot.dropped + this.encodingSlot.dropped;
   }
 
   private setSource(status: SourceStatus): void {

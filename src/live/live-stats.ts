@@ -25,7 +25,7 @@ export class LiveStats {
   totalSource = 0;
 
   constructor(
-    /** Drops counted elsewhere (the slots where frames wait for a worker and for the encoders). */
+    /** Drops counted elsewhere (the frame slot). */
     private readonly slotDrops: () => number,
     private readonly now: () => number = () => performance.now(),
   ) {}

@@ -36,6 +36,6 @@ export interface StatsSnapshot {
   sourceFps: number;
   /** Capture to send, over the last few seconds (server side). */
   latencyMs: { p50: number; p95: number };
-  /** Stale frames dropped because inference or the encoders fell behind (since start). */
+  /** Stale frames dropped because inference fell behind (since start). */
   drops: number;
 }

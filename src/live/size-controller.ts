@@ -2,11 +2,10 @@
  * `--size auto` for live: which working size the stylizer can keep up with. The sizes form a
  * ladder (720p → 540p → 432p → 360p, the source's aspect kept, each side a multiple of the
  * model's `sizeMultiple`); the controller steps down when frames are being dropped as stale and
- * the pipeline's measured throughput — the slower of the stylizer (its workers) and the encoding
- * lane (the viewers' encoders) — is below the source's rate, straight to the
- * largest size that throughput, scaled by pixels, is predicted to keep up at, so a run that starts
- * far too big settles in one step; and up one rung when the throughput predicted for the next size
- * up clears the source's rate with headroom. Decisions are pure
+ * the stylizer's measured throughput is below the source's rate — straight to the largest size
+ * that throughput, scaled by pixels, is predicted to keep up at, so a run that starts far too big
+ * settles in one step — and up one rung when the throughput predicted for the next size up clears
+ * the source's rate with headroom. Decisions are pure
  * functions of the measured windows it is given — no timers, no clocks — and need several windows
  * in a row (more to go up than down), so the size does not oscillate.
  */
@@ -21,24 +20,16 @@ export const AUTO_LIMIT: Size = SIZE_720P;
 export interface SizeWindow {
   /** Frames the source delivered. */
   sourceFrames: number;
-  /**
-   * Of those, frames dropped as stale: a newer frame replaced them before a worker was free, or
-   * before the encoders were.
-   */
+  /** Of those, frames dropped as stale (a newer frame replaced them before a worker was free). */
   dropped: number;
   /** Frames per second the source delivered. */
   sourceFps: number;
   /**
-   * Mean time one frame's inference held a worker's place at the current size, ms. The mean, not
-   * the median: the slow frames are what make a stale drop.
+   * Mean time one frame held a worker's place at the current size, ms: inference, then its JPEG
+   * (the place is not free for the next frame until that is done). The mean, not the median: the
+   * slow frames are what make a stale drop.
    */
   frameMs: number;
-  /**
-   * Mean time one frame cost the encoding lane at the current size, ms: the lane's busy time
-   * (frames being encoded for every codec in use and offered to the viewers) over the frames it
-   * delivered, so 1000 ÷ it is the encoders' rate; 0 when none was encoded.
-   */
-  encodeMs?: number;
   /** Frames stylized at once (workers). */
   workers: number;
 }
@@ -110,13 +101,9 @@ export class SizeController {
    * the new size is judged on its own numbers.
    */
   observe(window: SizeWindow): Size {
-    const { sourceFrames, dropped, sourceFps, frameMs, encodeMs = 0, workers } = window;
+    const { sourceFrames, dropped, sourceFps, frameMs, workers } = window;
     if (sourceFrames === 0 || frameMs <= 0 || sourceFps <= 0) return this.size;
-    // Frames a second the workers can stylize, and the encoding lane pass on: the slower wins.
-    const throughput = Math.min(
-      (workers * 1000) / frameMs,
-      encodeMs > 0 ? 1000 / encodeMs : Number.POSITIVE_INFINITY,
-    );
+    const throughput = (workers * 1000) / frameMs;
     const behind = dropped / sourceFrames > this.dropShare && throughput < sourceFps;
     const bigger = this.ladder[this.rung - 1];
     const pixels = (size: Size): number => size.width * size.height;

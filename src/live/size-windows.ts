@@ -1,8 +1,8 @@
 /**
  * What `--size auto` measures: a live run's source frames cut into windows of a couple of seconds
- * (by capture time), each holding its frames, its stale drops, how long a frame's inference held a
- * worker's place and how long its encoding held the encoding lane at the current size; at each
- * window's end the `SizeController` judges it. Pure: times are given, nothing waits here.
+ * (by capture time), each holding its frames, its stale drops and how long a stylized frame held a
+ * worker's place at the current size; at each window's end the `SizeController` judges it. Pure:
+ * times are given, nothing waits here.
  */
 import type { Size } from '../decode/working-size.js';
 import type { SizeController } from './size-controller.js';
@@ -19,10 +19,8 @@ export class SizeWindows {
   private startMs: number | undefined;
   private frames = 0;
   private dropsBefore = 0;
-  /** How long each frame's inference held a worker's place (ms) at the current size. */
+  /** How long each stylized frame held a worker's place (ms) at the current size, this window. */
   private frameTimes: number[] = [];
-  /** The encoding lane's busy time each frame accounted for (ms) at the current size. */
-  private encodeTimes: number[] = [];
 
   constructor(
     readonly controller: SizeController,
@@ -35,23 +33,17 @@ export class SizeWindows {
     this.frames = 0;
     this.dropsBefore = dropped;
     this.frameTimes = [];
-    this.encodeTimes = [];
   }
 
-  /** A frame at the current size held a worker's place for `ms` (its inference). */
+  /** A frame at the current size held a worker's place for `ms` (inference, then JPEG). */
   timed(ms: number): void {
     this.frameTimes.push(ms);
   }
 
-  /** A frame at the current size went out, accounting for `ms` of the encoding lane's time. */
-  encoded(ms: number): void {
-    this.encodeTimes.push(ms);
-  }
-
   /**
    * One source frame, captured at `captureMs`, with the count of frames dropped as stale so far
-   * (waiting for a worker or for the encoders) and the frames stylized at once. Returns the new
-   * size when a window ended and the controller changed it.
+   * and the frames stylized at once. Returns the new size when a window ended and the controller
+   * changed it.
    */
   frame(captureMs: number, dropped: number, workers: number): Size | undefined {
     this.startMs ??= captureMs;
@@ -64,7 +56,6 @@ export class SizeWindows {
       dropped: dropped - this.dropsBefore,
       sourceFps: (this.frames * 1000) / elapsedMs,
       frameMs: mean(this.frameTimes),
-      encodeMs: mean(this.encodeTimes),
       workers,
     });
     this.restart(dropped);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stylized } from '../../src/live/encoding-lane.js';
 import { LiveFramePump, type LiveFramePumpOptions } from '../../src/live/live-frame-pump.js';
 import { LiveFrameSlot } from '../../src/live/live-frame-slot.js';
 import { LiveStats } from '../../src/live/live-stats.js';
@@ -64,8 +63,7 @@ function gatedStylizer(stylizer: Stylizer) {
 /** A pump whose deliveries are recorded; `sentCount(n)` resolves once `n` have gone out. */
 function pumpWith(stylizer: Stylizer, overrides: Partial<LiveFramePumpOptions> = {}) {
   const slot = new LiveFrameSlot<{ frame: Frame; captureMs: number }>();
-  const encodingSlot = new LiveFrameSlot<Stylized>();
-  const stats = new LiveStats(() => slot.dropped + encodingSlot.dropped);
+  const stats = new LiveStats(() => slot.dropped);
   const sent: { index: number; tagged: number; width: number }[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const failures: unknown[] = [];
@@ -73,7 +71,6 @@ function pumpWith(stylizer: Stylizer, overrides: Partial<LiveFramePumpOptions> =
   const pump = new LiveFramePump({
     stylizer,
     slot,
-    encodingSlot,
     stats,
     styleFor: () => style,
     wanted: () => true,
@@ -90,38 +87,7 @@ function pumpWith(stylizer: Stylizer, overrides: Partial<LiveFramePumpOptions> =
       if (sent.length >= count) resolve();
       else waiters.push({ count, resolve });
     });
-  return { pump, slot, encodingSlot, stats, sent, failures, sentCount };
-}
-
-/** Deliveries held until the test lets each go: the encoders' pace is the test's to choose. */
-class DeliveryGate {
-  readonly started: number[] = [];
-  readonly done: number[] = [];
-  private readonly gates = new Map<number, () => void>();
-  private readonly arrivals = new Map<number, () => void>();
-
-  readonly deliver = async (output: Frame): Promise<void> => {
-    this.started.push(output.index);
-    const opened = new Promise<void>((open) => this.gates.set(output.index, open));
-    this.arrivals.get(output.index)?.();
-    await opened;
-    this.done.push(output.index);
-  };
-
-  /** Resolves once frame `index` is being delivered. */
-  reached(index: number): Promise<void> {
-    if (this.gates.has(index)) return Promise.resolve();
-    return new Promise((resolve) => this.arrivals.set(index, resolve));
-  }
-
-  release(index: number): void {
-    this.gates.get(index)!();
-  }
-}
-
-/** Resolves once `condition` holds (the pump moves on through worker replies, not at once). */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+  return { pump, slot, stats, sent, failures, sentCount };
 }
 
 const put = (pump: LiveFramePump, index: number) =>
@@ -166,121 +132,25 @@ describe('LiveFramePump', () => {
     expect(stats.drops).toBe(1);
   });
 
-  it('frees a worker when its inference ends: the next frame is stylized while one encodes', async () => {
+  it('times how long each stylized frame holds its place, up to delivery or its late drop', async () => {
     const gated = gatedStylizer(tiny);
-    const encoders = new DeliveryGate();
-    const { pump, encodingSlot } = pumpWith(gated.stylizer, { deliver: encoders.deliver });
+    const timed: { index: number; ms: number; sentBefore: number }[] = [];
+    const { pump, sent, sentCount } = pumpWith(gated.stylizer, {
+      timed: (ms, output) => timed.push({ index: output.index, ms, sentBefore: sent.length }),
+    });
     put(pump, 0);
-    gated.release(0);
-    await encoders.reached(0); // frame 0 is being encoded, its worker free
     put(pump, 1);
-    put(pump, 2);
-    await until(() => gated.started.length === 3);
-    expect(gated.started).toEqual([0, 1, 2]); // both workers stylize while frame 0 encodes
     gated.release(1);
-    await encoders.reached(1); // in the encoders beside frame 0
-    gated.release(2);
-    await until(() => encodingSlot.full); // waiting for one of them
-    encoders.release(0);
-    await encoders.reached(2);
-    encoders.release(1);
-    encoders.release(2);
-    await pump.drain(5000);
-    expect(encoders.done).toEqual([0, 1, 2]);
-  });
-
-  it('encodes two frames at once, in frame order; one waits, the newest wins, drops counted', async () => {
-    const gated = gatedStylizer(tiny);
-    const encoders = new DeliveryGate();
-    const { pump, stats, encodingSlot } = pumpWith(gated.stylizer, { deliver: encoders.deliver });
-    for (const index of [0, 1]) {
-      put(pump, index);
-      gated.release(index);
-      await encoders.reached(index);
-    }
-    put(pump, 2);
-    put(pump, 3);
-    gated.release(3); // 3 enters the lane first and waits (two frames are in the encoders) …
-    await until(() => encodingSlot.full);
-    gated.release(2); // … so 2, older, is dropped late rather than sent after it
-    await until(() => stats.drops === 1);
-    put(pump, 4);
-    gated.release(4); // 4 replaces 3, still waiting
-    await until(() => encodingSlot.dropped === 1);
-    expect(encoders.started).toEqual([0, 1]);
-    encoders.release(0);
-    await encoders.reached(4);
-    encoders.release(1);
-    encoders.release(4);
-    await pump.drain(5000);
-    expect(encoders.started).toEqual([0, 1, 4]);
-    expect(encoders.done).toEqual([0, 1, 4]);
-    expect(stats.drops).toBe(2);
-  });
-
-  it("times a frame's inference and its encoding apart", async () => {
-    const gated = gatedStylizer(tiny);
-    const encoders = new DeliveryGate();
-    const times: string[] = [];
-    const { pump } = pumpWith(gated.stylizer, {
-      deliver: encoders.deliver,
-      timed: (ms, output) => times.push(`inference ${output.index}`),
-      encoded: (ms, output) => times.push(`encoding ${output.index} ${ms >= 50}`),
-    });
-    put(pump, 0);
-    gated.release(0);
-    await encoders.reached(0);
-    expect(times).toEqual(['inference 0']); // timed as soon as its worker is free
+    await sentCount(1);
     await new Promise((resolve) => setTimeout(resolve, 60));
-    encoders.release(0);
+    gated.release(0); // after frame 1 went out: dropped late, but it held its place till then
     await pump.drain(5000);
-    expect(times).toEqual(['inference 0', 'encoding 0 true']);
-  });
-
-  it("counts the lane's busy time once, however many frames overlap in it", async () => {
-    const gated = gatedStylizer(tiny);
-    const encoders = new DeliveryGate();
-    const encodingMs: number[] = [];
-    const { pump } = pumpWith(gated.stylizer, {
-      deliver: encoders.deliver,
-      encoded: (ms) => encodingMs.push(ms),
-    });
-    const startedMs = performance.now();
-    for (const index of [0, 1]) {
-      put(pump, index);
-      gated.release(index);
-      await encoders.reached(index);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    encoders.release(0);
-    await until(() => encodingMs.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 60));
-    encoders.release(1);
-    await pump.drain(5000);
-    const busyMs = performance.now() - startedMs;
-    // Frame 1 counts only the time after frame 0 went out: together, the lane's busy time.
-    expect(encodingMs[1]!).toBeGreaterThanOrEqual(55);
-    expect(encodingMs[0]! + encodingMs[1]!).toBeLessThanOrEqual(busyMs);
-  });
-
-  it('drain waits for the frames still encoding or waiting for the encoders', async () => {
-    const gated = gatedStylizer(tiny);
-    const encoders = new DeliveryGate();
-    const { pump, encodingSlot } = pumpWith(gated.stylizer, { deliver: encoders.deliver });
-    for (const index of [0, 1]) {
-      put(pump, index);
-      gated.release(index);
-      await encoders.reached(index);
-    }
-    put(pump, 2);
-    gated.release(2);
-    await until(() => encodingSlot.full); // two frames in the encoders, one waiting
-    const drained = pump.drain(5000).then(() => [...encoders.done]);
-    for (const index of [0, 1, 2]) {
-      await encoders.reached(index);
-      encoders.release(index);
-    }
-    expect(await drained).toEqual([0, 1, 2]);
+    expect(sent.map((item) => item.index)).toEqual([1]);
+    expect(timed.map(({ index, sentBefore }) => ({ index, sentBefore }))).toEqual([
+      { index: 1, sentBefore: 1 }, // timed once delivered, encoding included
+      { index: 0, sentBefore: 1 },
+    ]);
+    expect(timed[1]!.ms).toBeGreaterThanOrEqual(60);
   });
 
   it('spends nothing on frames no one would see', async () => {

@@ -81,24 +81,6 @@ describe('SizeController', () => {
     for (let i = 0; i < 10; i++) expect(controller.observe(window(40, 0))).toEqual(ladder720[1]);
   });
 
-  it("counts the encoders' own rate: the slower of the workers and the encoding lane wins", () => {
-    // The model keeps up (two workers at 40 ms: 50 fps), the encoding lane does not (50 ms a
-    // frame: 20 fps), frames go stale: step down to where 20 fps scaled by pixels keeps up.
-    const slowLane = { ...window(40, 30), encodeMs: 50 };
-    const controller = new SizeController(ladder720);
-    controller.observe(slowLane);
-    expect(controller.observe(slowLane)).toEqual(ladder720[1]); // 35 fps predicted at 960x544
-    // Slower still (80 ms: 12.5 fps): 22 fps predicted at 960x544, 34.7 at 768x432.
-    const slowerLane = { ...window(40, 30), encodeMs: 80 };
-    const further = new SizeController(ladder720);
-    further.observe(slowerLane);
-    expect(further.observe(slowerLane)).toEqual(ladder720[2]);
-    // Quick encoders leave the model's rate to judge: 50 fps holds at 1280x720.
-    const quickLane = { ...window(40, 30), encodeMs: 10 };
-    const holding = new SizeController(ladder720);
-    for (let i = 0; i < 4; i++) expect(holding.observe(quickLane)).toEqual(ladder720[0]);
-  });
-
   it('stays at the bottom rung however far behind', () => {
     const controller = new SizeController(ladder720);
     for (let i = 0; i < 20; i++) controller.observe(window(500, 55));

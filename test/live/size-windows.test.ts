@@ -51,24 +51,6 @@ describe('SizeWindows', () => {
     expect(windows.controller.size).toEqual(ladder[0]);
   });
 
-  it("judges by the encoding lane's time too, when it is the slower", () => {
-    const windows = new SizeWindows(new SizeController(ladder));
-    // Inference at 40 ms (50 fps on two workers) keeps up; encoding at 50 ms a frame (20 fps)
-    // does not, and a third of the frames go stale.
-    const changes: number[] = [];
-    let dropped = 0;
-    for (let i = 0; i < 7 * 30; i++) {
-      if (i % 3 === 0) dropped++;
-      else {
-        windows.timed(40);
-        windows.encoded(50);
-      }
-      const next = windows.frame((i * 1000) / 30, dropped, 2);
-      if (next) changes.push(next.width);
-    }
-    expect(changes).toEqual([960]); // 20 fps at 1280x720 is predicted 35 at 960x544
-  });
-
   it('never judges a fixed size (a ladder of one)', () => {
     const windows = new SizeWindows(new SizeController([ladder[2]!]));
     const { changes } = feed(windows, { fromMs: 0, seconds: 10, frameMs: 500, dropEvery: 2 });
