@@ -13,7 +13,7 @@ import { parseLiveSource } from '../../src/decode/live-source.js';
 import { createSocket } from 'node:dgram';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { PCM_AUDIO } from '../../src/decode/pcm-audio.js';
-import { ffmpegPath, spawnFfmpeg } from '../../src/ffmpeg.js';
+import { ffmpegPath, spawnFfmpeg, type FfmpegProcess } from '../../src/ffmpeg.js';
 import { InferencePool } from '../../src/infer/inference-pool.js';
 import { loadModel } from '../../src/infer/load-model.js';
 import type { LiveOptions } from '../../src/live/live-options.js';
@@ -43,6 +43,19 @@ interface Pulled {
   blue: number;
 }
 
+/** Everything a player writes to stdout until it exits (stopped after 30 s: against hanging, not a timing). */
+async function outputOf(player: FfmpegProcess): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  player.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const guard = setTimeout(() => void player.stop(), 30_000);
+  try {
+    await player.done;
+  } finally {
+    clearTimeout(guard);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Plays `count` frames of a stream from the server, decoded to RGB, as any player would. */
 async function pull(url: string, count: number): Promise<Pulled> {
   const log: string[] = [];
@@ -50,15 +63,7 @@ async function pull(url: string, count: number): Promise<Pulled> {
     ['-i', url, '-frames:v', String(count), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
     { task: `playing ${url}`, stdout: true, logLevel: 'info', onStderrLine: (l) => log.push(l) },
   );
-  const chunks: Buffer[] = [];
-  player.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const guard = setTimeout(() => void player.stop(), 30_000); // against hanging, not a timing
-  try {
-    await player.done;
-  } finally {
-    clearTimeout(guard);
-  }
-  const data = Buffer.concat(chunks);
+  const data = await outputOf(player);
   let red = 0;
   let blue = 0;
   for (let i = 0; i < data.length; i += 3) {
@@ -96,15 +101,7 @@ async function pullAudio(url: string, seconds: number): Promise<{ seconds: numbe
     ],
     { task: `playing the audio of ${url}`, stdout: true },
   );
-  const chunks: Buffer[] = [];
-  player.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const guard = setTimeout(() => void player.stop(), 30_000); // against hanging, not a timing
-  try {
-    await player.done;
-  } finally {
-    clearTimeout(guard);
-  }
-  const data = Buffer.concat(chunks);
+  const data = await outputOf(player);
   const samples = Math.floor(data.length / 2);
   let sum = 0;
   for (let i = 0; i < samples; i++) sum += data.readInt16LE(i * 2) ** 2;
