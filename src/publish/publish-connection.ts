@@ -13,7 +13,7 @@ import { errorText } from '../errors.js';
 import { spawnFfmpeg, type FfmpegProcess } from '../ffmpeg.js';
 import type { Frame } from '../types.js';
 import { AudioFeed } from './audio-feed.js';
-import { PublishEncoder, type PublishVideo } from './publish-encoder.js';
+import { ARRIVAL_TIMED_INPUT, PublishEncoder, type PublishVideo } from './publish-encoder.js';
 import type { PublishTarget } from './publish-target.js';
 import { certificateCheckArgs, certificateRefusal } from './server-certificate.js';
 
@@ -30,7 +30,7 @@ const AUDIO_KBPS = 128;
 export function publishArgs(target: PublishTarget, caFile?: string, audio = false): string[] {
   return [
     // The stream is read as it comes: its first frame's SPS is all the probing needed.
-    ...['-probesize', '32', '-analyzeduration', '0', '-use_wallclock_as_timestamps', '1'],
+    ...ARRIVAL_TIMED_INPUT,
     // With two inputs ffmpeg reads each on its own thread, stamping frames as they are read: a
     // short queue keeps that the moment they arrive, and a long one lets audio wait for video.
     ...(audio ? ['-thread_queue_size', '4'] : []),

@@ -32,6 +32,19 @@ const KEYFRAME_SECONDS = 2;
 /** How long a finishing encoder may take to write out its last frame. */
 const FINISH_MS = 3000;
 
+/**
+ * Input options for a pipe read as it comes, each frame stamped with the time it arrived: its format
+ * is given (the first frame is all the probing needed), and live timing is what publishing keeps.
+ */
+export const ARRIVAL_TIMED_INPUT = [
+  '-probesize',
+  '32',
+  '-analyzeduration',
+  '0',
+  '-use_wallclock_as_timestamps',
+  '1',
+];
+
 /** The published size: H.264 in 4:2:0, which most players and servers take, needs even sides. */
 export function publishSize(size: { width: number; height: number }): {
   width: number;
@@ -55,8 +68,7 @@ export function publishEncoderArgs(video: PublishVideo): string[] {
   const { width, height, fps } = video;
   const kbps = publishBitrateKbps(video);
   return [
-    // The frames' format is given: reading one is all the probing needed.
-    ...['-probesize', '32', '-analyzeduration', '0', '-use_wallclock_as_timestamps', '1'],
+    ...ARRIVAL_TIMED_INPUT,
     ...rawRgbInput(width, height),
     // Arrival times kept to the ms here; the output below puts them on the nominal rate's ticks.
     ...['-framerate', '1000', '-i', 'pipe:0'],

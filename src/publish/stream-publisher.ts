@@ -183,6 +183,9 @@ export class StreamPublisher {
 
   /** Hands the connection frames until it ends or the publisher stops: why it ended. */
   private async stream(connection: PublishConnection): Promise<string> {
+    // A write the encoder cannot take because the muxer has gone ends with the connection: one
+    // promise for the connection, not a reaction on it per frame (those would pile up until it ends).
+    const ended = connection.whenEnded.then(() => false as const);
     while (connection.ended === undefined && !this.stopper.signal.aborted) {
       const offered = this.pending;
       if (!offered) {
@@ -200,7 +203,7 @@ export class StreamPublisher {
       connection.nextWriteMs = performance.now() + 1000 / this.options.video.fps;
       // Published at its own size; only odd sides are cut to even ones.
       const frame = await scaleFrame(offered.frame, publishSize(offered.frame));
-      const stalled = await this.write(connection, { ...offered, frame });
+      const stalled = await this.write(connection, { ...offered, frame }, ended);
       if (stalled) return stalled;
     }
     if (connection.ended !== undefined) return connection.ended;
@@ -213,8 +216,9 @@ export class StreamPublisher {
   private async write(
     connection: PublishConnection,
     offered: Offered,
+    ended: Promise<false>,
   ): Promise<string | undefined> {
-    const taken = await this.takeWithin(connection, offered.frame);
+    const taken = await this.takeWithin(connection, offered.frame, ended);
     if (taken === 'stalled' || connection.stalled(this.stallMs)) {
       return `the connection took no frame for ${Math.round(this.stallMs / 1000)} s`;
     }
@@ -228,10 +232,14 @@ export class StreamPublisher {
     return this.options.stallMs ?? 10_000;
   }
 
-  /** One frame to the connection's encoder, waiting out backpressure for at most `stallMs`. */
+  /**
+   * One frame to the connection's encoder, waiting out backpressure for at most `stallMs`, or
+   * until `ended` (the connection's end) settles.
+   */
   private async takeWithin(
     connection: PublishConnection,
     frame: Frame,
+    ended: Promise<false>,
   ): Promise<boolean | 'stalled'> {
     const { signal } = this.stopper;
     let timer: NodeJS.Timeout | undefined;
@@ -242,8 +250,6 @@ export class StreamPublisher {
       onStop = () => resolve(false);
       signal.addEventListener('abort', onStop, { once: true });
     });
-    // A write the encoder cannot take because the muxer has gone ends with the connection.
-    const ended = connection.whenEnded.then(() => false as const);
     const taken = await Promise.race([connection.write(frame), waitEnds, ended]);
     clearTimeout(timer);
     signal.removeEventListener('abort', onStop);
