@@ -100,13 +100,18 @@ async function main(): Promise<void> {
         alpha: new Float32Array(model.card.levels).fill(1),
         preserveColor: false,
       };
-      const side = model.card.styleSize;
-      const pixels = await styleImagePixels(await sharp(STYLE).toBuffer(), side, STYLE);
-      style.code = await pools[0]!.encodeStyle(pixels, side, side); // warm-up
+      const { styleSize, styleFit = 'fill' } = model.card;
+      const read = await styleImagePixels(
+        await sharp(STYLE).toBuffer(),
+        styleSize,
+        styleFit,
+        STYLE,
+      );
+      style.code = await pools[0]!.encodeStyle(read.pixels, read.width, read.height); // warm-up
       const encodeMs: number[] = [];
       for (let i = 0; i < 5; i++) {
         const started = performance.now();
-        await pools[0]!.encodeStyle(pixels, side, side);
+        await pools[0]!.encodeStyle(read.pixels, read.width, read.height);
         encodeMs.push(performance.now() - started);
       }
       const best = runs.map(() => 0);

@@ -247,7 +247,7 @@ export class InferencePool {
     return reply.frames.map((buffer, i) => ({ ...frames[i]!, data: new Uint8Array(buffer) }));
   }
 
-  /** Runs the style encoder on an RGB image already resized to the model's `styleSize`. */
+  /** Runs the style encoder on an RGB image already resized as the model's `styleSize` and `styleFit` say. */
   async encodeStyle(pixels: Uint8Array, width: number, height: number): Promise<Float32Array> {
     const copy = pixels.slice().buffer;
     const reply = await this.request(

@@ -21,6 +21,11 @@ export const modelCardSchema = z.object({
   levels: positiveInt,
   sizeMultiple: positiveInt,
   styleSize: positiveInt,
+  /**
+   * How a style image is resized to `styleSize`: `fill` (the default) squashes it to
+   * `styleSize`×`styleSize`; `inside` gives its longer side `styleSize`, aspect kept.
+   */
+  styleFit: z.enum(['fill', 'inside']).optional(),
   license: z.string().min(1),
   source: z.string().min(1),
   description: z.string().optional(),

@@ -1,5 +1,5 @@
 /**
- * Style codes: each style image is encoded once (resized to the model's `styleSize`), cached by
+ * Style codes: each style image is encoded once (resized as the model's `styleSize` and `styleFit` say), cached by
  * the hash of its bytes; a blend is the weighted sum of codes.
  */
 import { createHash } from 'node:crypto';
@@ -14,28 +14,43 @@ import {
 import { openStyleImage, styleFailure } from '../decode/style-image.js';
 import { assertReadableFile } from '../decode/probe.js';
 import type { InferencePool } from './inference-pool.js';
+import type { ModelCard } from './model-card.js';
+
+type StyleFit = NonNullable<ModelCard['styleFit']>;
 
 export interface WeightedCode {
   code: Float32Array;
   weight: number;
 }
 
-/** Decodes image bytes to RGB resized to `side`×`side`, or fails saying it is not an image. */
+/** A style image decoded to RGB at the size the model reads it. */
+export interface StylePixels {
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes image bytes to RGB resized to `side` (`fit`: squashed to `side`×`side`, or its longer
+ * side `side` with its aspect kept), or fails saying it is not an image.
+ */
 export async function styleImagePixels(
   bytes: Uint8Array,
   side: number,
+  fit: StyleFit,
   label: string,
-): Promise<Uint8Array> {
+): Promise<StylePixels> {
   try {
     const image = await openStyleImage(bytes, label);
-    const { data } = await image
+    const { data, info } = await image
       .rotate()
       .removeAlpha()
       .toColourspace('srgb')
-      .resize(side, side, { fit: 'fill' })
+      .resize(side, side, { fit })
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    return { pixels, width: info.width, height: info.height };
   } catch (error) {
     throw styleFailure(label, error);
   }
@@ -45,10 +60,6 @@ export class StyleCodes {
   private readonly cache = new Map<string, Promise<Float32Array>>();
 
   constructor(private readonly pool: InferencePool) {}
-
-  get styleSize(): number {
-    return this.pool.model.card.styleSize;
-  }
 
   /** The code of a style image file. */
   async fromFile(path: string): Promise<Float32Array> {
@@ -61,8 +72,9 @@ export class StyleCodes {
     const key = createHash('sha256').update(bytes).digest('hex');
     let code = this.cache.get(key);
     if (!code) {
-      code = styleImagePixels(bytes, this.styleSize, label).then((pixels) =>
-        this.pool.encodeStyle(pixels, this.styleSize, this.styleSize),
+      const { styleSize, styleFit = 'fill' } = this.pool.model.card;
+      code = styleImagePixels(bytes, styleSize, styleFit, label).then(({ pixels, width, height }) =>
+        this.pool.encodeStyle(pixels, width, height),
       );
       this.cache.set(key, code);
       code.catch(() => this.cache.delete(key));

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InferencePool } from '../../src/infer/inference-pool.js';
-import { alphaPerLevel, blendCodes, type StyleCodes } from '../../src/infer/style-codes.js';
+import {
+  alphaPerLevel,
+  blendCodes,
+  styleImagePixels,
+  type StyleCodes,
+} from '../../src/infer/style-codes.js';
 import { channelMeans, distance, imageChannelMeans } from '../helpers/media.js';
 import { openTinyPool, PAINTING, PAINTING_2 } from '../helpers/tiny-model.js';
 import sharp from 'sharp';
@@ -32,6 +37,17 @@ describe('style codes', () => {
     const b = await styles.fromFile(PAINTING_2);
     expect(b).not.toEqual(a);
     expect(styles.size).toBe(2);
+  });
+
+  it('reads a style squashed to styleSize (fill) or at a longer side of styleSize, aspect kept (inside)', async () => {
+    const bytes = await sharp(PHOTO).resize(300, 200, { fit: 'fill' }).png().toBuffer();
+    const filled = await styleImagePixels(bytes, 64, 'fill', 'photo');
+    expect([filled.width, filled.height, filled.pixels.length]).toEqual([64, 64, 64 * 64 * 3]);
+    const inside = await styleImagePixels(bytes, 512, 'inside', 'photo');
+    expect([inside.width, inside.height, inside.pixels.length]).toEqual([512, 341, 512 * 341 * 3]);
+    const tall = await sharp(bytes).rotate(90).png().toBuffer();
+    const portrait = await styleImagePixels(tall, 96, 'inside', 'photo');
+    expect([portrait.width, portrait.height]).toEqual([64, 96]);
   });
 
   it('blends as the weighted sum of codes, weights normalised', () => {

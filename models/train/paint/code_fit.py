@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models.train.paint.data import Paintings, load_config
+from models.train.paint.data import Paintings, at_longest, load_config
 from models.train.paint.net import checkpoint_net
 from models.train.paint.online import Teacher, square
 
@@ -47,7 +47,11 @@ def main():
     out = {"step": ck["step"]}
     for name, images in sets.items():
         squares = torch.stack([square(np.asarray(img)) for img in images])
-        out[name] = {"r2": round(r2(head(net.encode_style(squares)), teacher.code(squares)), 4), "images": len(images)}
+        if net.style_read is None:
+            codes = net.encode_style(squares)
+        else:
+            codes = torch.cat([net.encode_style(at_longest(img, net.style_read)[None]) for img in images])
+        out[name] = {"r2": round(r2(head(codes), teacher.code(squares)), 4), "images": len(images)}
     print(json.dumps(out))
 
 

@@ -37,6 +37,12 @@ def is_sharp(path):
     return "sharp" in Path(path).parts
 
 
+def at_longest(img, longest):
+    """A PIL image resized (bicubic) to a longer side of `longest`, aspect kept: float CHW 0..255."""
+    s = longest / max(img.size)
+    return to_chw(np.asarray(img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BICUBIC)))
+
+
 def to_chw(a):
     return torch.from_numpy(np.require(a, requirements=["C", "W"])).permute(2, 0, 1).float()
 
@@ -66,9 +72,9 @@ class Photos:
 
 
 class Paintings:
-    """Style paintings of one split. `square(i)` is painting i as the style encoders see it
+    """Style paintings of one split. `square(i)` is painting i as the teacher's style encoder sees it
     (bilinear to side x side, float CHW 0..255); `vgg_view(i)` is it at a longer side of 512, as
-    stylemetrics reads a style. `only` picks the sharp folder ("sharp"), the rest ("soft") or all
+    stylemetrics reads a style; `read(i, style_read)` is it as a student's encoder reads it. `only` picks the sharp folder ("sharp"), the rest ("soft") or all
     (None); stages 1-2 ran on the rest alone, before paintings/sharp/ existed."""
 
     def __init__(self, cfg, part, side=256, only="soft"):
@@ -107,10 +113,12 @@ class Paintings:
         x, y = rng.randint(0, img.width - c), rng.randint(0, img.height - c)
         return np.asarray(img.crop((x, y, x + c, y + c)))
 
+    def read(self, i, style_read):
+        """Painting i as a student's style encoder reads it (net.style_read): [1,3,h,w] float 0..255."""
+        return (self.square(i) if style_read is None else self.vgg_view(i, style_read))[None]
+
     def vgg_view(self, i, longest=512):
-        img = self.image(i)
-        s = longest / max(img.size)
-        return to_chw(np.asarray(img.resize((max(1, round(img.width * s)), max(1, round(img.height * s))), Image.BICUBIC)))
+        return at_longest(self.image(i), longest)
 
 
 class Cache:

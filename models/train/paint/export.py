@@ -42,8 +42,11 @@ def export(net, out, meta=None):
     onnx.save(enc, str(out / "style_encoder.onnx"))
     manifest = {
         "name": "paint", "family": "cin", "styleEncoder": "style_encoder.onnx", "stylizer": "stylizer.onnx",
-        "codeSize": net.code_size, "levels": net.levels, "sizeMultiple": SIZE_MULTIPLE, "styleSize": STYLE_SIZE,
+        "codeSize": net.code_size, "levels": net.levels, "sizeMultiple": SIZE_MULTIPLE,
+        "styleSize": net.style_read or STYLE_SIZE,
     }
+    if net.style_read:  # the runtime resizes a style to a longer side of styleSize, aspect kept
+        manifest["styleFit"] = "inside"
     manifest.update(meta or {})
     (out / "model.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest

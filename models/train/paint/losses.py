@@ -19,6 +19,7 @@ batches are made online and the teacher labels them as training runs (sources.py
 import torch
 import torch.nn.functional as F
 
+from models.train.paint.data import to_chw
 from models.train.paint.motion import warp
 from models.train.paint.online import view_targets
 from models.train.vgg import content_distance, feature_stats, style_distance
@@ -66,8 +67,8 @@ class Objective:
         (on the VGG part of the batch), style targets from each view at its own resolution."""
         net, tc = self.net, self.tc
         x, moved, grid, squares, views = src.online_batches(tc["batch"], rng, gen)
-        extra = src.online_batches.encoder_views(src.encoder_views, rng) if src.encoder_views else squares[:0]
-        codes = net.encode_style(torch.cat([squares, extra]))
+        extra, extra_views = src.online_batches.encoder_views(src.encoder_views, rng) if src.encoder_views else (squares[:0], [])
+        codes = self.codes(torch.cat([squares, extra]), views + extra_views)
         code = codes[:len(x)]
         y, terms = self.base_terms(x, moved, grid, code)
         nv = tc["vgg_batch"]
@@ -79,6 +80,15 @@ class Objective:
         xv, yv, big = self.vgg_input(x, y, code, rng)
         terms.update(self.vgg_terms(yv, xv, view_targets(self.vgg, views[:nv]), None if big else teacher))
         return terms
+
+    def codes(self, squares, views):
+        """The student's codes of style views, read as it reads a style (net.style_read): a view at
+        its own size is what its style target is computed from; a square-reading student gets the
+        views squashed to 256x256 (`squares`)."""
+        net = self.net
+        if net.style_read is None:
+            return net.encode_style(squares)
+        return torch.cat([net.encode_style(to_chw(v)[None]) for v in views])
 
     def base_terms(self, x, moved, grid, code):
         """The stylized batch y and the terms every stage has: recon (alpha 0) and temporal."""

@@ -14,8 +14,11 @@ and variance from GlobalAveragePool (of x and x*x), scale = gamma/sd and shift =
 so each conditioned layer costs two pooled reads and one elementwise pass, at 1/4 size or less.
 At full resolution there are only the input cast, the first conv and the last uint8 transposes.
 
-Style: a small conv net on the style image at 256x256 whose per-level channel means and stds go
-through an MLP to the code (K floats). Each of the L levels (1/16, 1/8, 1/4) maps its code
+Style: a small conv net on the style image whose per-level channel means and stds go through an
+MLP to the code (K floats). It reads the image as the model's `style_read` says: squashed to
+256x256 (students before stage `read512`), or at a longer side of 512 with its aspect kept (the
+size stylemetrics judges a style at, so the code sees the texture at the scale the output must
+match; the runtime resizes it so: model.json `styleFit` "inside"). Each of the L levels (1/16, 1/8, 1/4) maps its code
 affinely to the gamma/beta of its CIN layers, so blending codes blends the modulation. Alpha per
 level mixes the style's code with the frame's own code (the same style encoder on a 256x256
 nearest subsample of the uint8 frame), Magenta's strength control: alpha 0 is the network's rendering of the
@@ -25,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-STYLE_SIZE = 256
+STYLE_SIZE = 256  # the frame's own code reads a 256x256 subsample; square-reading students read styles so
 EPS = 1e-5
 
 
@@ -98,9 +101,10 @@ class StyleNet(nn.Module):
 
 
 class Net(nn.Module):
-    def __init__(self, widths=(32, 64, 128), blocks=1, style_widths=(16, 32, 64, 128), code_size=128):
+    def __init__(self, widths=(32, 64, 128), blocks=1, style_widths=(16, 32, 64, 128), code_size=128, style_read=None):
         super().__init__()
         c1, c2, c3 = widths
+        self.style_read = style_read  # None: styles squashed to STYLE_SIZE^2; S: at a longer side of S
         self.widths, self.style_widths = tuple(widths), tuple(style_widths)
         self.code_size, self.levels = code_size, 3
         self.style = StyleNet(style_widths, code_size)
@@ -132,7 +136,7 @@ class Net(nn.Module):
         return self
 
     def encode_style(self, img):
-        """float NCHW 0..255 (resized to STYLE_SIZE^2 by the caller) -> code."""
+        """float NCHW 0..255, read as `style_read` says (the caller resizes: data.Paintings.read) -> code."""
         return self.style(img)
 
     def modulation(self, code, own, alpha):
@@ -174,7 +178,8 @@ class Net(nn.Module):
 
 def net_of(model):
     """The network a `model` section (widths, blocks, style_widths, code_size) describes."""
-    return Net(tuple(model["widths"]), model["blocks"], tuple(model["style_widths"]), model["code_size"])
+    return Net(tuple(model["widths"]), model["blocks"], tuple(model["style_widths"]), model["code_size"],
+               model.get("style_read"))
 
 
 def net_from(cfg):
@@ -197,7 +202,7 @@ def with_blocks(net, blocks):
     nothing until training moves them; the first CIN of a new block starts as the others did."""
     old = len(net.res)
     assert blocks >= old, "a network only grows"
-    grown = Net(net.widths, blocks, net.style_widths, net.code_size)
+    grown = Net(net.widths, blocks, net.style_widths, net.code_size, net.style_read)
     keep = {k: v for k, v in net.state_dict().items() if not k.startswith("film.0.")}
     missing = grown.load_state_dict(keep, strict=False).missing_keys
     assert all(k.startswith(("res.", "film.0.")) for k in missing), missing
@@ -227,6 +232,9 @@ class StyleEncoderGraph(nn.Module):
         self.net = net
 
     def forward(self, style):
+        """The style as the runtime passes it: squashed to STYLE_SIZE^2 here for a square-reading
+        student; as it comes (the runtime has read it at `style_read`) for the others."""
         x = style.permute(0, 3, 1, 2).float()
-        x = F.interpolate(x, size=(STYLE_SIZE, STYLE_SIZE), mode="bilinear", align_corners=False)
+        if self.net.style_read is None:
+            x = F.interpolate(x, size=(STYLE_SIZE, STYLE_SIZE), mode="bilinear", align_corners=False)
         return self.net.encode_style(x)

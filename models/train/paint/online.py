@@ -17,7 +17,7 @@ from models.train.paint.data import Paintings, Photos, to_chw
 from models.train.paint.motion import moved
 from models.train.vgg import feature_stats
 
-STYLE_SIDE = 256  # the student's and the teacher's style encoders read 256x256
+STYLE_SIDE = 256  # the teacher's style encoder reads 256x256 (and a square-reading student's)
 
 
 def square(view):
@@ -58,7 +58,8 @@ class OnlineBatches:
         return x, x_moved, grid, torch.stack([square(v) for v in views]), views
 
     def encoder_views(self, n, rng):
-        """n extra style squares for the style encoder alone: photos, jittered views, pairs."""
+        """n extra style images for the style encoder alone (photos, jittered views, pairs): their
+        squares [n,3,256,256] and the views themselves (uint8 HWC)."""
         out = []
         for _ in range(n):
             kind = rng.randrange(3)
@@ -68,8 +69,8 @@ class OnlineBatches:
                 v = jitter(self.style_view(rng), rng)
             else:
                 v = side_by_side(self.style_view(rng), self.style_view(rng))
-            out.append(square(v))
-        return torch.stack(out)
+            out.append(v)
+        return torch.stack([square(v) for v in out]), out
 
 
 class Teacher:

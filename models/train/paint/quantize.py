@@ -76,7 +76,7 @@ def calibrate(net, cfg, frames=8, seed=7):
         for k in range(frames):
             img = Image.fromarray(photos.images[k % len(photos)]).resize((640, 352), Image.BICUBIC)
             x = torch.from_numpy(np.asarray(img).copy()).float()[None]
-            code = net.encode_style(paintings.square(rng.randrange(len(paintings)))[None])
+            code = net.encode_style(paintings.read(rng.randrange(len(paintings)), net.style_read))
             net.stylize(x, code, torch.ones(1, net.levels))
     for h in handles:
         h.remove()

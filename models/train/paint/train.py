@@ -10,7 +10,8 @@ Stages 1-2 read the teacher cache (teacher_cache.py). A stage with "data": "onli
 `sharp`) needs no cache: online.py makes its batches (painting views at their own resolution, a
 share from paintings/sharp/) and the teacher labels them as training runs. A stage with
 "grow_blocks": N gives the student N residual blocks at 1/16 as it begins (the added ones start
-as identities: net.with_blocks). Beside other jobs on two cores, --threads 1 goes faster than 2
+as identities: net.with_blocks); one with "style_read": S has its style encoder read each style
+at a longer side of S from then on (the image its style target is computed from). Beside other jobs on two cores, --threads 1 goes faster than 2
 (threads waiting on each other).
 """
 import argparse
@@ -124,6 +125,9 @@ def main():
             state.grow(stage["grow_blocks"])
             objective = Objective(state.net, state.code_head, vgg, tc)
             run.log(f"step {state.step}: the student grown to {state.blocks} residual blocks")
+        if stage.get("style_read") and state.style_read != stage["style_read"]:
+            state.read_styles_at(stage["style_read"])
+            run.log(f"step {state.step}: the style encoder reads styles at a longer side of {state.style_read}")
         lr = learning_rate(stage, start, state.step)
         sources.enter(stage)
         terms = objective.terms(sources, stage["weights"], state.rng, state.gen, state.step)

@@ -1,7 +1,8 @@
 """What a `paint` run carries from step to step and between sittings (run/last.pt): the student,
 its EMA (what ships), the training-only code read-out, the optimiser, the step, the time trained,
 the three random streams (Python's for the data, torch's, and the motions' generator) and the
-student's architecture (a stage's `grow` adds residual blocks: `grow()`)."""
+student's architecture (a stage's `grow` adds residual blocks: `grow()`; its `style_read` says how
+the style encoder reads a style: `read_styles_at()`)."""
 import os
 import random
 
@@ -35,6 +36,16 @@ class TrainingState:
     @property
     def blocks(self):
         return self.architecture["blocks"]
+
+    @property
+    def style_read(self):
+        return self.architecture.get("style_read")
+
+    def read_styles_at(self, side):
+        """From now on the student's style encoder reads a style at a longer side of `side`, aspect
+        kept (net.py): the same weights, another input."""
+        self.architecture = dict(self.architecture, style_read=side)
+        self.net.style_read = self.ema.style_read = side
 
     def grow(self, blocks):
         """Residual blocks added to the student and its EMA (net.with_blocks: the same function).
