@@ -33,15 +33,15 @@ const stylizer = await ort.InferenceSession.create(join(dir, meta.stylizer), opt
 const alphaValue = Number(values.alpha);
 const scale = Number(values.scale);
 
-async function rgb(path, size) {
+async function rgb(path, size, fit = 'fill') {
   let img = sharp(path).removeAlpha().toColourspace('srgb');
-  if (size) img = img.resize(size, size, { fit: 'fill' });
+  if (size) img = img.resize(size, size, { fit });
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
 async function encodeStyle(path) {
-  const s = await rgb(path, meta.styleSize);
+  const s = await rgb(path, meta.styleSize, meta.styleFit ?? 'fill'); // as src/infer/style-codes.ts reads it
   const out = await encoder.run({ style: new ort.Tensor('uint8', s.data, [1, s.height, s.width, 3]) });
   return out.code;
 }

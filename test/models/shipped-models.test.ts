@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../src/infer/model-card.js';
 import { DEFAULT_MODEL } from '../../src/infer/find-model.js';
+import { styleImagePixels } from '../../src/infer/style-codes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const data = join(root, '..', 'shared', 'data');
@@ -52,6 +53,13 @@ async function readRgb(path: string, width: number, height: number): Promise<Rgb
     .raw()
     .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
+}
+
+/** A style image as the runtime reads it for this model (its `styleSize` and `styleFit`). */
+async function readStyle(path: string, manifest: ModelCard): Promise<Rgb> {
+  const { styleSize, styleFit = 'fill' } = manifest;
+  const read = await styleImagePixels(readFileSync(path), styleSize, styleFit, path);
+  return { data: read.pixels, width: read.width, height: read.height };
 }
 
 async function encodeStyle({ encoder }: Loaded, img: Rgb): Promise<ort.Tensor> {
@@ -227,7 +235,7 @@ describe.each<[string, Graph]>([
 
   it('runs at several sizes that are multiples of sizeMultiple, and in batches', async () => {
     const { manifest } = model;
-    const code = await encodeStyle(model, await readRgb(painting, manifest.styleSize, manifest.styleSize));
+    const code = await encodeStyle(model, await readStyle(painting, manifest));
     const m = manifest.sizeMultiple;
     for (const [w, h] of [
       [m, m],
@@ -245,9 +253,8 @@ describe.each<[string, Graph]>([
   it('blends: the code halfway between two styles stylizes between them', async () => {
     const { manifest } = model;
     const img = await readRgb(photo, 8 * manifest.sizeMultiple, 6 * manifest.sizeMultiple);
-    const side = manifest.styleSize;
-    const a = await encodeStyle(model, await readRgb(painting, side, side));
-    const b = await encodeStyle(model, await readRgb(photo, side, side));
+    const a = await encodeStyle(model, await readStyle(painting, manifest));
+    const b = await encodeStyle(model, await readStyle(photo, manifest));
     const mid = new ort.Tensor(
       'float32',
       (a.data as Float32Array).map((v, i) => (v + ((b.data as Float32Array)[i] ?? 0)) / 2),
@@ -266,7 +273,7 @@ describe.each<[string, Graph]>([
     const { manifest } = model;
     const m = manifest.sizeMultiple;
     const img = await readRgb(photo, 20 * m, 16 * m);
-    const style = await readRgb(painting, manifest.styleSize, manifest.styleSize);
+    const style = await readStyle(painting, manifest);
     const code = await encodeStyle(model, style);
     const full = await stylize(model, img, code, 1);
     const none = await stylize(model, img, code, 0);
@@ -283,7 +290,7 @@ describe.each<[string, Graph]>([
   it('honours alpha per level: each level alone changes the picture', async () => {
     const { manifest } = model;
     const img = await readRgb(photo, 8 * manifest.sizeMultiple, 6 * manifest.sizeMultiple);
-    const code = await encodeStyle(model, await readRgb(painting, manifest.styleSize, manifest.styleSize));
+    const code = await encodeStyle(model, await readStyle(painting, manifest));
     const none = await stylize(model, img, code, 0);
     for (let level = 0; level < manifest.levels; level++) {
       const one = new Array<number>(manifest.levels).fill(0);
@@ -314,7 +321,7 @@ describe('the default model', () => {
         const img = await readRgb(pair.photo, 512, 384);
         const code = await encodeStyle(
           model,
-          await readRgb(pair.painting, model.manifest.styleSize, model.manifest.styleSize),
+          await readStyle(pair.painting, model.manifest),
         );
         const out = await stylize(model, img, code, 1);
         const scores = await styleScores(img, pair.painting, out);
@@ -345,8 +352,7 @@ describe('the default model', () => {
       for (const graph of ['stylizer', 'stylizerInt8'] as const) {
         const model = await load('paint', graph);
         const img = await readRgb(smooth, 1280, 720);
-        const side = model.manifest.styleSize;
-        const out = await stylize(model, img, await encodeStyle(model, await readRgb(heldOut, side, side)), 1);
+        const out = await stylize(model, img, await encodeStyle(model, await readStyle(heldOut, model.manifest)), 1);
         const spread = await featureSpread({ ...img, data: out }, heldOut);
         const mean = spread.reduce((a, b) => a + b, 0) / spread.length;
         expect(mean, `${graph}: log spread ${spread.join(' / ')}`).toBeGreaterThan(SPREAD_FLOOR);
