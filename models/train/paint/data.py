@@ -72,10 +72,11 @@ class Photos:
 
 
 class Paintings:
-    """Style paintings of one split. `square(i)` is painting i as the teacher's style encoder sees it
-    (bilinear to side x side, float CHW 0..255); `vgg_view(i)` is it at a longer side of 512, as
-    stylemetrics reads a style; `read(i, style_read)` is it as a student's encoder reads it. `only` picks the sharp folder ("sharp"), the rest ("soft") or all
-    (None); stages 1-2 ran on the rest alone, before paintings/sharp/ existed."""
+    """Style paintings of one split. `square(i)` is painting i as the teacher's style encoder sees
+    it (bilinear to side x side, float CHW 0..255); `vgg_view(i)` is it at a longer side of 512, as
+    stylemetrics reads a style; `read(i, style_read)` is it as a student's encoder reads it. `only`
+    picks the sharp folder ("sharp"), the rest ("soft") or all (None); stages 1-2 ran on the rest
+    alone, before paintings/sharp/ existed."""
 
     def __init__(self, cfg, part, side=256, only="soft"):
         root = Path(cfg["paths"]["data"]) / "paintings"

@@ -67,7 +67,8 @@ class Objective:
         (on the VGG part of the batch), style targets from each view at its own resolution."""
         net, tc = self.net, self.tc
         x, moved, grid, squares, views = src.online_batches(tc["batch"], rng, gen)
-        extra, extra_views = src.online_batches.encoder_views(src.encoder_views, rng) if src.encoder_views else (squares[:0], [])
+        extra, extra_views = (src.online_batches.encoder_views(src.encoder_views, rng) if src.encoder_views
+                              else (squares[:0], []))
         codes = self.codes(torch.cat([squares, extra]), views + extra_views)
         code = codes[:len(x)]
         y, terms = self.base_terms(x, moved, grid, code)

@@ -18,8 +18,8 @@ Style: a small conv net on the style image whose per-level channel means and std
 MLP to the code (K floats). It reads the image as the model's `style_read` says: squashed to
 256x256 (students before stage `read512`), or at a longer side of 512 with its aspect kept (the
 size stylemetrics judges a style at, so the code sees the texture at the scale the output must
-match; the runtime resizes it so: model.json `styleFit` "inside"). Each of the L levels (1/16, 1/8, 1/4) maps its code
-affinely to the gamma/beta of its CIN layers, so blending codes blends the modulation. Alpha per
+match; the runtime resizes it so: model.json `styleFit` "inside"). Each of the L levels (1/16,
+1/8, 1/4) maps its code affinely to the gamma/beta of its CIN layers, so blending codes blends the modulation. Alpha per
 level mixes the style's code with the frame's own code (the same style encoder on a 256x256
 nearest subsample of the uint8 frame), Magenta's strength control: alpha 0 is the network's rendering of the
 frame in its own style, trained to reproduce the frame.
@@ -28,7 +28,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-STYLE_SIZE = 256  # the frame's own code reads a 256x256 subsample; square-reading students read styles so
+STYLE_SIZE = 256  # the frame's own code reads a 256x256 subsample (and a square-reading student a style)
 EPS = 1e-5
 
 
@@ -101,7 +101,8 @@ class StyleNet(nn.Module):
 
 
 class Net(nn.Module):
-    def __init__(self, widths=(32, 64, 128), blocks=1, style_widths=(16, 32, 64, 128), code_size=128, style_read=None):
+    def __init__(self, widths=(32, 64, 128), blocks=1, style_widths=(16, 32, 64, 128), code_size=128,
+                 style_read=None):
         super().__init__()
         c1, c2, c3 = widths
         self.style_read = style_read  # None: styles squashed to STYLE_SIZE^2; S: at a longer side of S

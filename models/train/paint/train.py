@@ -11,8 +11,8 @@ Stages 1-2 read the teacher cache (teacher_cache.py). A stage with "data": "onli
 share from paintings/sharp/) and the teacher labels them as training runs. A stage with
 "grow_blocks": N gives the student N residual blocks at 1/16 as it begins (the added ones start
 as identities: net.with_blocks); one with "style_read": S has its style encoder read each style
-at a longer side of S from then on (the image its style target is computed from). Beside other jobs on two cores, --threads 1 goes faster than 2
-(threads waiting on each other).
+at a longer side of S from then on (the image its style target is computed from). Beside other
+jobs on two cores, --threads 1 goes faster than 2 (threads waiting on each other).
 """
 import argparse
 import math
